@@ -1,0 +1,1 @@
+"""Batch commands (click groups), thin over models/. Nothing here imports textual."""

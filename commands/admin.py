@@ -1,0 +1,97 @@
+"""`chuishao init` and `chuishao demo`: create or upgrade a database, or fill it with the demo county."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+import click
+
+from commands.common import State, emit_json, json_option, pass_state, say
+from models import engine
+from models.context import ensure_first_admin, os_user, sync_config_operators
+from models.errors import UsageError
+from models.migrations import migrate
+from models.schema import ALL_MODELS, Case, Operator
+from models.timeutil import now_utc, parse_iso, to_epoch
+
+
+@click.command("init")
+@json_option
+@pass_state
+def init(state: State, as_json: bool) -> None:
+    """Create the database, or upgrade an older one (safe to run again).
+
+    Whoever initialises a database with no admin becomes its first admin.
+
+    Example: chuishao --db sqlite:///var/lib/chuishao/county.db init
+    """
+    db = state.database(require_schema=False)
+    before, after = migrate(db)
+    now = to_epoch(now_utc())
+    with engine.write_transaction(db):
+        synced = sync_config_operators(state.config, now)
+        admin = ensure_first_admin(os_user(), now)
+    result = {"database": state.url, "schema_before": before, "schema": after, "operators_synced": synced,
+              "first_admin": admin.name if admin else None}
+    if as_json:
+        emit_json(result)
+        return
+    what = "created" if before == 0 else ("upgraded" if before < after else "already current")
+    say(state.out, f"database {state.url}: {what} (schema {after})")
+    if admin:
+        say(state.out, f"first admin: {admin.name} (OS user {admin.os_user})")
+
+
+def _wipe(db: object) -> None:
+    import peewee as pw
+
+    assert isinstance(db, pw.Database)
+    db.execute_sql("DROP TABLE IF EXISTS case_search")
+    db.drop_tables(ALL_MODELS, safe=True)
+
+
+@click.command("demo")
+@click.option("--cases", default=2000, show_default=True, help="How many cases to generate.")
+@click.option("--seed", default=1, show_default=True, help="Same seed and --now, same database.")
+@click.option("--now", "now_text", help="Pretend the demo is built at this ISO time (default: today 00:00).")
+@click.option("--force", is_flag=True, help="Replace the content of a non-empty database.")
+@json_option
+@pass_state
+def demo(state: State, cases: int, seed: int, now_text: str | None, force: bool, as_json: bool) -> None:
+    """Fill a database with the demo county: cases in every state and channel over the past months.
+
+    Example: chuishao --db sqlite:///tmp/demo.db demo --cases 2000 --seed 7
+    """
+    from models.demo import build_demo
+
+    if cases < 1:
+        raise UsageError("--cases must be at least 1")
+    config = state.config
+    tz = config.tz
+    if now_text:
+        now = parse_iso(now_text, tz, "--now")
+    else:
+        today = datetime.now(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+        now = today.astimezone(now_utc().tzinfo)
+    db = state.database(require_schema=False)
+    migrate(db)
+    if Case.select().exists():
+        if not force:
+            raise UsageError(f"database {state.url} already holds cases; use --force to replace them")
+        _wipe(db)
+        migrate(db)
+    started = time.perf_counter()
+    stamp = to_epoch(now)
+    with engine.write_transaction(db):
+        sync_config_operators(config, stamp)
+        ensure_first_admin(os_user(), stamp)
+    admin = Operator.get(Operator.os_user == os_user())
+    counts = build_demo(config, db, admin, cases, seed, now)
+    elapsed = time.perf_counter() - started
+    if as_json:
+        emit_json({"database": state.url, "cases": sum(counts.values()), "states": counts,
+                   "seconds": round(elapsed, 2)})
+        return
+    say(state.out, f"demo county in {state.url}: {sum(counts.values())} cases in {elapsed:.1f} s")
+    say(state.out, "  " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))

@@ -1,0 +1,1 @@
+"""The shell: the `chuishao` entry point, config loading, the app factory and the Textual App."""

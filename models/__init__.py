@@ -1,0 +1,1 @@
+"""The headless core: schema, configuration and every operation on cases. Imports neither textual nor click."""

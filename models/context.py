@@ -1,0 +1,128 @@
+"""Who is acting, on which database, under which configuration, at what time.
+
+Every models/ operation takes a Context, so the console, batch commands and tests share one
+permission check and one audit record. `clock` is injectable: the demo generator and tests replay
+history at chosen times.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import peewee as pw
+
+from models import engine
+from models.config import Config
+from models.errors import NotFound, PermissionDenied, UsageError
+from models.schema import Operator
+from models.timeutil import now_utc, to_epoch
+
+if TYPE_CHECKING:
+    from models.calendar import WorkCalendar
+
+
+@dataclass
+class Context:
+    config: Config
+    db: pw.Database
+    operator: Operator  # whose role and scope apply
+    actor: str  # who acted: the operator's name, or the admin's when acting --as someone
+    clock: Callable[[], datetime] = field(default=now_utc)
+
+    def now(self) -> int:
+        return to_epoch(self.clock())
+
+    @property
+    def on_behalf_of(self) -> str | None:
+        return self.operator.name if self.actor != self.operator.name else None
+
+    @cached_property
+    def calendar(self) -> WorkCalendar:
+        from models.calendar import WorkCalendar
+
+        return WorkCalendar.from_config(self.config.section("calendar"), self.config.section("office")["timezone"])
+
+    def write(self):  # type: ignore[no-untyped-def]
+        """A write transaction (BEGIN IMMEDIATE on SQLite); nested calls are savepoints."""
+        return engine.write_transaction(self.db)
+
+
+def os_user() -> str:
+    """The login name of the process (SSH users arrive as themselves)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def sync_config_operators(config: Config, now: int) -> int:
+    """Insert or update the operators listed in the config; returns how many changed."""
+    changed = 0
+    for entry in config.operators:
+        values = {"display": entry.get("display", entry["name"]), "role": entry["role"],
+                  "township": entry.get("township"), "department": entry.get("department"),
+                  "os_user": entry.get("os_user")}
+        existing = Operator.get_or_none(Operator.name == entry["name"])
+        if existing is None:
+            Operator.create(name=entry["name"], created_at=now, **values)
+            changed += 1
+        elif any(getattr(existing, key) != value for key, value in values.items()):
+            Operator.update(**values).where(Operator.id == existing.id).execute()
+            changed += 1
+    return changed
+
+
+def ensure_first_admin(user: str, now: int) -> Operator | None:
+    """Whoever initialises a database no admin can log in to becomes its first admin.
+
+    Config-listed admins without an OS user mapping do not count: nobody could act as them.
+    """
+    if Operator.select().where((Operator.role == "admin") & Operator.os_user.is_null(False)
+                               & (Operator.active == True)).exists():  # noqa: E712
+        return None
+    mapped = Operator.get_or_none(Operator.os_user == user)
+    if mapped is not None:
+        Operator.update(role="admin", active=True).where(Operator.id == mapped.id).execute()
+        return Operator.get_by_id(mapped.id)
+    name = user if not Operator.select().where(Operator.name == user).exists() else f"{user}_admin"
+    return Operator.create(name=name, display=user, role="admin", os_user=user, created_at=now)
+
+
+def _lookup(name: str) -> Operator:
+    found = Operator.get_or_none(Operator.name == name)
+    if found is None:
+        raise NotFound(f"no operator named '{name}' (see `chuishao org operators`)")
+    return found
+
+
+def resolve_identity(config: Config, db: pw.Database, as_name: str | None = None,
+                     user: str | None = None) -> Context:
+    """The Context for this process: the OS user's operator, or --as another one (admins only)."""
+    user = user or os_user()
+    me = Operator.get_or_none(Operator.os_user == user)
+    if me is None:
+        mapped = next((o for o in config.operators if o.get("os_user") == user), None)
+        if mapped is not None:
+            with engine.write_transaction(db):
+                sync_config_operators(config, to_epoch(now_utc()))
+            me = Operator.get_or_none(Operator.os_user == user)
+    if me is None:
+        if not Operator.select().exists():
+            raise UsageError("this database has no operators yet: run `chuishao init` (or `chuishao demo`)")
+        raise PermissionDenied(f"OS user '{user}' is not an operator here; an admin can add one with "
+                               f"`chuishao operator add NAME --role ROLE --os-user {user}`")
+    if not me.active:
+        raise PermissionDenied(f"operator '{me.name}' is disabled")
+    if as_name and as_name != me.name:
+        if me.role != "admin":
+            raise PermissionDenied(f"only an admin may act as another operator; '{me.name}' is {me.role}")
+        target = _lookup(as_name)
+        if not target.active:
+            raise PermissionDenied(f"operator '{target.name}' is disabled")
+        return Context(config, db, target, actor=me.name)
+    return Context(config, db, me, actor=me.name)

@@ -1,0 +1,118 @@
+"""Everything that differs between database engines, in one small module.
+
+SQLite is the embedded default; PostgreSQL comes later. Code elsewhere in models/ uses peewee's
+portable query builder and calls these functions for the rest: connecting (pragmas), write
+transactions (SQLite's BEGIN IMMEDIATE), the full-text index behind queue search, and backup.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import AbstractContextManager
+from pathlib import Path
+from urllib.parse import urlparse
+
+import peewee
+
+from models.errors import UsageError
+
+# SQLite waits up to this long for another writer; measured: 10 ms lost half the transactions to
+# "locked" with 4 writers, 5 s lost none (see DEPENDENCIES.md). 15 s covers a slow disk too.
+BUSY_TIMEOUT_MS = 15000
+
+SQLITE_PRAGMAS = (
+    ("journal_mode", "wal"),
+    ("busy_timeout", BUSY_TIMEOUT_MS),
+    ("foreign_keys", 1),
+    ("synchronous", "normal"),
+    ("cache_size", -32000),
+)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a sqlite:/// URL (None for other engines or :memory:)."""
+    parsed = urlparse(url)
+    if parsed.scheme != "sqlite":
+        return None
+    raw = url[len("sqlite:///"):] if url.startswith("sqlite:///") else parsed.path
+    if raw in ("", ":memory:"):
+        return None
+    return Path(raw)
+
+
+def open_database(url: str) -> peewee.Database:
+    """A peewee database for a URL, not yet connected.
+
+    Pragmas are given separately: playhouse.db_url passes URL query strings to sqlite3.connect(),
+    which fails on them.
+    """
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        path = sqlite_path(url)
+        target = ":memory:" if path is None else str(path)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        return peewee.SqliteDatabase(target, pragmas=SQLITE_PRAGMAS, check_same_thread=False,
+                                     timeout=BUSY_TIMEOUT_MS / 1000)
+    if parsed.scheme in ("postgres", "postgresql"):
+        raise UsageError(f"database '{url}': PostgreSQL support is not built yet; use sqlite:///PATH")
+    raise UsageError(f"database '{url}': unknown engine; expected sqlite:///PATH")
+
+
+def is_sqlite(db: peewee.Database) -> bool:
+    return isinstance(db, peewee.SqliteDatabase)
+
+
+def write_transaction(db: peewee.Database) -> AbstractContextManager[object]:
+    """A transaction that takes the write lock at its start.
+
+    On SQLite a deferred transaction that reads then writes can fail with "database is locked"
+    without waiting; BEGIN IMMEDIATE waits for the lock (busy_timeout) before reading anything.
+    Nested calls become savepoints.
+    """
+    if is_sqlite(db) and db.transaction_depth() == 0:
+        return db.atomic("IMMEDIATE")
+    return db.atomic()
+
+
+# --- full-text search -----------------------------------------------------------------------
+# FTS5 over text we pre-split into overlapping CJK bigrams (see models/search.py): a 2-character
+# word is one token, a 1-character word a prefix query, a longer word a phrase of bigrams. This is
+# exact for every length, unlike the trigram tokenizer (nothing below 3 characters, and LIKE on a
+# trigram table returns 0 rows on SQLite 3.40).
+
+def create_search_index(db: peewee.Database) -> None:
+    """Create the case search index if it is missing."""
+    db.execute_sql(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS case_search USING fts5("
+        "body, tokenize = 'unicode61 remove_diacritics 0', detail = 'column')"
+    )
+
+
+def index_case_text(db: peewee.Database, case_id: int, tokens: str) -> None:
+    """Replace the indexed text of one case."""
+    db.execute_sql("DELETE FROM case_search WHERE rowid = ?", (case_id,))
+    db.execute_sql("INSERT INTO case_search (rowid, body) VALUES (?, ?)", (case_id, tokens))
+
+
+def index_many(db: peewee.Database, rows: list[tuple[int, str]]) -> None:
+    """Index many new cases at once (bulk intake, demo)."""
+    cursor = db.cursor()
+    cursor.executemany("INSERT OR REPLACE INTO case_search (rowid, body) VALUES (?, ?)", rows)
+
+
+def search_match_sql(match: str) -> tuple[str, tuple[object, ...]]:
+    """SQL fragment (for `case.id IN (...)`) selecting the ids of cases matching an FTS query."""
+    return "SELECT rowid FROM case_search WHERE case_search MATCH ?", (match,)
+
+
+def backup_to(db: peewee.Database, target: Path) -> None:
+    """Online, consistent copy of the live database (SQLite's backup API) while others write."""
+    if not is_sqlite(db):
+        raise UsageError("backup: only SQLite databases can be backed up by chuishao itself")
+    source = db.connection()
+    dest = sqlite3.connect(str(target))
+    try:
+        source.backup(dest)
+    finally:
+        dest.close()
