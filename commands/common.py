@@ -124,7 +124,8 @@ def handle_errors(func: F) -> F:
         except ChuishaoError as exc:
             fail(exc.message, exc.exit_code)
         except pw.OperationalError as exc:
-            fail(f"database error: {exc} (another process may hold a long write lock; try again)", 1)
+            hint = " (another process held the write lock too long; try again)" if "locked" in str(exc) else ""
+            fail(f"database error: {exc}{hint}", 1)
         except pw.IntegrityError as exc:
             fail(f"database refused the change: {exc}", 1)
         except KeyboardInterrupt:

@@ -58,6 +58,7 @@ class DemoBuilder:
         self.queue: list[Step] = []
         self.seq = 0
         self.ops: dict[str, Operator] = {}
+        self.chosen: dict[tuple[str, str | None], Operator] = {}
         self.failures = 0
         self.current = self.now
 
@@ -76,9 +77,13 @@ class DemoBuilder:
             self.ops[op.name] = op
 
     def _by(self, role: str, key: str | None = None) -> Operator:
-        candidates = sorted((o for o in self.ops.values() if o.role == role and o.active
-                             and (key is None or key in (o.township, o.department))), key=lambda o: o.name)
-        return candidates[0] if candidates else self.admin
+        """The first active operator (by name) of a role, for a township or department."""
+        found = self.chosen.get((role, key))
+        if found is None:
+            candidates = sorted((o for o in self.ops.values() if o.role == role and o.active
+                                 and (key is None or key in (o.township, o.department))), key=lambda o: o.name)
+            found = self.chosen[(role, key)] = candidates[0] if candidates else self.admin
+        return found
 
     def ctx(self, op: Operator, at: int) -> Context:
         moment = from_epoch(at)

@@ -85,8 +85,12 @@ def create_search_index(db: peewee.Database) -> None:
     """Create the case search index if it is missing."""
     db.execute_sql(
         "CREATE VIRTUAL TABLE IF NOT EXISTS case_search USING fts5("
-        "body, tokenize = 'unicode61 remove_diacritics 0', detail = 'column')"
+        "body, tokenize = 'unicode61 remove_diacritics 0')"
     )
+
+
+def drop_search_index(db: peewee.Database) -> None:
+    db.execute_sql("DROP TABLE IF EXISTS case_search")
 
 
 def index_case_text(db: peewee.Database, case_id: int, tokens: str) -> None:

@@ -20,7 +20,7 @@ Migration = Callable[[pw.Database], None]
 # version → the step that brings a database from version-1 to version.
 MIGRATIONS: dict[int, Migration] = {}
 
-CURRENT_VERSION = 1
+CURRENT_VERSION = 2
 
 
 def migration(version: int) -> Callable[[Migration], Migration]:
@@ -28,6 +28,32 @@ def migration(version: int) -> Callable[[Migration], Migration]:
         MIGRATIONS[version] = func
         return func
     return register
+
+
+@migration(2)
+def _supervision_and_merges(db: pw.Database) -> None:
+    """v2: supervision orders, accountability, joint meetings, merge records; repeat and escalation
+    columns on cases; the search index rebuilt for every case (v1 dumps may lack it)."""
+    from models.schema import (Accountability, Meeting, MeetingDecision, MergeRecord, Report,
+                               SupervisionOrder)
+
+    db.create_tables([SupervisionOrder, Accountability, Meeting, MeetingDecision, MergeRecord], safe=True)
+    existing = {c.name for c in db.get_columns("case")}
+    table = f"{db.quote[0]}case{db.quote[1]}"
+    # Plain ALTER TABLE ADD COLUMN (valid on SQLite and PostgreSQL): peewee's migrator rebuilds the
+    # table on SQLite to add NOT NULL, which trips the foreign keys of reports and assignments.
+    for name, kind in (("repeat_count", "INTEGER NOT NULL DEFAULT 0"), ("reminded_at", "INTEGER"),
+                       ("noticed_at", "INTEGER")):
+        if name not in existing:
+            db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+    engine.drop_search_index(db)  # rebuilt whole: phrase queries need FTS5's full detail
+    engine.create_search_index(db)
+    from models import search
+
+    rows: dict[int, list[str]] = {}
+    for report in Report.select(Report.case, Report.title, Report.text).order_by(Report.id):
+        rows.setdefault(report.case_id, []).append(f"{report.title}\n{report.text}")
+    engine.index_many(db, [(case_id, search.tokens("\n".join(texts))) for case_id, texts in rows.items()])
 
 
 def schema_version(db: pw.Database) -> int:

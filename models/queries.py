@@ -80,7 +80,7 @@ def build(ctx: Context, q: CaseQuery) -> pw.ModelSelect:
         match = search.match_expression(q.text)
         if match is not None:
             sql, params = engine.search_match_sql(match)
-            query = query.where(Case.id.in_(pw.SQL(sql, params)))
+            query = query.where(Case.id.in_(pw.NodeList([pw.SQL(sql, params)], parens=True)))
     return query
 
 

@@ -70,6 +70,9 @@ class Case(BaseModel):
     reopen_count = pw.IntegerField(default=0)
     extension_count = pw.IntegerField(default=0)
     must_supervise = pw.CharField(default="")  # comma-separated reasons: repeat,overdue,stalled,pingpong
+    repeat_count = pw.IntegerField(default=0)  # reports of the same problem within the repeat window
+    reminded_at = pw.IntegerField(null=True)  # 催办 sent
+    noticed_at = pw.IntegerField(null=True)  # 通报 issued
     merged_into = pw.ForeignKeyField("self", null=True, backref="merged_cases", index=True)
     parent = pw.ForeignKeyField("self", null=True, backref="children", column_name="parent_id")
 
@@ -179,6 +182,67 @@ class Event(BaseModel):
     hash = pw.CharField(default="")
 
 
+class SupervisionOrder(BaseModel):
+    """督办: an automatic reminder (催办) or public notice (通报), or a supervisor's order."""
+
+    case = pw.ForeignKeyField(Case, backref="supervision_orders", index=True)
+    kind = pw.CharField()  # reminder | notice | order
+    level = pw.CharField(default="")  # for orders: e.g. 一般 / 重点 / 挂牌
+    department = pw.CharField(null=True, index=True)
+    instruction = pw.TextField(default="")
+    deadline = pw.IntegerField(null=True)
+    issued_by = pw.CharField()
+    issued_at = pw.IntegerField(index=True)
+    status = pw.CharField(default="open")  # open | answered | closed
+    answered_at = pw.IntegerField(null=True)
+    answer = pw.TextField(null=True)
+
+
+class Accountability(BaseModel):
+    """追责: a record against a department or person for late or failed response."""
+
+    department = pw.CharField(null=True, index=True)
+    person = pw.CharField(null=True)
+    reason = pw.TextField()
+    cases = pw.TextField(default="[]")  # JSON list of case ids
+    recorded_by = pw.CharField()
+    recorded_at = pw.IntegerField(index=True)
+
+
+class Meeting(BaseModel):
+    """联席会议 / 会商: attendees and decisions for complex cases."""
+
+    held_at = pw.IntegerField()
+    title = pw.TextField(default="")
+    attendees = pw.TextField(default="[]")  # JSON list of department ids
+    notes = pw.TextField(default="")
+    recorded_by = pw.CharField()
+    recorded_at = pw.IntegerField()
+
+
+class MeetingDecision(BaseModel):
+    meeting = pw.ForeignKeyField(Meeting, backref="decisions", index=True)
+    case = pw.ForeignKeyField(Case, backref="meeting_decisions", index=True)
+    lead = pw.CharField()
+    cooperating = pw.TextField(default="[]")  # JSON list
+    plan = pw.TextField(default="")
+    deadline = pw.IntegerField(null=True)
+
+
+class MergeRecord(BaseModel):
+    """One merge of a source case into a target, with what is needed to undo it exactly."""
+
+    source = pw.ForeignKeyField(Case, backref="merges_out", index=True, column_name="source_id")
+    target = pw.ForeignKeyField(Case, backref="merges_in", index=True, column_name="target_id")
+    report_ids = pw.TextField(default="[]")  # JSON: the reports that moved
+    source_before = pw.TextField(default="{}")  # JSON snapshot of the source case
+    target_before = pw.TextField(default="{}")  # JSON snapshot of the target case
+    merged_by = pw.CharField()
+    merged_at = pw.IntegerField()
+    undone_by = pw.CharField(null=True)
+    undone_at = pw.IntegerField(null=True)
+
+
 class Setting(BaseModel):
     """Small named JSON blobs: trained suggestion models, import checkpoints."""
 
@@ -189,4 +253,5 @@ class Setting(BaseModel):
 
 ALL_MODELS: list[type[BaseModel]] = [
     SchemaVersion, Operator, Case, Report, Assignment, Note, Evaluation, Extension, Pause, Event, Setting,
+    SupervisionOrder, Accountability, Meeting, MeetingDecision, MergeRecord,
 ]

@@ -1,0 +1,58 @@
+"""Chinese (and English) labels for every identifier the UI shows: one place, never scattered.
+
+Screens and exports call `label(kind, id, language)`; ids stay the glossary's English identifiers.
+"""
+
+from __future__ import annotations
+
+LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "state": {
+        "new": ("待分类", "new"), "local": ("属地办理", "local"), "whistled": ("待分哨", "whistled"),
+        "dispatched": ("待签收", "dispatched"), "acknowledged": ("已签收", "acknowledged"),
+        "on_site": ("已报到", "on site"), "returned": ("退单待审", "returned"),
+        "resolved": ("待回访", "resolved"), "closed": ("已归档", "closed"), "rejected": ("不予受理", "rejected"),
+        "merged": ("已合并", "merged"), "split": ("已拆分", "split"),
+    },
+    "view": {
+        "new": ("待分类", "New"), "whistled": ("待分哨", "To dispatch"), "in_progress": ("办理中", "In progress"),
+        "overdue": ("超期", "Overdue"), "to_evaluate": ("待回访", "To evaluate"), "all": ("全部", "All"),
+    },
+    "decision": {"local": ("属地办理", "local"), "whistle": ("吹哨", "whistle"), "reject": ("不予受理", "reject")},
+    "priority": {"urgent": ("紧急", "urgent"), "utility": ("民生保障", "utility"), "general": ("一般", "general"),
+                 "complex": ("复杂", "complex")},
+    "role": {"dispatcher": ("吹哨办调度员", "dispatcher"), "township": ("乡镇工作人员", "township"),
+             "department": ("部门联络员", "department"), "supervisor": ("督办组", "supervisor"),
+             "admin": ("管理员", "admin")},
+    "assignment_role": {"lead": ("主责", "lead"), "cooperating": ("配合", "cooperating")},
+    "assignment_state": {"pending": ("待签收", "pending"), "acknowledged": ("已签收", "acknowledged"),
+                         "on_site": ("已报到", "on site"), "returned": ("已退单", "returned"),
+                         "withdrawn": ("已撤回", "withdrawn")},
+    "source": {"citizen": ("群众回访", "citizen"), "township": ("基层评价", "township"),
+               "third_party": ("第三方评价", "third party")},
+    "rating": {"satisfied": ("满意", "satisfied"), "basically_satisfied": ("基本满意", "basically satisfied"),
+               "unsatisfied": ("不满意", "unsatisfied")},
+    "action": {
+        "intake": ("受理", "intake"), "triage": ("分类", "triage"), "dispatch": ("分哨", "dispatch"),
+        "acknowledge": ("签收", "acknowledge"), "return": ("退单", "return"),
+        "review_return": ("退单审核", "review return"), "arrive": ("报到", "arrive"), "note": ("办理进展", "note"),
+        "resolve": ("办结", "resolve"), "evaluate": ("回访评价", "evaluate"), "reopen": ("重办", "reopen"),
+        "close": ("归档", "close"), "merge": ("合并", "merge"), "unmerge": ("撤销合并", "unmerge"),
+        "split": ("拆分", "split"), "pause": ("挂起", "pause"), "resume": ("恢复", "resume"),
+        "extend": ("延期申请", "extension request"), "extension_approve": ("延期批准", "extension approved"),
+        "extension_refuse": ("延期驳回", "extension refused"), "remind": ("催办", "reminder"),
+        "notice": ("通报", "public notice"), "supervise": ("督办", "supervision order"),
+        "meeting": ("联席会议", "joint meeting"),
+    },
+    "supervise_reason": {"repeat": ("重复反映", "repeat"), "overdue": ("超期", "overdue"),
+                         "stalled": ("无进展", "stalled"), "pingpong": ("反复退单", "ping-pong")},
+}
+
+
+def label(kind: str, ident: str | None, language: str = "zh") -> str:
+    """The label of an identifier; unknown ids show as themselves (never an error on screen)."""
+    if ident is None:
+        return ""
+    pair = LABELS.get(kind, {}).get(ident)
+    if pair is None:
+        return ident
+    return pair[0] if language == "zh" else pair[1]
