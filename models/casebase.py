@@ -62,7 +62,10 @@ def refused(case: Case, action: str) -> InvalidState:
 def stale(ctx: Context, case: Case) -> Conflict:
     """The refusal for a step based on a stale read: who changed the case, when, and how."""
     last = Event.select().where(Event.case == case.id).order_by(Event.id.desc()).first()
-    who = f" by {last.operator} ({last.action}, {local_short(last.at, ctx.config.tz)})" if last else ""
+    who = ""
+    if last:
+        acting = f" as {last.on_behalf_of}" if last.on_behalf_of else ""
+        who = f" by {last.operator}{acting} ({last.action}, {local_short(last.at, ctx.config.tz)})"
     return Conflict(f"case {case.id} was changed{who} since you read it; nothing was saved — "
                     f"reload and try again")
 

@@ -21,10 +21,12 @@ PENDING, A_ACKNOWLEDGED, A_ON_SITE, A_RETURNED, WITHDRAWN = (
 ALLOWED: dict[str, frozenset[str]] = {
     "triage": frozenset({NEW}),
     "dispatch": frozenset({WHISTLED}),
-    "acknowledge": frozenset({DISPATCHED, ACKNOWLEDGED, ON_SITE}),
-    "return": frozenset({DISPATCHED, ACKNOWLEDGED, ON_SITE}),
+    # Each department works its own assignment: a cooperating department may sign for, arrive or
+    # return whatever the lead's progress; the operation checks the assignment's own state.
+    "acknowledge": frozenset({DISPATCHED, ACKNOWLEDGED, ON_SITE, RETURNED}),
+    "return": frozenset({DISPATCHED, ACKNOWLEDGED, ON_SITE, RETURNED}),
     "review_return": frozenset({RETURNED, DISPATCHED, ACKNOWLEDGED, ON_SITE}),
-    "arrive": frozenset({ACKNOWLEDGED, ON_SITE}),
+    "arrive": frozenset({DISPATCHED, ACKNOWLEDGED, ON_SITE, RETURNED}),
     "note": OPEN_STATES,
     "resolve": frozenset({LOCAL, ACKNOWLEDGED, ON_SITE}),
     "evaluate": frozenset({RESOLVED}),

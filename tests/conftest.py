@@ -1,0 +1,52 @@
+"""Shared fixtures: a fresh database per test, the CLI runner, contexts for named operators."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from models.config import Config, load_config
+from models.context import Context, ensure_first_admin, resolve_identity, sync_config_operators
+from models.db import connect
+from models.migrations import migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data" / "tipdm2020"
+
+
+@pytest.fixture(scope="session")
+def config() -> Config:
+    return load_config(str(ROOT / "chuishao.toml"))
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "county.db"
+
+
+@pytest.fixture
+def cli_run(db_path: Path) -> Callable[..., Result]:
+    """Run the real click CLI against this test's database."""
+    from console.cli import cli
+
+    def run(*args: str, db: Path | None = None) -> Result:
+        return CliRunner().invoke(cli, ["--config", str(ROOT / "chuishao.toml"),
+                                        "--db", f"sqlite:///{db or db_path}", *args])
+    return run
+
+
+@pytest.fixture
+def ctx_for(config: Config, db_path: Path) -> Callable[..., Context]:
+    """A migrated database and a Context for any operator name (None = the OS user, the admin)."""
+    db = connect(f"sqlite:///{db_path}")
+    migrate(db)
+    with db.atomic():
+        sync_config_operators(config, 0)
+        ensure_first_admin("root", 0)
+
+    def make(name: str | None = None) -> Context:
+        return resolve_identity(config, db, as_name=name, user="root")
+    return make
