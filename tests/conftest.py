@@ -32,9 +32,9 @@ def cli_run(db_path: Path) -> Callable[..., Result]:
     """Run the real click CLI against this test's database."""
     from console.cli import cli
 
-    def run(*args: str, db: Path | None = None) -> Result:
-        return CliRunner().invoke(cli, ["--config", str(ROOT / "chuishao.toml"),
-                                        "--db", f"sqlite:///{db or db_path}", *args])
+    def run(*args: str, db: Path | None = None, env: dict[str, str] | None = None) -> Result:
+        return CliRunner(env=env).invoke(cli, ["--config", str(ROOT / "chuishao.toml"),
+                                               "--db", f"sqlite:///{db or db_path}", *args])
     return run
 
 

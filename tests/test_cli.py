@@ -84,10 +84,9 @@ def test_citizen_markup_is_printed_literally(cli_run: Callable[..., Result]) -> 
     ok(cli_run("init"))
     hostile = "[bold red]紧急[/bold red] [@click=app.quit]x[/] \x1b]0;pwned\x07"
     ok(cli_run("intake", "add", "--channel", "grid", "--text", hostile))
-    out = ok(cli_run("case", "list"))
-    flat = "".join(ch for ch in out if ch not in "│┃ \n")  # the table may wrap the title
-    assert "[boldred]紧急[/boldred][@click=app.quit]x[/]" in flat
-    assert "\x1b" not in out and "\\x1b]0;pwned\\x07" in flat
+    out = ok(cli_run("case", "list", env={"COLUMNS": "250"}))
+    assert "[bold red]紧急[/bold red] [@click=app.quit]x[/]" in out
+    assert "\x1b" not in out and "\\x1b]0;pwned\\x07" in out
 
 
 def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
