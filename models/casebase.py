@@ -19,7 +19,9 @@ TRACKED = ("state", "title", "township", "village", "category", "priority", "dec
            "reason", "lead", "result", "dispatch_due", "resolve_due", "next_due", "due_confirmed",
            "paused_since", "paused_seconds", "report_count", "return_count", "reopen_count",
            "extension_count", "must_supervise", "merged_into", "received_at", "triaged_at",
-           "dispatched_at", "acknowledged_at", "resolved_at", "closed_at")
+           "dispatched_at", "acknowledged_at", "resolved_at", "closed_at",
+           # Written by steps too; save() writes only tracked columns, so an untracked one is lost.
+           "last_progress_at", "repeat_count", "reminded_at", "noticed_at")
 
 
 def snapshot(case: Case) -> dict[str, Any]:
