@@ -17,6 +17,7 @@ import peewee as pw
 
 from models import department as dept_ops
 from models import lifecycle
+from models.casebase import get_case
 from models.config import Config, DutyItem
 from models.context import Context, sync_config_operators
 from models.demo_text import citizen_name, phone, report_text
@@ -218,7 +219,7 @@ class DemoBuilder:
         when = self.current
         lifecycle.evaluate(self.ctx(self._by("dispatcher"), when), p.case_id, source="citizen", rating=rating,
                            comment="回访诉求人" if rating != "unsatisfied" else "诉求人表示问题没有解决")
-        case = Case.get_by_id(p.case_id)
+        case = get_case(p.case_id)
         if rating == "unsatisfied" and case.reopen_count == 0:
             self.at(self.later(when, 1, 24), lambda: self.step_reopen(p))
         else:
@@ -227,7 +228,7 @@ class DemoBuilder:
     def step_reopen(self, p: Plan) -> None:
         assert p.case_id is not None
         lifecycle.reopen(self.ctx(self._by("dispatcher"), self.current), p.case_id, reason="回访不满意，重新办理")
-        case = Case.get_by_id(p.case_id)
+        case = get_case(p.case_id)
         if case.decision == "local":
             self.at(self.later(self.current, 4, 24 * 5), lambda: self.step_local_resolve(p))
         else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models import engine, events, search
+from models import engine, events, prepared, search
 from models.casebase import snapshot
 from models.clocks import deadline, refresh_next_due
 from models.config import Config
@@ -84,12 +84,13 @@ def intake(ctx: Context, new: NewReport) -> tuple[Case, Report]:
         case.resolve_due, confirmed_r = deadline(ctx, case, "resolve")
         case.due_confirmed = confirmed_d and confirmed_r
         refresh_next_due(case, [])
-        case.save(force_insert=True)
-        report = Report.create(
+        prepared.insert(case)
+        report = Report(
             case=case, home_case=case, channel=channel, source_id=new.source_id or None, title=title,
             text=new.text, citizen_name=new.citizen_name, phone=normalise_phone(new.phone) or new.phone,
             address=new.address, address_key=normalise_address(new.address), township_hint=new.township,
             category_hint=new.category_hint, received_at=received, created_at=now, created_by=ctx.actor)
+        prepared.insert(report)
         engine.index_case_text(ctx.db, case.id, search.tokens(f"{title}\n{new.text}"))
         events.record(ctx, "intake", case.id, state_before=None, state_after=NEW, at=now,
                       after={**snapshot(case), "report_id": report.id, "channel": channel,

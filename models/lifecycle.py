@@ -7,7 +7,7 @@ models/department.py.
 
 from __future__ import annotations
 
-from models import events
+from models import events, prepared
 from models.casebase import load_for, refused, require_text, save, snapshot
 from models.clocks import deadline
 from models.context import Context
@@ -86,7 +86,7 @@ def create_assignments(ctx: Context, case: Case, lead: str | None, cooperating: 
                                 dispatched_at=now, dispatched_by=ctx.actor)
         assignment.ack_due, _ = deadline(ctx, case, "acknowledge", assignment)
         assignment.arrive_due, _ = deadline(ctx, case, "arrive", assignment)
-        assignment.save(force_insert=True)
+        prepared.insert(assignment)
 
 
 def lead_assignment(case: Case) -> Assignment | None:
@@ -135,9 +135,9 @@ def evaluate(ctx: Context, case_id: int, *, source: str, rating: str | None, com
     with ctx.write():
         case = load_for(ctx, case_id, "evaluate", expected_version)
         before = snapshot(case)
-        Evaluation.create(case=case.id, source=source, rating=rating, comment=comment,
-                          outcome="unreachable" if unreachable else "rated", round=case.reopen_count,
-                          operator=ctx.actor, created_at=ctx.now())
+        prepared.insert(Evaluation(case=case.id, source=source, rating=rating, comment=comment,
+                                   outcome="unreachable" if unreachable else "rated", round=case.reopen_count,
+                                   operator=ctx.actor, created_at=ctx.now()))
         return save(ctx, case, before, "evaluate",
                     extra_after={"source": source, "rating": rating, "comment": comment,
                                  "outcome": "unreachable" if unreachable else "rated"})
@@ -208,8 +208,9 @@ def note(ctx: Context, case_id: int, *, text: str, expected_version: int | None 
         case = load_for(ctx, case_id, "note", expected_version)
         before = snapshot(case)
         now = ctx.now()
-        created = Note.create(case=case.id, operator=ctx.actor, department=ctx.operator.department,
-                              text=text, created_at=now)
+        created = Note(case=case.id, operator=ctx.actor, department=ctx.operator.department,
+                       text=text, created_at=now)
+        prepared.insert(created)
         case.last_progress_at = now
         save(ctx, case, before, "note", extra_after={"text": text})
         return created

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import peewee as pw
 
+from models import prepared
 from models.context import Context
 from models.errors import PermissionDenied
 from models.schema import Assignment, Case
@@ -62,8 +63,9 @@ def can_see(ctx: Context, case: Case) -> bool:
     if op.role == "township":
         return bool(case.township == op.township)
     if op.role == "department":
-        return bool(Assignment.select().where((Assignment.case == case.id)
-                                              & (Assignment.department == op.department)).exists())
+        cursor = prepared.execute(ctx.db, "assignment_exists", lambda: Assignment.select(Assignment.id).where(
+            (Assignment.case == 0) & (Assignment.department == "")).limit(1), (case.id, op.department, 1))
+        return cursor.fetchone() is not None
     return True
 
 
