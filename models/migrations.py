@@ -20,7 +20,7 @@ Migration = Callable[[pw.Database], None]
 # version → the step that brings a database from version-1 to version.
 MIGRATIONS: dict[int, Migration] = {}
 
-CURRENT_VERSION = 2
+CURRENT_VERSION = 3
 
 
 def migration(version: int) -> Callable[[Migration], Migration]:
@@ -54,6 +54,15 @@ def _supervision_and_merges(db: pw.Database) -> None:
     for report in Report.select(Report.case, Report.title, Report.text).order_by(Report.id):
         rows.setdefault(report.case_id, []).append(f"{report.title}\n{report.text}")
     engine.index_many(db, [(case_id, search.tokens("\n".join(texts))) for case_id, texts in rows.items()])
+
+
+@migration(3)
+def _queue_sort_indexes(db: pw.Database) -> None:
+    """v3: indexes on the case columns the console's queue sorts by (channel, priority, report
+    count); keyset pages on a million cases need an index on the sort column."""
+    from models.schema import Case
+
+    db.create_tables([Case], safe=True)  # safe: creates only the indexes that are missing
 
 
 def schema_version(db: pw.Database) -> int:

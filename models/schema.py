@@ -78,7 +78,9 @@ class Case(BaseModel):
 
     class Meta:
         table_name = "case"
-        indexes = ((("state", "next_due", "id"), False), (("township", "state"), False))
+        # channel, priority and report_count: the queue sorts by every column it shows (migration 3).
+        indexes = ((("state", "next_due", "id"), False), (("township", "state"), False),
+                   (("channel",), False), (("priority",), False), (("report_count",), False))
 
 
 class Report(BaseModel):
