@@ -8,9 +8,12 @@ from __future__ import annotations
 import click
 
 from commands.admin import demo, init
+from commands.audit import audit
+from commands.backup import backup, restore
 from commands.case import case
 from commands.common import Group, State
 from commands.intake import intake
+from commands.operator import operator
 from commands.org import org
 
 
@@ -35,7 +38,7 @@ def cli(ctx: click.Context, config_path: str | None, db_url: str | None, as_name
         run_console(ctx.obj)
 
 
-for command in (init, demo, org, intake, case):
+for command in (init, demo, org, intake, case, operator, audit, backup, restore):
     cli.add_command(command)
 
 

@@ -8,17 +8,19 @@ history at chosen times.
 from __future__ import annotations
 
 import getpass
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 import peewee as pw
 
 from models import engine
 from models.config import Config
-from models.errors import NotFound, PermissionDenied, UsageError
+from models.errors import DomainError, NotFound, PermissionDenied, UsageError
 from models.schema import Operator
 from models.timeutil import now_utc, to_epoch
 
@@ -47,9 +49,71 @@ class Context:
 
         return WorkCalendar.from_config(self.config.section("calendar"), self.config.section("office")["timezone"])
 
-    def write(self):  # type: ignore[no-untyped-def]
-        """A write transaction (BEGIN IMMEDIATE on SQLite); nested calls are savepoints."""
-        return engine.write_transaction(self.db)
+    def write(self) -> WriteTransaction:
+        """A write transaction (BEGIN IMMEDIATE on SQLite); nested calls are savepoints.
+
+        A lock that cannot be had becomes `DatabaseBusy` (a DomainError), never a raw
+        "database is locked" traceback.
+        """
+        return WriteTransaction(self.db)
+
+
+class DatabaseBusy(DomainError):
+    """Another process held the write lock longer than the busy timeout; nothing was saved."""
+
+
+# BEGIN IMMEDIATE waits up to the busy timeout for the write lock. A refusal well before that means
+# SQLite skipped the wait (a reader rebuilding the WAL index, a lock race at WAL restart): try
+# again, briefly. A refusal after the full wait is reported, not retried — the operator has waited
+# long enough, and the message says nothing was saved.
+BEGIN_ATTEMPTS = 3
+QUICK_FAILURE_S = engine.BUSY_TIMEOUT_MS / 2000
+
+
+def is_locked(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+class WriteTransaction:
+    """`with ctx.write():` — one short write transaction with a bounded retry of its BEGIN."""
+
+    def __init__(self, db: pw.Database) -> None:
+        self.db = db
+        self.inner: Any = None
+
+    def __enter__(self) -> Any:
+        for attempt in range(1, BEGIN_ATTEMPTS + 1):
+            started = time.monotonic()
+            inner = engine.write_transaction(self.db)
+            try:
+                entered = inner.__enter__()
+            except pw.OperationalError as exc:
+                waited = time.monotonic() - started
+                if not is_locked(exc):
+                    raise
+                if attempt == BEGIN_ATTEMPTS or waited >= QUICK_FAILURE_S:
+                    raise busy(waited) from None
+                time.sleep(0.05 * attempt)
+                continue
+            self.inner = inner
+            return entered
+        raise AssertionError("unreachable")
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> Any:
+        try:
+            return self.inner.__exit__(exc_type, exc, tb)
+        except pw.OperationalError as error:
+            if is_locked(error):
+                raise busy(0.0) from None
+            raise
+
+
+def busy(waited: float) -> DatabaseBusy:
+    waited_text = f" for {waited:.0f} s" if waited >= 1 else ""
+    return DatabaseBusy(f"the database is busy: another process held the write lock{waited_text}; "
+                        f"nothing was saved — try again in a moment")
 
 
 def os_user() -> str:
@@ -83,7 +147,7 @@ def ensure_first_admin(user: str, now: int) -> Operator | None:
     Config-listed admins without an OS user mapping do not count: nobody could act as them.
     """
     if Operator.select().where((Operator.role == "admin") & Operator.os_user.is_null(False)
-                               & (Operator.active == True)).exists():  # noqa: E712
+                               & (Operator.active == True)).exists():
         return None
     mapped = Operator.get_or_none(Operator.os_user == user)
     if mapped is not None:
