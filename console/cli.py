@@ -15,6 +15,7 @@ from commands.common import Group, State
 from commands.intake import intake
 from commands.operator import operator
 from commands.org import org
+from commands.report import report
 
 
 @click.group(cls=Group, invoke_without_command=True,
@@ -38,7 +39,7 @@ def cli(ctx: click.Context, config_path: str | None, db_url: str | None, as_name
         run_console(ctx.obj)
 
 
-for command in (init, demo, org, intake, case, operator, audit, backup, restore):
+for command in (init, demo, org, intake, case, operator, audit, backup, restore, report):
     cli.add_command(command)
 
 

@@ -45,6 +45,28 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "supervise_reason": {"repeat": ("重复反映", "repeat"), "overdue": ("超期", "overdue"),
                          "stalled": ("无进展", "stalled"), "pingpong": ("反复退单", "ping-pong")},
+    # Scoreboards, hot spots and the monthly briefing (models/scoreboard.py, hotspots.py, briefing.py).
+    "metric": {
+        "rank": ("排名", "rank"), "score": ("总分", "score"), "assignments": ("派单", "assignments"),
+        "lead": ("主责", "lead"), "cooperating": ("配合", "cooperating"), "response": ("响应率", "response"),
+        "arrival": ("按时到场率", "arrival on time"), "resolution": ("解决率", "resolution"),
+        "on_time": ("按时办结率", "on-time resolution"), "satisfaction": ("满意率", "satisfaction"),
+        "returns": ("退单率", "return rate"), "reopen": ("重办率", "reopen rate"), "overdue": ("超期", "overdue"),
+        "limbo": ("悬空时长", "time in limbo"), "supervision": ("督办", "supervision orders"),
+        "accountability": ("追责", "accountability"), "raised": ("受理", "raised"), "local": ("属地办理", "local"),
+        "whistled": ("吹哨", "whistled"), "rejected": ("不予受理", "rejected"),
+        "resolved_locally": ("属地办结率", "resolved locally"), "whistle_rate": ("吹哨率", "whistle rate"),
+        "own_duty_whistles": ("吹本职哨", "own-duty whistles"),
+        "satisfaction_citizen": ("群众满意率", "citizen satisfaction"),
+        "satisfaction_township": ("基层满意率", "township satisfaction"),
+        "satisfaction_third_party": ("第三方满意率", "third-party satisfaction"),
+    },
+    "flag": {"too_high": ("吹哨率过高(乱吹)", "whistle rate too high"),
+             "too_low": ("吹哨率过低(漏哨风险)", "whistle rate too low"),
+             "own_duty": ("吹本职哨", "whistled its own duty"),
+             "below_satisfaction_floor": ("满意率低于底线", "below satisfaction floor"),
+             "overdue": ("有超期", "has overdue")},
+    "trend": {"rising": ("上升", "rising"), "falling": ("下降", "falling"), "flat": ("持平", "flat")},
 }
 
 

@@ -1,0 +1,239 @@
+"""Department and township scoreboards (绩效考核) for a period, and the cases behind every figure.
+
+Definitions (a department, a period; "its assignments" = assignments of the department dispatched in
+the period, leaving out withdrawn ones and merged or split cases; "its lead cases" = those
+assignments that are the case's current lead):
+
+- assignments / lead / cooperating: how many, by role.
+- response rate (响应率): assignments signed for (acknowledged) by their ack_due, over assignments
+  whose sign-for is settled: acknowledged, returned, or past ack_due now. A return is not a
+  response (it is counted by the return rate); an assignment still inside its sign-for time counts
+  in neither part yet.
+- arrival on time (按时到场率): arrived_at ≤ arrive_due, over assignments with an arrive clock that
+  were not returned and have arrived or are past arrive_due.
+- resolution rate (解决率): lead cases resolved (resolved_at set; a reopened case is unresolved
+  until resolved again) over lead cases.
+- on-time resolution (按时办结率): resolved_at ≤ resolve_due (after approved extensions) over lead
+  cases resolved.
+- satisfaction (满意率), overall and by source (citizen, township, third_party): satisfied or
+  basically satisfied over rated evaluations of the latest round (round = the case's reopen count)
+  of lead cases; unreachable callbacks are not ratings. Below [evaluation] satisfaction_floor → flag.
+- return rate (退单率): returns (sum of the assignments' return counts) over assignments.
+- reopen rate (重办率): lead cases reopened at least once over lead cases resolved at least once.
+- time in limbo (悬空时长): how long its assignments waited to be signed for, from dispatch until
+  signed for or returned (or until the case ended, or now); total and average per assignment.
+- overdue (超期): its assignments with a clock running past due now (sign-for, arrival, or for the
+  lead the case's resolve clock), while the case is with the department and not paused.
+- supervision orders (督办) and accountability records (追责) against it, issued in the period.
+- total score: Σ weight × rate over the rates that have a denominator (weights renormalised) × 100,
+  minus Σ deduction × count (returns, reopened cases, overdue, supervision orders, accountability
+  records), from [scoring] in chuishao.toml. It can fall below zero: the ranking stays meaningful.
+
+A township (cases with that township received in the period, merged/split ones left out): raised;
+local, whistled, rejected; resolved locally (local cases now resolved or closed over local cases);
+whistle rate (whistled over cases decided local or whistle; outside [scoring] whistle_band → flag
+"too_high" 乱吹 or "too_low" 漏哨 risk); own-duty whistles (whistled cases whose duty-list item has
+scope "township" — the township's own duty; any → flag "own_duty"); satisfaction of its cases
+(latest round, all sources).
+
+Everything is computed by GROUP BY queries over the measures in models/measures.py; `explain`
+selects the same rows with the same predicates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import peewee as pw
+
+from models.context import Context
+from models.explain import explain, explain_township, require_explain
+from models.measures import (
+    Measure,
+    Rate,
+    assignment_base,
+    department_measures,
+    evaluation_base,
+    in_period,
+    read_sums,
+    satisfied,
+    sums,
+    township_base,
+    township_evaluation_base,
+    township_measures,
+)
+from models.period import Period
+from models.schema import Accountability, Assignment, Case, Evaluation, SupervisionOrder
+
+SOURCES = ("citizen", "township", "third_party")
+SCORE_RATES = {"response": "response", "arrival": "arrival", "resolution": "resolution",
+               "on_time": "on_time", "satisfaction": "satisfaction"}
+DEDUCTED = {"return": "returns", "reopen": "reopen", "overdue": "overdue", "supervision": "supervision",
+            "accountability": "accountability"}
+
+
+@dataclass
+class DepartmentScore:
+    department: str
+    name: str
+    figures: dict[str, Rate]  # every measure, plus satisfaction, supervision and accountability
+    by_source: dict[str, Rate]
+    supervision_kinds: dict[str, int]
+    score: float | None = None
+    rank: int | None = None
+    deductions: dict[str, float] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        f = self.figures
+        limbo = f["limbo"]
+        return {
+            "department": self.department, "name": self.name, "rank": self.rank, "score": self.score,
+            "assignments": f["assignments"].num, "lead": f["lead"].num, "cooperating": f["cooperating"].num,
+            "rates": {key: f[key].as_dict() for key in ("response", "arrival", "resolution", "on_time",
+                                                        "satisfaction", "returns", "reopen")},
+            "satisfaction_by_source": {s: r.as_dict() for s, r in self.by_source.items()},
+            "overdue": f["overdue"].num,
+            "limbo": {"seconds": limbo.num, "assignments": limbo.den,
+                      "average_hours": round(limbo.num / limbo.den / 3600, 2) if limbo.den else None},
+            "supervision_orders": {"total": f["supervision"].num, **self.supervision_kinds},
+            "accountability": f["accountability"].num,
+            "deductions": self.deductions, "flags": self.flags,
+        }
+
+
+@dataclass
+class TownshipScore:
+    township: str
+    name: str
+    figures: dict[str, Rate]
+    flags: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        f = self.figures
+        return {
+            "township": self.township, "name": self.name,
+            **{key: f[key].num for key in ("raised", "local", "whistled", "rejected")},
+            "rates": {key: f[key].as_dict() for key in ("resolved_locally", "whistle_rate", "own_duty_whistles",
+                                                        "satisfaction")},
+            "flags": self.flags,
+        }
+
+
+def _rows(query: pw.Query) -> list[dict[str, Any]]:
+    return list(query.dicts())
+
+
+def department_scoreboard(ctx: Context, period: Period) -> list[DepartmentScore]:
+    """Every configured department's figures, score and rank for the period (best first)."""
+    measures = department_measures(ctx.now())
+    base = assignment_base(period)
+    grouped = {r["department"]: r for r in _rows(
+        Assignment.select(Assignment.department, *sums(measures)).join(Case, on=(Assignment.case == Case.id))
+        .where(base).group_by(Assignment.department))}
+    evaluations: dict[tuple[str, str], Rate] = {}
+    for r in _rows(Evaluation.select(Assignment.department, Evaluation.source, pw.fn.COUNT(Evaluation.id).alias("n"),
+                                     pw.fn.SUM(pw.Case(None, ((satisfied(), 1),), 0)).alias("ok"))
+                   .join(Case, on=(Evaluation.case == Case.id))
+                   .join(Assignment, on=(Assignment.case == Case.id))
+                   .where(evaluation_base(period)).group_by(Assignment.department, Evaluation.source)):
+        evaluations[(r["department"], r["source"])] = Rate(int(r["ok"] or 0), int(r["n"]))
+    orders: dict[str, dict[str, int]] = {}
+    for r in _rows(SupervisionOrder.select(SupervisionOrder.department, SupervisionOrder.kind,
+                                           pw.fn.COUNT(SupervisionOrder.id).alias("n"))
+                   .where(in_period(SupervisionOrder.issued_at, period) & SupervisionOrder.department.is_null(False))
+                   .group_by(SupervisionOrder.department, SupervisionOrder.kind)):
+        orders.setdefault(r["department"], {})[r["kind"]] = int(r["n"])
+    blamed = {r["department"]: int(r["n"]) for r in _rows(
+        Accountability.select(Accountability.department, pw.fn.COUNT(Accountability.id).alias("n"))
+        .where(in_period(Accountability.recorded_at, period) & Accountability.department.is_null(False))
+        .group_by(Accountability.department))}
+    boards = []
+    for dept in ctx.config.departments.values():
+        figures = read_sums(grouped.get(dept.id, {}), measures)
+        by_source = {s: evaluations.get((dept.id, s), Rate(0, 0)) for s in SOURCES}
+        figures["satisfaction"] = Rate(sum(r.num for r in by_source.values()), sum(r.den for r in by_source.values()))
+        kinds = orders.get(dept.id, {})
+        figures["supervision"] = Rate(sum(kinds.values()), figures["assignments"].num)
+        figures["accountability"] = Rate(blamed.get(dept.id, 0), figures["assignments"].num)
+        board = DepartmentScore(dept.id, dept.name, figures, by_source, dict(sorted(kinds.items())))
+        _score(ctx, board)
+        boards.append(board)
+    return rank(boards)
+
+
+def _score(ctx: Context, board: DepartmentScore) -> None:
+    scoring = ctx.config.section("scoring")
+    weights = {k: float(v) for k, v in scoring["weights"].items() if k in SCORE_RATES}
+    rated = {k: board.figures[SCORE_RATES[k]].rate for k in weights}
+    present = {k: w for k, w in weights.items() if rated[k] is not None}
+    board.deductions = {k: round(float(v) * board.figures[DEDUCTED[k]].num, 2)
+                        for k, v in scoring["deductions"].items() if k in DEDUCTED}
+    floor = float(ctx.config.section("evaluation")["satisfaction_floor"])
+    sat = board.figures["satisfaction"].rate
+    if sat is not None and sat < floor:
+        board.flags.append("below_satisfaction_floor")
+    if board.figures["overdue"].num:
+        board.flags.append("overdue")
+    if not present or sum(present.values()) <= 0:
+        return  # nothing assigned and nothing rated: no score rather than a made-up one
+    weighted = sum(w * (rated[k] or 0.0) for k, w in present.items()) / sum(present.values()) * 100
+    board.score = round(weighted - sum(board.deductions.values()), 1)
+
+
+def rank(boards: list[DepartmentScore]) -> list[DepartmentScore]:
+    """Best score first; departments without a score last, unranked (ties share a rank)."""
+    boards.sort(key=lambda b: (b.score is None, -(b.score or 0.0), b.department))
+    previous: tuple[float | None, int] = (None, 0)
+    for position, board in enumerate(boards, start=1):
+        if board.score is None:
+            continue
+        board.rank = previous[1] if board.score == previous[0] else position
+        previous = (board.score, board.rank)
+    return boards
+
+
+def township_scoreboard(ctx: Context, period: Period) -> list[TownshipScore]:
+    """Every configured township's figures and flags for the period."""
+    measures = township_measures(ctx.config)
+    grouped = {r["township"]: r for r in _rows(
+        Case.select(Case.township, *sums(measures)).where(township_base(period)).group_by(Case.township))}
+    ratings = {r["township"]: Rate(int(r["ok"] or 0), int(r["n"])) for r in _rows(
+        Evaluation.select(Case.township, pw.fn.COUNT(Evaluation.id).alias("n"),
+                          pw.fn.SUM(pw.Case(None, ((satisfied(), 1),), 0)).alias("ok"))
+        .join(Case, on=(Evaluation.case == Case.id)).where(township_evaluation_base(period))
+        .group_by(Case.township))}
+    low, high = (float(x) for x in ctx.config.section("scoring")["whistle_band"])
+    floor = float(ctx.config.section("evaluation")["satisfaction_floor"])
+    boards = []
+    for town in ctx.config.townships.values():
+        figures = read_sums(grouped.get(town.id, {}), measures)
+        figures["satisfaction"] = ratings.get(town.id, Rate(0, 0))
+        board = TownshipScore(town.id, town.name, figures)
+        whistle = figures["whistle_rate"].rate
+        if whistle is not None and whistle > high:
+            board.flags.append("too_high")
+        if whistle is not None and whistle < low:
+            board.flags.append("too_low")
+        if figures["own_duty_whistles"].num:
+            board.flags.append("own_duty")
+        sat = figures["satisfaction"].rate
+        if sat is not None and sat < floor:
+            board.flags.append("below_satisfaction_floor")
+        boards.append(board)
+    return boards
+
+
+__all__ = [
+    "DepartmentScore",
+    "Measure",
+    "Rate",
+    "TownshipScore",
+    "department_scoreboard",
+    "explain",
+    "explain_township",
+    "rank",
+    "require_explain",
+    "township_scoreboard",
+]
