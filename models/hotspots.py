@@ -34,6 +34,7 @@ from models.period import WEEK, Period, week_anchor, week_count, week_labels
 from models.permissions import scope_filter
 from models.schema import Case, Report
 from models.states import CLOSED, MERGED, REJECTED, RESOLVED, SPLIT
+from models.timeutil import local_iso
 
 LEFT_OUT = (MERGED, SPLIT, REJECTED)
 NAMED_PLACE = re.compile(r"([\u4e00-\u9fff0-9]{1,8}?(?:小区|花园|家园|公寓|新村|大厦|广场|市场|苑|大道|路|街|巷))")
@@ -231,3 +232,15 @@ def _candidates(spots: list[Hotspot], limit: int) -> list[Candidate]:
     ranked = [Candidate(cat, items) for cat, items in by_category.items()]
     ranked.sort(key=lambda c: (-c.count, -len(c.spots), trend_of(c.weekly) != "rising", c.category))
     return ranked[:limit]
+
+
+def case_summaries(ctx: Context, case_ids: list[int]) -> list[dict[str, Any]]:
+    """The cases behind a hot spot as list rows (id, title, state, township, village, received), in scope."""
+    rows: list[dict[str, Any]] = []
+    for chunk in range(0, len(case_ids), 500):
+        query = scope_filter(ctx, Case.select(Case.id, Case.title, Case.state, Case.township, Case.village,
+                                              Case.received_at))
+        for c in query.where(Case.id.in_(case_ids[chunk:chunk + 500])).order_by(Case.id):
+            rows.append({"case_id": c.id, "title": c.title, "state": c.state, "township": c.township,
+                         "village": c.village, "received_at": local_iso(c.received_at, ctx.config.tz)})
+    return rows

@@ -103,3 +103,10 @@ def week_labels(period: Period, tz: ZoneInfo) -> list[str]:
     """The local date of each week's Monday, e.g. ['11-02', '11-09', …]."""
     anchor = week_anchor(period, tz)
     return [f"{_local(anchor + i * WEEK, tz):%m-%d}" for i in range(week_count(period, tz))]
+
+
+def shift_month(period: Period, step: int, tz: ZoneInfo) -> Period:
+    """The month `step` months from the period's (for a --from/--to span: from the month it ends in)."""
+    anchor = period if _MONTH.match(period.label) else month_of(period.end - 1, tz)
+    year, number = int(anchor.label[:4]), int(anchor.label[5:]) - 1 + step
+    return month(f"{year + number // 12:04d}-{number % 12 + 1:02d}", tz)

@@ -1,0 +1,94 @@
+"""The monthly briefing: Markdown that reads well, a CSV of sections, an XLSX with the ranking sheet
+whose numbers are the scoreboard's, citizen text that stays text, and who may export it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import Result
+
+from models.context import Context
+from models.intake import NewReport, intake
+from tests.report_support import at, demo_county, run_cli
+
+MONTH = ("--month", "2026-10")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return demo_county(tmp_path_factory)
+
+
+def test_markdown_briefing_reads_well(demo: Path) -> None:
+    result = run_cli(demo, "report", "briefing", *MONTH, "--format", "md")
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert text.startswith("# 示范县吹哨办 2026年10月 工作通报\n")
+    for heading in ("## 概况", "## 红黑榜", "## 部门排名（红黑榜）", "## 乡镇（街道）", "## 热点问题", "## 每月一题候选",
+                    "## 超期案件", "## 督办", "## 口径说明"):
+        assert f"\n{heading}\n" in text, heading
+    assert "统计期间：2026-10-01 至 2026-10-31" in text and "- 红榜：第1名 " in text and "- 黑榜：" in text
+    ranking = text.split("## 部门排名（红黑榜）\n\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert ranking[0].startswith("| 排名 | 部门 | 总分 |") and set(ranking[1]) == {"|", "-"}
+    assert len(ranking) == 2 + 39 and all(line.count("|") == ranking[0].count("|") for line in ranking)
+    assert "吹本职哨" in text  # the demo's townships pass some of their own duty upward
+
+
+def test_csv_briefing_has_titled_sections(demo: Path) -> None:
+    result = run_cli(demo, "report", "briefing", *MONTH, "--format", "csv")
+    assert result.exit_code == 0
+    rows = list(csv.reader(io.StringIO(result.output)))
+    assert rows[0] == ["部门排名（红黑榜）"] and rows[1][:3] == ["排名", "部门", "总分"]
+    titles = [rows[i + 1][0] for i, row in enumerate(rows[:-1]) if row == []]
+    assert titles[:5] == ["乡镇（街道）", "热点问题", "每月一题候选", "超期案件", "督办"]
+
+
+def test_xlsx_has_the_ranking_sheet_with_the_scoreboards_numbers(demo: Path, tmp_path: Path) -> None:
+    target = tmp_path / "2026-10.xlsx"
+    result = run_cli(demo, "report", "briefing", *MONTH, "--format", "xlsx", "--output", str(target))
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(target)
+    assert book.sheetnames[0] == "排名 ranking" and "乡镇 townships" in book.sheetnames
+    sheet = book["排名 ranking"]
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)]
+    board = json.loads(run_cli(demo, "report", "scoreboard", *MONTH, "--json").output)["departments"]
+    assert [r["部门"] for r in rows] == [d["name"] for d in board]
+    for row, dept in zip(rows, board, strict=True):
+        assert row["总分"] == dept["score"] and row["排名"] == dept["rank"]
+        assert row["响应率"] == dept["rates"]["response"]["rate"]
+        assert row["满意率"] == dept["rates"]["satisfaction"]["rate"]
+    response = header.index("响应率") + 1
+    assert sheet.cell(row=2, column=response).comment.text == (
+        f"{board[0]['rates']['response']['num']}/{board[0]['rates']['response']['den']}")
+
+
+def test_xlsx_needs_an_output_file_and_only_the_office_may_export(demo: Path) -> None:
+    refused = run_cli(demo, "report", "briefing", *MONTH, "--format", "xlsx")
+    assert refused.exit_code == 2 and "--output" in refused.output
+    department = run_cli(demo, "--as", "yangfan", "report", "briefing", *MONTH)
+    assert department.exit_code == 1 and "no permission" in department.output
+    assert run_cli(demo, "--as", "sunli", "report", "briefing", *MONTH).exit_code == 0  # a supervisor
+
+
+def test_citizen_text_stays_text_in_every_format(ctx_for: Callable[..., Context],
+                                                  cli_run: Callable[..., Result], tmp_path: Path) -> None:
+    title = '=HYPERLINK("http://x")|**粗体** [链接](http://y)'
+    when = at(ctx_for(), "2026-11-02T02:00")
+    case, _ = intake(when, NewReport(channel="hotline_12345", text="东关社区路灯不亮", title=title,
+                                     township="chengguan", received_at=when.now()))
+    md = cli_run("report", "briefing", "--month", "2026-11", "--format", "md")
+    assert md.exit_code == 0
+    line = next(line for line in md.output.splitlines() if line.startswith(f"| {case.id} |"))
+    assert "\\|\\*\\*粗体\\*\\* \\[链接\\](http://y)" in line and line.count(" | ") == 6
+    target = tmp_path / "b.xlsx"
+    assert cli_run("report", "briefing", "--month", "2026-11", "--format", "xlsx", "--output", str(target)).exit_code == 0
+    sheet = openpyxl.load_workbook(target)["超期 overdue"]
+    cell = next(row[1] for row in sheet.iter_rows(min_row=2) if row[0].value == case.id)
+    assert cell.value == title and cell.data_type == "s"

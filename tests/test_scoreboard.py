@@ -1,0 +1,166 @@
+"""Scoreboards: the demo county's figures recomputed by hand from `case list/show --json`, --explain
+listing exactly the rows behind each figure, scores from the configured weights, township flags."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from models import period as periods
+from models.config import Config
+from models.context import Context
+from models.errors import PermissionDenied
+from models.schema import Accountability, SupervisionOrder
+from models.scoreboard import department_scoreboard, explain, explain_township, township_scoreboard
+from tests.report_support import WHOLE, admin_on, at, demo_county, handled_case, run_cli
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return demo_county(tmp_path_factory)
+
+
+def _epoch(iso: str | None) -> int | None:
+    return None if iso is None else int(datetime.fromisoformat(iso).timestamp())
+
+
+def _by_hand(db: Path, dept: str, start: int, end: int, now: int) -> dict[str, tuple[set[int], set[int]]]:
+    """Response and resolution of one department, from the case JSON alone (numerator, denominator ids)."""
+    listed = json.loads(run_cli(db, "case", "list", "--dept", dept, "--json").output)
+    sets: dict[str, tuple[set[int], set[int]]] = {"response": (set(), set()), "resolution": (set(), set())}
+    for row in listed:
+        case = json.loads(run_cli(db, "case", "show", str(row["id"]), "--json").output)
+        for a in case["assignments"]:
+            dispatched = _epoch(a["dispatched_at"])
+            if a["department"] != dept or a["state"] == "withdrawn" or not start <= (dispatched or 0) < end:
+                continue
+            acked, due = _epoch(a["acknowledged_at"]), _epoch(a["ack_due"])
+            if acked is not None or a["returned_at"] is not None or (due is not None and due <= now):
+                sets["response"][1].add(case["id"])
+                if acked is not None and (due is None or acked <= due):
+                    sets["response"][0].add(case["id"])
+            if a["role"] == "lead" and a["active"]:
+                sets["resolution"][1].add(case["id"])
+                if case["resolved_at"] is not None:
+                    sets["resolution"][0].add(case["id"])
+    return sets
+
+
+def test_cli_rates_equal_a_recount_from_case_json_and_explain_lists_those_cases(demo: Path) -> None:
+    result = run_cli(demo, "report", "scoreboard", *WHOLE, "--json")
+    assert result.exit_code == 0, result.output
+    board = json.loads(result.output)
+    assert len(board["departments"]) == 39
+    for row in board["departments"]:
+        for rate in row["rates"].values():
+            assert rate["rate"] is None or rate["rate"] == round(rate["num"] / rate["den"], 4)
+    busiest = max(board["departments"], key=lambda d: d["assignments"])
+    dept = busiest["department"]
+    start, end = _epoch(board["period"]["from"]), _epoch(board["period"]["to"])
+    assert start is not None and end is not None
+    recount = _by_hand(demo, dept, start, end, int(datetime.now(UTC).timestamp()))
+    for key in ("response", "resolution"):
+        num, den = recount[key]
+        assert (busiest["rates"][key]["num"], busiest["rates"][key]["den"]) == (len(num), len(den)), key
+    explained = json.loads(run_cli(demo, "report", "scoreboard", *WHOLE, "--explain", dept, "--json").output)
+    for key in ("response", "resolution"):
+        rows = explained["figures"][key]["cases"]
+        assert {r["case_id"] for r in rows} == recount[key][1]
+        assert {r["case_id"] for r in rows if r["counted"]} == recount[key][0]
+    assert busiest["rates"]["response"]["den"] > 10  # the recount covered real work, not an empty row
+
+
+def test_explain_totals_are_the_scoreboard_figures_for_every_department(config: Config, demo: Path) -> None:
+    ctx = at(admin_on(config, demo), "2026-11-27T00:00")  # one "now" for both: limbo grows with it
+    period = periods.span(WHOLE[1], WHOLE[3], config.tz, ctx.now())
+    for board in department_scoreboard(ctx, period):
+        detail = explain(ctx, board.department, period)
+        for key, figure in board.figures.items():
+            assert (detail["figures"][key]["num"], detail["figures"][key]["den"]) == (figure.num, figure.den), key
+        for source, rate in board.by_source.items():
+            part = detail["figures"].get(f"satisfaction_{source}", {"num": 0, "den": 0})
+            assert (part["num"], part["den"]) == (rate.num, rate.den)
+    for town in township_scoreboard(ctx, period):
+        detail = explain_township(ctx, town.township, period)
+        for key, figure in town.figures.items():
+            assert (detail["figures"][key]["num"], detail["figures"][key]["den"]) == (figure.num, figure.den), key
+
+
+def test_scores_follow_the_configured_weights_and_deductions(ctx_for: Callable[..., Context], config: Config) -> None:
+    good = handled_case(ctx_for)  # zhujian: every step on time, citizen satisfied
+    handled_case(ctx_for, lead="gongshui", ack_after_h=30, rating="unsatisfied", received="2026-11-03T01:00")
+    admin = ctx_for()
+    SupervisionOrder.create(case=good, kind="order", department="zhujian", issued_by="sunli",
+                            issued_at=_epoch("2026-11-05T10:00:00+08:00"))
+    Accountability.create(department="zhujian", reason="late", recorded_by="sunli",
+                          recorded_at=_epoch("2026-11-06T10:00:00+08:00"), cases=json.dumps([good]))
+    period = periods.month("2026-11", config.tz)
+    boards = {b.department: b for b in department_scoreboard(at(admin, "2026-11-20T00:00"), period)}
+    zhujian, gongshui = boards["zhujian"], boards["gongshui"]
+    assert zhujian.deductions == {"return": 0.0, "reopen": 0.0, "overdue": 0.0, "supervision": 2.0,
+                                  "accountability": 5.0}
+    assert zhujian.score == 100.0 - 2.0 - 5.0 and zhujian.rank == 1
+    # Signed for 30 h after dispatch (the general sign-for clock is shorter), satisfaction 0 of 1.
+    assert gongshui.figures["response"].num == 0 and gongshui.figures["response"].den == 1
+    assert gongshui.figures["satisfaction"].rate == 0.0 and "below_satisfaction_floor" in gongshui.flags
+    w = config.section("scoring")["weights"]
+    expected = (w["arrival"] + w["resolution"] + w["on_time"]) / sum(w.values()) * 100
+    assert gongshui.score == round(expected, 1) and gongshui.rank == 2
+    assert boards["shuiwu"].score is None and boards["shuiwu"].rank is None  # nothing assigned: no score
+
+
+def test_township_whistling_its_own_duty_is_flagged(ctx_for: Callable[..., Context], config: Config) -> None:
+    own = next(code for code, item in config.duty_items.items() if item.scope == "township")
+    handled_case(ctx_for, township="chengguan", village="东关社区", duty_item=own)
+    handled_case(ctx_for, township="qiaotou", village="桥头社区", duty_item="CS-001")
+    period = periods.month("2026-11", config.tz)
+    towns = {t.township: t for t in township_scoreboard(at(ctx_for(), "2026-11-20T00:00"), period)}
+    assert towns["chengguan"].figures["own_duty_whistles"].num == 1
+    assert "own_duty" in towns["chengguan"].flags and "too_high" in towns["chengguan"].flags
+    assert "own_duty" not in towns["qiaotou"].flags
+    assert towns["dongcheng"].figures["raised"].num == 0 and towns["dongcheng"].flags == []
+    detail = explain_township(ctx_for(), "城关镇", period)
+    assert [r["duty_item"] for r in detail["figures"]["own_duty_whistles"]["cases"] if r["counted"]] == [own]
+
+
+def test_the_demo_flags_townships_that_whistle_their_own_duty(demo: Path) -> None:
+    result = run_cli(demo, "report", "scoreboard", "--township", *WHOLE, "--json")
+    towns = json.loads(result.output)["townships"]
+    flagged = [t for t in towns if t["rates"]["own_duty_whistles"]["num"]]
+    assert flagged and all("own_duty" in t["flags"] for t in flagged)
+    table = run_cli(demo, "report", "scoreboard", "--township", *WHOLE, columns=200)
+    assert table.exit_code == 0 and "吹本职哨" in table.output
+
+
+def test_explain_is_refused_outside_scope_and_bad_periods_exit_2(demo: Path, config: Config) -> None:
+    ctx = admin_on(config, demo, "yangfan")  # department operator of zhujian
+    period = periods.month("2026-10", config.tz)
+    assert explain(ctx, "zhujian", period)["department"] == "zhujian"
+    with pytest.raises(PermissionDenied):
+        explain(ctx, "gongshui", period)
+    refused = run_cli(demo, "--as", "yangfan", "report", "scoreboard", "--explain", "gongshui", "--month", "2026-10")
+    assert refused.exit_code == 1 and "no permission" in refused.output
+    assert run_cli(demo, "report", "scoreboard", "--month", "2026-13").exit_code == 2
+    both = run_cli(demo, "report", "scoreboard", "--month", "2026-10", "--from", "2026-10-01")
+    assert both.exit_code == 2 and "either" in both.output
+
+
+def test_periods_count_in_office_time(config: Config) -> None:
+    tz = config.tz
+    november = periods.month("2026-11", tz)
+    assert november.end - november.start == 30 * 86400
+    assert november.start == _epoch("2026-11-01T00:00:00+08:00")
+    day = periods.span("2026-11-02", "2026-11-02", tz, 0)  # a bare --to date includes that day
+    assert day.end - day.start == 86400
+    assert periods.shift_month(november, 2, tz).label == "2027-01"
+    assert periods.shift_month(november, -11, tz).label == "2025-12"
+
+
+def test_text_table_shows_every_department(demo: Path) -> None:
+    result = run_cli(demo, "report", "scoreboard", *WHOLE, columns=250)
+    assert result.exit_code == 0
+    assert "住建" in result.output and "响应率" in result.output
