@@ -6,6 +6,7 @@ import click
 
 from commands.common import Group, State, emit_json, json_option, pass_state, say, table
 from models import department, lifecycle, queries
+from models.clocks import window_seconds
 from models.queries import CaseQuery
 from models.states import STATES
 from models.views import case_detail, case_row, event_row
@@ -42,18 +43,21 @@ def _done(state: State, case_obj: object, action: str, as_json: bool = False) ->
 @click.option("--sort", type=click.Choice(queries.SORTS), default="next_due", show_default=True)
 @click.option("--desc", is_flag=True, help="Sort descending.")
 @click.option("--limit", type=int, default=None, help="At most N cases (default: all).")
+@click.option("--overdue", is_flag=True, help="Only cases with a running clock past due.")
+@click.option("--due-within", help="Only cases with a running clock due within e.g. 4h, 2d, 1wd (or overdue).")
 @json_option
 @pass_state
 def list_(state: State, states: tuple[str, ...], view: str, township: str | None, dept: str | None,
           channel: str | None, priority: str | None, text: str | None, sort: str, desc: bool,
-          limit: int | None, as_json: bool) -> None:
+          limit: int | None, overdue: bool, due_within: str | None, as_json: bool) -> None:
     """List cases in scope, by next deadline.
 
     Example: chuishao case list --view overdue --township 城关镇 --json
     """
     ctx = state.ctx
     q = CaseQuery(view=view, states=states, township=township, department=dept, channel=channel,
-                  priority=priority, text=text, sort=sort, descending=desc)
+                  priority=priority, text=text, sort=sort, descending=desc, overdue=overdue,
+                  due_within=window_seconds(ctx, due_within) if due_within else None)
     cases = queries.list_cases(ctx, q, limit=limit)
     by_case = queries.assignments_by_case([c.id for c in cases])
     rows = [case_row(ctx, c, by_case[c.id]) for c in cases]

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import click
 
+import commands.clock  # noqa: F401  (registers clocks/pause/resume/extend/extension on `case`)
 from commands.admin import demo, init
 from commands.audit import audit
 from commands.backup import backup, restore
 from commands.case import case
 from commands.common import Group, State
 from commands.intake import intake
+from commands.meeting import meeting
 from commands.operator import operator
 from commands.org import org
 from commands.report import report
+from commands.supervise import supervise
 
 
 @click.group(cls=Group, invoke_without_command=True,
@@ -39,7 +42,7 @@ def cli(ctx: click.Context, config_path: str | None, db_url: str | None, as_name
         run_console(ctx.obj)
 
 
-for command in (init, demo, org, intake, case, operator, audit, backup, restore, report):
+for command in (init, demo, org, intake, case, operator, audit, backup, restore, report, supervise, meeting):
     cli.add_command(command)
 
 

@@ -133,22 +133,37 @@ def review_return(ctx: Context, case_id: int, *, uphold: bool = False, lead: str
                 a.arrive_due, _ = deadline(ctx, case, "arrive", a)
                 a.save()
         else:
-            keep = {lead_id, *coop_ids}
-            for a in active_assignments(case):
-                if a.state == A_RETURNED or a.department not in keep or (
-                        a.department == lead_id and a.role != "lead") or (
-                        a.department in coop_ids and a.role != "cooperating"):
-                    a.active = False  # a returned assignment keeps its state: the record of the return
-                    if a.state != A_RETURNED:
-                        a.state = WITHDRAWN
-                    a.save()
-            present = {a.department for a in active_assignments(case)}
-            create_assignments(ctx, case, lead_id if lead_id not in present else None,
-                               [d for d in coop_ids if d not in present], now)
-            case.lead = lead_id
+            assert lead_id is not None
+            redispatch(ctx, case, lead_id, coop_ids, now)
         everything = all_assignments(case)
         _follow_lead(case, everything)
         return save(ctx, case, before, "review_return", assignments=everything,
                     extra_after={"decision": "uphold" if uphold else "redispatch", "lead": case.lead,
                                  "cooperating": coop_ids, "note": note,
                                  "returned": [a.department for a in returned]})
+
+
+def redispatch(ctx: Context, case: Case, lead_id: str, coop_ids: list[str], now: int) -> list[Assignment]:
+    """Make the case's active assignments exactly this lead and these cooperating departments.
+
+    Assignments that stay (same department, same role, not returned) keep their state and clocks;
+    the others are withdrawn (a returned one keeps its state: the record of the return); new ones
+    start pending with fresh clocks. Sets case.lead and the case state; returns all assignments.
+    Used by the review of a return and by a joint meeting's decision.
+    """
+    keep = {lead_id, *coop_ids}
+    for a in active_assignments(case):
+        if a.state == A_RETURNED or a.department not in keep or (
+                a.department == lead_id and a.role != "lead") or (
+                a.department in coop_ids and a.role != "cooperating"):
+            a.active = False
+            if a.state != A_RETURNED:
+                a.state = WITHDRAWN
+            a.save()
+    present = {a.department for a in active_assignments(case)}
+    create_assignments(ctx, case, lead_id if lead_id not in present else None,
+                       [d for d in coop_ids if d not in present], now)
+    case.lead = lead_id
+    everything = all_assignments(case)
+    _follow_lead(case, everything)
+    return everything
