@@ -21,7 +21,7 @@ def audit() -> None:
 
 
 @audit.command("verify")
-@click.option("--anchor", help="A head hash noted earlier (from verify or backup): it must still be in the chain.")
+@click.option("--anchor", help="A head hash noted earlier (verify, backup): it must still be in the chain.")
 @json_option
 @pass_state
 def verify(state: State, anchor: str | None, as_json: bool) -> None:
@@ -33,7 +33,8 @@ def verify(state: State, anchor: str | None, as_json: bool) -> None:
     if as_json:
         emit_json(report.as_dict())
     elif report.ok:
-        say(state.out, f"audit chain intact: {report.checked} events, last {report.last_id}, head {report.head}")
+        say(state.out, f"audit chain intact: {report.checked} events, last {report.last_id}, "
+                       f"head {report.head}")
     else:
         say(state.out, f"audit chain BROKEN at event {report.broken_id}: {report.problem}")
         for problem in report.broken:
@@ -43,13 +44,15 @@ def verify(state: State, anchor: str | None, as_json: bool) -> None:
 
 
 @audit.command("export")
-@click.option("--from", "start", required=True, help="ISO date or time (office zone unless an offset is given).")
+@click.option("--from", "start", required=True, help="ISO date or time (office zone unless an offset).")
 @click.option("--to", "end", required=True, help="ISO date (the whole day) or time (exclusive).")
-@click.option("--format", "fmt", type=click.Choice(list(audit_ops.WRITERS)), default="jsonl", show_default=True)
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here (default: stdout).")
+@click.option("--format", "fmt", type=click.Choice(list(audit_ops.WRITERS)), default="jsonl",
+              show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write here (default: stdout).")
 @pass_state
 def export(state: State, start: str, end: str, fmt: str, output: Path | None) -> None:
-    """Events between two moments, with their hashes, as JSON Lines or CSV (personal data masked for supervisors).
+    """Events between two moments with their hashes, as JSON Lines or CSV (masked for supervisors).
 
     Example: chuishao audit export --from 2026-11-01 --to 2026-11-30 --format csv --output 2026-11.csv
     """

@@ -47,7 +47,8 @@ def restore(state: State, file: Path, force: bool, as_json: bool) -> None:
     if as_json:
         emit_json(done.as_dict())
     else:
-        say(state.out, f"restored {done.target} from {file}: {done.source.cases} cases, {done.source.events} events")
+        say(state.out, f"restored {done.target} from {file}: {done.source.cases} cases, "
+                       f"{done.source.events} events")
         if done.safety_copy:
             say(state.out, f"previous content kept in {done.safety_copy}")
         say(state.out, "audit chain intact" if done.chain_ok else f"audit chain BROKEN: {done.chain_problem}")

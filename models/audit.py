@@ -108,7 +108,8 @@ def verify_chain(db: pw.Database, anchor: str | None = None) -> ChainReport:
     for row in _rows(db):
         report.checked += 1
         if row.id != prev_id + 1:
-            missing = f"event {prev_id + 1}" if row.id == prev_id + 2 else f"events {prev_id + 1}–{row.id - 1}"
+            missing = (f"event {prev_id + 1}" if row.id == prev_id + 2
+                       else f"events {prev_id + 1}–{row.id - 1}")
             report.add(row.id, "gap", f"event {row.id} follows event {prev_id or '(start)'}: {missing} "
                                       f"missing (deleted)")
         elif row.prev_hash != prev_hash:
@@ -168,7 +169,8 @@ def export_rows(ctx: Context, start: int, end: int) -> Iterator[dict[str, Any]]:
     query = (Event.select().where((Event.at >= start) & (Event.at < end)).order_by(Event.id))
     for e in query.iterator():
         before, after = json.loads(e.before), json.loads(e.after)
-        shown_before, shown_after = (before, after) if full else (for_viewer(ctx, before), for_viewer(ctx, after))
+        shown_before, shown_after = ((before, after) if full
+                                     else (for_viewer(ctx, before), for_viewer(ctx, after)))
         yield {"id": e.id, "case_id": e.case, "at": local_iso(e.at, tz), "operator": e.operator,
                "on_behalf_of": e.on_behalf_of, "action": e.action, "action_label": label("action", e.action),
                "state_before": e.state_before, "state_after": e.state_after, "before": shown_before,

@@ -14,6 +14,7 @@ another process has the database open right now: a console over SSH, a script, a
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -64,7 +65,8 @@ def inspect_file(path: Path) -> tuple[Inspection, ChainReport]:
         try:
             db.connect()
             if not db.table_exists("schema_version"):
-                raise ValidationError(f"{path} is an SQLite database but not chuishao's (no schema_version table)")
+                raise ValidationError(f"{path} is an SQLite database but not chuishao's "
+                                      f"(no schema_version table)")
         except pw.DatabaseError as exc:
             raise ValidationError(f"{path} is not a chuishao database ({exc})") from None
         check = db.execute_sql("PRAGMA quick_check").fetchone()[0]
@@ -160,12 +162,17 @@ def restore(db: pw.Database, source: Path, *, force: bool, identify: Callable[[]
         raise UsageError("restore works on an SQLite database file (--db sqlite:///PATH)")
     found, chain = inspect_file(source)
     if not chain.ok and not force:
-        raise DomainError(f"{source}: the event chain is broken ({chain.detail}); restore it anyway with --force")
+        raise DomainError(f"{source}: the event chain is broken ({chain.detail}); "
+                          f"restore it anyway with --force")
     ctx: Context | None = None
     if target.exists() and schema_version(db) > 0:
         ctx = identify()
         require_role(ctx, "backup")
     db.close()
+    # sqlite3_close_v2 keeps a closed connection as a "zombie", WAL and all, until each of its
+    # statements is finalized; statements held by cursors in reference cycles go only with a
+    # collection. Without it, our own leftovers would look like "another process".
+    gc.collect()
     reason = in_use(target)
     if reason and not force:
         raise DomainError(reason)
@@ -177,6 +184,7 @@ def restore(db: pw.Database, source: Path, *, force: bool, identify: Callable[[]
             engine.backup_to(current, safety)
         finally:
             current.close()
+        os.chmod(safety, target.stat().st_mode & 0o777)  # as private as the database, no more
     source_db = _read_only(source)
     try:
         destination = engine.open_database(f"sqlite:///{target}")

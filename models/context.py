@@ -47,7 +47,8 @@ class Context:
     def calendar(self) -> WorkCalendar:
         from models.calendar import WorkCalendar
 
-        return WorkCalendar.from_config(self.config.section("calendar"), self.config.section("office")["timezone"])
+        return WorkCalendar.from_config(self.config.section("calendar"),
+                                        self.config.section("office")["timezone"])
 
     def write(self) -> WriteTransaction:
         """A write transaction (BEGIN IMMEDIATE on SQLite); nested calls are savepoints.

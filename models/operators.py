@@ -58,7 +58,8 @@ def _validated(ctx: Context, new: NewOperator) -> dict[str, Any]:
     if new.role != "department" and department is not None:
         raise ValidationError(f"--dept is for department operators only, not {new.role}")
     if new.os_user is not None and not _OS_USER.match(new.os_user):
-        raise ValidationError(f"'{new.os_user}' is not a valid login name (lower-case letters, digits, '_', '-')")
+        raise ValidationError(f"'{new.os_user}' is not a valid login name "
+                              f"(lower-case letters, digits, '_', '-')")
     return {"name": new.name, "display": (new.display or "").strip() or new.name, "role": new.role,
             "township": township, "department": department, "os_user": new.os_user}
 

@@ -70,7 +70,8 @@ def require_role(ctx: Context, action: str) -> None:
     require_active(ctx)
     role = ctx.operator.role
     if role not in ROLE_ACTIONS.get(action, frozenset({"admin"})):
-        raise PermissionDenied(f"no permission: {ctx.operator.name} ({role}) may not {action.replace('_', ' ')}")
+        raise PermissionDenied(f"no permission: {ctx.operator.name} ({role}) "
+                               f"may not {action.replace('_', ' ')}")
 
 
 def may(ctx: Context, action: str) -> bool:

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from models.context import Context
-from models.permissions import mask_name, mask_phone, sees_personal_data
+from models.permissions import for_viewer, mask_name, mask_phone, sees_personal_data, text_for_viewer
 from models.schema import Assignment, Case, Evaluation, Event, Extension, Note, Pause, Report
 from models.timeutil import local_iso
 
@@ -17,7 +17,8 @@ def case_row(ctx: Context, case: Case, assignments: list[Assignment] | None = No
     active = [a for a in (assignments if assignments is not None else
                           Assignment.select().where(Assignment.case == case.id)) if a.active]
     return {
-        "id": case.id, "state": case.state, "title": case.title, "channel": case.channel,
+        "id": case.id, "state": case.state, "title": text_for_viewer(ctx, case.title),
+        "channel": case.channel,
         "township": case.township, "village": case.village, "category": case.category,
         "priority": case.priority, "decision": case.decision, "duty_item": case.duty_item,
         "lead": case.lead, "cooperating": [a.department for a in active if a.role == "cooperating"],
@@ -38,8 +39,9 @@ def report_row(ctx: Context, report: Report) -> dict[str, Any]:
     full = sees_personal_data(ctx)
     return {
         "id": report.id, "case_id": report.case_id, "home_case_id": report.home_case_id,
-        "channel": report.channel, "source_id": report.source_id, "title": report.title,
-        "text": report.text, "citizen_name": report.citizen_name if full else mask_name(report.citizen_name),
+        "channel": report.channel, "source_id": report.source_id, "title": text_for_viewer(ctx, report.title),
+        "text": text_for_viewer(ctx, report.text),
+        "citizen_name": report.citizen_name if full else mask_name(report.citizen_name),
         "phone": report.phone if full else mask_phone(report.phone), "address": report.address,
         "township_hint": report.township_hint, "category_hint": report.category_hint,
         "received_at": local_iso(report.received_at, ctx.config.tz),
@@ -61,7 +63,8 @@ def event_row(ctx: Context, e: Event) -> dict[str, Any]:
     return {
         "id": e.id, "case_id": e.case, "at": local_iso(e.at, ctx.config.tz), "operator": e.operator,
         "on_behalf_of": e.on_behalf_of, "action": e.action, "state_before": e.state_before,
-        "state_after": e.state_after, "before": json.loads(e.before), "after": json.loads(e.after),
+        "state_after": e.state_after, "before": for_viewer(ctx, json.loads(e.before)),
+        "after": for_viewer(ctx, json.loads(e.after)),
     }
 
 
@@ -76,7 +79,8 @@ def case_detail(ctx: Context, case: Case) -> dict[str, Any]:
         "resolved_at": local_iso(case.resolved_at, tz), "closed_at": local_iso(case.closed_at, tz),
         "reports": [report_row(ctx, r) for r in Report.select().where(Report.case == case.id).order_by(Report.id)],
         "assignments": [assignment_row(ctx, a) for a in assignments],
-        "notes": [{"id": n.id, "operator": n.operator, "department": n.department, "text": n.text,
+        "notes": [{"id": n.id, "operator": n.operator, "department": n.department,
+                   "text": text_for_viewer(ctx, n.text),
                    "created_at": local_iso(n.created_at, tz)}
                   for n in Note.select().where(Note.case == case.id).order_by(Note.id)],
         "evaluations": [{"id": v.id, "source": v.source, "rating": v.rating, "outcome": v.outcome,

@@ -1,0 +1,132 @@
+"""The tamper-evident audit trail: a changed, rewritten or deleted event is named; exports for inspection."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from models.events import event_digest
+
+CASES = 3
+
+
+def ok(result: Result) -> str:
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.fixture
+def county(cli_run: Callable[..., Result], db_path: Path) -> Path:
+    """A few cases through a few steps: about a dozen chained events."""
+    ok(cli_run("init"))
+    for n in range(CASES):
+        ok(cli_run("intake", "add", "--channel", "hotline_12345", "--phone", "13812345678",
+                   "--text", f"西关村路灯不亮{n}，回电 13987654321", "--received", "2026-11-20T09:00"))
+        ok(cli_run("case", "triage", str(n + 1), "--category", "城管执法", "--township", "chengguan",
+                   "--priority", "general", "--decision", "whistle"))
+        ok(cli_run("case", "note", str(n + 1), "--text", f"已联系 13987654321 第{n}次"))
+    return db_path
+
+
+def sql(db: Path, statement: str, *params: object) -> list[tuple[object, ...]]:
+    con = sqlite3.connect(db)
+    try:
+        rows = con.execute(statement, params).fetchall()
+        con.commit()
+        return rows
+    finally:
+        con.close()
+
+
+def verify(cli_run: Callable[..., Result]) -> tuple[int, dict[str, object]]:
+    result = cli_run("audit", "verify", "--json")
+    return result.exit_code, json.loads(result.stdout)
+
+
+def test_an_intact_chain_verifies(cli_run: Callable[..., Result], county: Path) -> None:
+    code, report = verify(cli_run)
+    assert code == 0 and report["ok"] and report["checked"] == 3 * CASES
+    assert report["head"] == sql(county, "SELECT hash FROM event ORDER BY id DESC LIMIT 1")[0][0]
+    assert "audit chain intact: 9 events" in ok(cli_run("audit", "verify"))
+
+
+def test_one_changed_byte_names_that_event(cli_run: Callable[..., Result], county: Path) -> None:
+    sql(county, "UPDATE event SET after = replace(after, 'whistled', 'whistlee') WHERE id = 5")
+    result = cli_run("audit", "verify")
+    assert result.exit_code == 1
+    assert "audit chain BROKEN at event 5: hash mismatch" in result.output
+    assert "event 5 (triage, case 2, by root) no longer matches its recorded hash" in result.output
+    code, report = verify(cli_run)
+    assert code == 1 and report["broken_id"] == 5 and [b["id"] for b in report["broken"]] == [5]
+
+
+def test_a_rewritten_event_with_a_fresh_hash_breaks_the_next_link(cli_run: Callable[..., Result],
+                                                                  county: Path) -> None:
+    (prev_hash, case, at, behalf, action, s_before, s_after, before, after), = sql(
+        county, "SELECT prev_hash, case_id, at, on_behalf_of, action, state_before, state_after, "
+                "before, after FROM event WHERE id = 4")
+    forged_after = str(after).replace("西关村", "东关村")
+    fields = {"case": case, "at": at, "operator": "someone_else", "on_behalf_of": behalf, "action": action,
+              "state_before": s_before, "state_after": s_after, "before": before, "after": forged_after}
+    sql(county, "UPDATE event SET operator = ?, after = ?, hash = ? WHERE id = 4",
+        "someone_else", forged_after, event_digest(str(prev_hash), fields))
+    code, report = verify(cli_run)
+    assert code == 1 and (report["broken_id"], report["problem"]) == (5, "prev_hash mismatch")
+    assert "event 5 chains to" in str(report["detail"])
+
+
+def test_a_deleted_event_is_a_gap_and_a_cut_tail_misses_its_anchor(cli_run: Callable[..., Result],
+                                                                   county: Path) -> None:
+    _, report = verify(cli_run)
+    anchor = str(report["head"])
+    sql(county, "DELETE FROM event WHERE id = 9")  # the newest: the rest still chains
+    assert verify(cli_run)[0] == 0
+    cut = cli_run("audit", "verify", "--anchor", anchor)
+    assert cut.exit_code == 1 and "anchor not found" in cut.output
+    sql(county, "DELETE FROM event WHERE id = 3")
+    code, report = verify(cli_run)
+    assert code == 1 and (report["broken_id"], report["problem"]) == (4, "gap")
+    assert "event 4 follows event 2: event 3 missing (deleted)" in str(report["detail"])
+
+
+def test_export_between_dates_for_the_inspection_office(cli_run: Callable[..., Result], county: Path,
+                                                        tmp_path: Path) -> None:
+    sql(county, "UPDATE event SET at = at - 86400 * 30 WHERE id <= 3")  # case 1's events: a month earlier
+    # (re-hash nothing: export does not verify; it hands over what is stored, hashes included)
+    lines = ok(cli_run("audit", "export", "--from", "2026-11-01", "--to", "2100-12-31")).splitlines()
+    rows = [json.loads(line) for line in lines]
+    assert [r["id"] for r in rows] == list(range(4, 10))
+    assert next(r["after"]["text"] for r in rows if r["action"] == "note") == "已联系 13987654321 第1次"
+    assert all(len(r["hash"]) == 64 and r["masked"] is False for r in rows)
+    # A supervisor (the discipline inspection office sits with them) gets personal data masked.
+    out = tmp_path / "audit.csv"
+    result = cli_run("--as", "sunli", "audit", "export", "--from", "2026-11-01", "--to", "2100-12-31",
+                     "--format", "csv", "--output", str(out))
+    assert result.exit_code == 0 and "7 events exported" in result.output  # the first export is one more
+    table = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    notes = [r for r in table if r["action"] == "note"]
+    assert len(table) == 7 and json.loads(notes[0]["after"])["text"] == "已联系 139****4321 第1次"
+    assert notes[0]["masked"] == "True" and notes[0]["action_label"] == "办理进展"
+    again = cli_run("--as", "sunli", "audit", "export", "--from", "2026-11-01", "--to", "2026-12-01",
+                    "--output", str(out))
+    assert again.exit_code == 2 and "already exists" in again.output
+    exports = sql(county, "SELECT operator, on_behalf_of, after FROM event WHERE action = 'audit_export'")
+    assert len(exports) == 2 and exports[1][:2] == ("root", "sunli")  # every export is itself on record
+
+
+def test_audit_is_for_supervisors_and_admins_and_dates_are_checked(cli_run: Callable[..., Result],
+                                                                   county: Path) -> None:
+    for who in ("lixia", "liuyang", "yangfan"):
+        refused = cli_run("--as", who, "audit", "verify")
+        assert refused.exit_code == 1 and "may not audit" in refused.output
+    backwards = cli_run("audit", "export", "--from", "2026-11-30", "--to", "2026-11-01")
+    assert backwards.exit_code == 2 and "must be after --from" in backwards.output
+    garbled = cli_run("audit", "export", "--from", "yesterday", "--to", "2026-11-01")
+    assert garbled.exit_code == 2 and "not ISO 8601" in garbled.output
