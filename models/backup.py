@@ -160,6 +160,8 @@ def restore(db: pw.Database, source: Path, *, force: bool, identify: Callable[[]
     target = _db_file(db)
     if target is None:
         raise UsageError("restore works on an SQLite database file (--db sqlite:///PATH)")
+    if source.exists() and target.exists() and source.resolve() == target.resolve():
+        raise UsageError(f"{source} is the database itself; restore from a backup file")
     found, chain = inspect_file(source)
     if not chain.ok and not force:
         raise DomainError(f"{source}: the event chain is broken ({chain.detail}); "

@@ -126,7 +126,8 @@ def test_restore_checks_the_file_and_the_operator(cli_run: Callable[..., Result]
     text.write_text("not a database at all " * 100, encoding="utf-8")
     for path, code, message in ((stranger, 1, "not chuishao's (no schema_version table)"),
                                 (text, 1, "is not a chuishao database"),
-                                (tmp_path / "missing.db", 2, "no such file")):
+                                (tmp_path / "missing.db", 2, "no such file"),
+                                (county, 2, "is the database itself")):
         result = cli_run("restore", str(path))
         assert result.exit_code == code and message in result.output, result.output
     backup = tmp_path / "backup.db"
