@@ -133,9 +133,11 @@ def test_init_upgrades_a_version_1_database(cli_run: Callable[..., Result], tmp_
     con.executescript((ROOT / "tests" / "fixtures" / "schema_v1.sql").read_text(encoding="utf-8"))
     con.close()
     assert cli_run("case", "list", db=old).exit_code == 2  # refuses to run on an old schema
+    from models.migrations import CURRENT_VERSION
+
     result = json.loads(ok(cli_run("init", "--json", db=old)))
-    assert (result["schema_before"], result["schema"]) == (1, 2)
-    assert json.loads(ok(cli_run("init", "--json", db=old)))["schema_before"] == 2  # idempotent
+    assert (result["schema_before"], result["schema"]) == (1, CURRENT_VERSION)
+    assert json.loads(ok(cli_run("init", "--json", db=old)))["schema_before"] == CURRENT_VERSION  # idempotent
     rows = json.loads(ok(cli_run("case", "list", "--json", db=old)))
     assert {r["state"] for r in rows} == {"new", "dispatched"}
     assert [r["id"] for r in json.loads(ok(cli_run("case", "list", "--search", "停水", "--json", db=old)))] == [2]
