@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 import click
 
 from commands.common import Group, State, emit_json, json_option, pass_state, say
-from models.intake import NewReport, intake as intake_op
+from models.importer import import_file
+from models.intake import NewReport
+from models.intake import intake as intake_op
 from models.timeutil import parse_iso, to_epoch
+
+SHOWN = 20  # duplicate / rejected rows listed in the summary
 
 
 @click.group(cls=Group)
@@ -45,3 +53,62 @@ def add(state: State, channel: str, text: str, title: str | None, phone: str | N
         emit_json({"case_id": case.id, "report_id": report.id})
     else:
         say(state.out, f"case {case.id} opened (report {report.id})")
+
+
+@contextmanager
+def import_progress(quiet: bool) -> Iterator[Callable[[int, int | None], None] | None]:
+    """A progress bar on stderr when it is a terminal (never with --json or when piped)."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("import", total=None)
+
+        def advance(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=max(total, done) if total else None)
+        yield advance
+
+
+@intake.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--profile", help="Import profile in chuishao.toml (e.g. tipdm, hotline): which column is which.")
+@click.option("--channel", help="Channel the reports came in on (default: the profile's).")
+@click.option("--dry-run", is_flag=True, help="Read, check and score every row; write nothing.")
+@click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False),
+              help="Write rejected rows here, in the input's own format, to fix and re-import.")
+@json_option
+@pass_state
+def import_(state: State, file: str, profile: str | None, channel: str | None, dry_run: bool,
+            rejects_path: str | None, as_json: bool) -> None:
+    """Import a CSV (UTF-8 or GBK), XLSX, JSON Lines or Open311 file of reports.
+
+    Re-importing adds nothing (channel + source id); every row ends imported, duplicate or
+    rejected, and the counts add up. Exit 0 when the file was read, even with rejected rows.
+
+    Example: chuishao intake import messages.csv --profile tipdm --channel online --rejects bad.csv
+    """
+    ctx = state.ctx
+    with import_progress(quiet=as_json) as progress:
+        result = import_file(ctx, file, profile=profile, channel=channel, dry_run=dry_run,
+                             rejects=rejects_path, progress=progress)
+    if as_json:
+        emit_json(result.as_json())
+        return
+    out = state.out
+    verb = "would be imported" if dry_run else "imported"
+    say(out, f"{file}: {result.read} rows read ({result.format}, {result.encoding or 'binary'}): "
+             f"{result.imported} {verb}, {result.duplicate} duplicate, {result.rejected} rejected")
+    if result.first_case:
+        say(out, f"cases {result.first_case}–{result.last_case}; {result.flagged} with possible duplicates "
+                 f"(see `chuishao case duplicates ID`)")
+    for what, rows in (("duplicate", result.duplicates), ("rejected", result.rejects)):
+        for row in rows[:SHOWN]:
+            say(out, f"  {what}: {row['reason']}")
+        if len(rows) > SHOWN:
+            say(out, f"  … {len(rows) - SHOWN} more {what} rows (--json lists them all)")
+    if result.rejects_file:
+        say(out, f"rejected rows written to {result.rejects_file}")

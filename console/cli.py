@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import click
 
+import commands.case_merge  # registers duplicates/merge/unmerge/split on `case`
 import commands.clock  # noqa: F401  (registers clocks/pause/resume/extend/extension on `case`)
 from commands.admin import demo, init
 from commands.audit import audit

@@ -110,6 +110,41 @@ def search_match_sql(match: str) -> tuple[str, tuple[object, ...]]:
     return "SELECT rowid FROM case_search WHERE case_search MATCH ?", (match,)
 
 
+def indexed_text(db: peewee.Database, case_ids: list[int]) -> dict[int, str]:
+    """The indexed token text of these cases (duplicate scoring compares it without re-tokenising)."""
+    out: dict[int, str] = {}
+    for start in range(0, len(case_ids), 500):
+        chunk = case_ids[start:start + 500]
+        marks = ", ".join("?" * len(chunk))
+        for rowid, body in db.execute_sql(f"SELECT rowid, body FROM case_search WHERE rowid IN ({marks})",
+                                          tuple(chunk)):
+            out[int(rowid)] = str(body)
+    return out
+
+
+def match_newest(db: peewee.Database, match: str, limit: int) -> list[tuple[int, str]]:
+    """The newest cases (highest ids) matching an FTS query, with their token text.
+
+    FTS5 walks the doclists backwards and stops at `limit`, so the cost is bounded by the limit,
+    not by how many cases in the whole database contain the terms.
+    """
+    cursor = db.execute_sql("SELECT rowid, body FROM case_search WHERE case_search MATCH ? "
+                            "ORDER BY rowid DESC LIMIT ?", (match, limit))
+    return [(int(rowid), str(body)) for rowid, body in cursor]
+
+
+def newest_indexed(db: peewee.Database, limit: int) -> list[str]:
+    """The token text of the newest indexed cases (a sample for term frequencies)."""
+    cursor = db.execute_sql("SELECT body FROM case_search ORDER BY rowid DESC LIMIT ?", (limit,))
+    return [str(body) for (body,) in cursor]
+
+
+def execute_many(db: peewee.Database, sql: str, rows: list[tuple[object, ...]]) -> None:
+    """One statement over many parameter rows (bulk intake); `sql` uses the database's own param."""
+    if rows:
+        db.cursor().executemany(sql, rows)
+
+
 def backup_to(db: peewee.Database, target: Path) -> None:
     """Online, consistent copy of the live database (SQLite's backup API) while others write."""
     if not is_sqlite(db):

@@ -28,7 +28,7 @@ def case_row(ctx: Context, case: Case, assignments: list[Assignment] | None = No
         "dispatch_due": local_iso(case.dispatch_due, tz), "resolve_due": local_iso(case.resolve_due, tz),
         "overdue": bool(case.next_due is not None and case.next_due < ctx.now()),
         "paused": case.paused_since is not None,
-        "report_count": case.report_count, "return_count": case.return_count,
+        "report_count": case.report_count, "repeat_count": case.repeat_count, "return_count": case.return_count,
         "reopen_count": case.reopen_count, "extension_count": case.extension_count,
         "must_supervise": [r for r in (case.must_supervise or "").split(",") if r],
         "merged_into": case.merged_into_id, "parent": case.parent_id, "version": case.version,
