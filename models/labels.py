@@ -55,6 +55,12 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
                           "listed": ("挂牌督办", "listed")},
     "limbo": {"unassigned": ("待分派", "unassigned"), "sign_for": ("待签收", "waiting for sign-for"),
               "bouncing": ("退单往返", "bouncing between returns")},
+    "board": {"title": ("督办台", "Supervision board"), "col_id": ("编号", "#"), "col_state": ("状态", "state"),
+              "col_lead": ("主责", "lead"), "col_flags": ("必督原因", "flags"), "col_late": ("超期", "late"),
+              "col_ladder": ("催办/通报", "escalation"), "col_orders": ("督办令", "orders"),
+              "col_title": ("标题", "title"), "overdue_now": ("当前超期", "overdue now"),
+              "swept": ("督办巡查更新", "sweep changed"), "empty": ("没有必督或超期件", "no must-supervise or overdue cases"),
+              "no_orders": ("暂无督办记录", "no orders yet")},
     "supervise_reason": {"repeat": ("重复反映", "repeat"), "overdue": ("超期", "overdue"),
                          "stalled": ("无进展", "stalled"), "pingpong": ("反复退单", "ping-pong")},
     # Scoreboards, hot spots and the monthly briefing (models/scoreboard.py, hotspots.py, briefing.py).

@@ -184,3 +184,44 @@ def test_flag_counts_and_board_filter(tmp_path: Path) -> None:
     counts = supervision_orders.flag_counts(ctx)
     assert counts["overdue"] == 2 and counts["repeat"] == 0 and counts["overdue_now"] == 2
     assert [r["id"] for r in supervision_orders.board(ctx, flag="stalled")] == [late]
+
+
+def test_supervision_board_screen_sweeps_lists_and_opens_a_case(tmp_path: Path) -> None:
+    import asyncio
+
+    from textual.app import App
+    from textual.widgets import DataTable, Static
+
+    from screens.drilldown import CaseChosen
+    from screens.supervision import SupervisionScreen
+
+    c = county(tmp_path)
+    late = c.dispatched_case(at(2026, 11, 2, 9))
+    c.dispatched_case(at(2026, 11, 20, 9))  # on time: not on the board
+    ctx = c.ctx("liuyang", at(2026, 11, 20, 10))
+    chosen: list[int] = []
+
+    class Harness(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(SupervisionScreen(ctx))
+
+        def on_case_chosen(self, message: CaseChosen) -> None:
+            chosen.append(message.case_id)
+
+    async def drive() -> None:
+        app = Harness()
+        async with app.run_test(size=(120, 30)) as pilot:
+            for _ in range(3):
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            table = app.screen.query_one("#supervision", DataTable)
+            assert table.row_count == 1
+            assert str(table.get_row_at(0)[0]) == str(late) and "超期" in str(table.get_row_at(0)[3])
+            assert str(table.get_row_at(0)[5]) == "催办"  # the sweep wrote the reminder
+            assert "催办" in str(app.screen.query_one("#supervision-orders", Static).render())
+            await pilot.press("enter")
+            await pilot.pause()
+
+    asyncio.run(drive())
+    assert chosen == [late]
+    assert len(_events(late, "remind")) == 1
