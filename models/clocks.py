@@ -232,6 +232,41 @@ def clock_rows(ctx: Context, case: Case, assignments: list[Assignment] | None = 
     return rows
 
 
+def recompute_dues(ctx: Context, case: Case, assignments: list[Assignment]) -> dict[str, list[str | None]]:
+    """Recompute the running clocks derived from rules (not an approved extension's or a meeting's
+    deadline) with today's calendar: once the office enters a year's holidays, dues computed with
+    Monday-Friday only move to the right day. Sets case.due_confirmed; returns what moved
+    ({clock: [old, new]}); the caller saves the case (and saves nothing when nothing changed).
+    """
+    from models.schema import MeetingDecision
+
+    tz = ctx.config.tz
+    moved: dict[str, list[str | None]] = {}
+    confirmed = True
+    fixed_resolve = bool(case.extension_count) or MeetingDecision.select().where(
+        (MeetingDecision.case == case.id) & MeetingDecision.deadline.is_null(False)).exists()
+    for clock in clocks_of(case, assignments):
+        if not clock.running or clock.due is None or (clock.name == "resolve" and fixed_resolve):
+            continue
+        rule = rule_for(ctx, case, clock.name)
+        start = clock_start(ctx, case, clock, rule)
+        if rule is None or start is None:
+            continue
+        due, ok = deadline(ctx, case, clock.name, clock.assignment, start_override=start)
+        confirmed = confirmed and ok
+        if due is None or due == clock.due:
+            continue
+        key = clock.name if clock.assignment is None else f"{clock.name}:{clock.assignment.department}"
+        moved[key] = [local_iso(clock.due, tz), local_iso(due, tz)]
+        if clock.assignment is None:
+            setattr(case, f"{clock.name}_due", due)
+        else:
+            setattr(clock.assignment, "ack_due" if clock.name == "acknowledge" else "arrive_due", due)
+            clock.assignment.save()
+    case.due_confirmed = confirmed
+    return moved
+
+
 def window_seconds(ctx: Context, text: str) -> int:
     """Seconds from now covered by a duration typed by a user ("2h", "3d", "2wd" counts office time)."""
     try:

@@ -46,7 +46,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "operator_enable": ("启用操作员", "operator enabled"), "audit_export": ("导出审计记录", "audit export"),
         "restore": ("恢复数据库", "database restored"),
         "flag": ("列为必督", "flagged must-supervise"), "supervise_answer": ("督办反馈", "supervision answered"),
-        "accountability": ("追责", "accountability"),
+        "accountability": ("追责", "accountability"), "recompute": ("时限重算", "deadlines recomputed"),
     },
     "clock": {"dispatch": ("派单时限", "dispatch"), "acknowledge": ("签收时限", "acknowledge"),
               "arrive": ("报到时限", "arrive"), "resolve": ("办结时限", "resolve")},

@@ -8,6 +8,9 @@ Flags (Case.must_supervise, a comma list; thresholds in [supervision] of chuisha
     pingpong  the case was returned pingpong_returns times or more
 Flags are sticky: once must-supervise, a case stays on the list until it is closed, as offices run it.
 
+Deadlines computed while a year had no holiday data (Case.due_confirmed false) are recomputed by
+every sweep, so entering [calendar.years.YYYY] corrects them (event "recompute").
+
 Escalation: the first sweep at least `reminder_after` (1wd) after the earliest overdue deadline writes
 a reminder (event "remind" and a SupervisionOrder of kind "reminder" to the department whose clock is
 late); if the case is still late `notice_after` (5wd) after the reminder, a public notice (event
@@ -25,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from models.casebase import get_case, save, snapshot
-from models.clocks import case_assignments, clocks_of
+from models.clocks import case_assignments, clocks_of, recompute_dues
 from models.context import Context
 from models.durations import format_timedelta, parse_duration
 from models.labels import label
@@ -45,10 +48,11 @@ class SweepResult:
     flagged: dict[int, list[str]] = field(default_factory=dict)
     reminders: list[int] = field(default_factory=list)
     notices: list[int] = field(default_factory=list)
+    recomputed: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"flagged": {str(k): v for k, v in self.flagged.items()}, "reminders": self.reminders,
-                "notices": self.notices}
+                "notices": self.notices, "recomputed": self.recomputed}
 
 
 def flags_of(case: Case) -> list[str]:
@@ -209,6 +213,23 @@ def escalation_candidates(now: int) -> list[int]:
     return [row.id for row in query]
 
 
+def reconfirm(ctx: Context, case_id: int) -> bool:
+    """Recompute an open case's unconfirmed rule deadlines with today's calendar (event "recompute"
+    when a due moved or became confirmed); True if the case changed."""
+    with ctx.write():
+        case = get_case(case_id)
+        if case.state in FINAL_STATES or case.due_confirmed:
+            return False
+        assignments = case_assignments(case)
+        before = snapshot(case)
+        moved = recompute_dues(ctx, case, assignments)
+        if not moved and not case.due_confirmed:
+            return False
+        save(ctx, case, before, "recompute", assignments=assignments,
+             extra_after={"moved": moved, "confirmed": bool(case.due_confirmed)})
+        return True
+
+
 def system_context(ctx: Context) -> Context:
     """The sweep acts as "system"; the event log keeps who triggered it (on_behalf_of)."""
     return replace(ctx, actor=SYSTEM)
@@ -222,6 +243,9 @@ def sweep(ctx: Context) -> SweepResult:
     system = system_context(ctx)
     result = SweepResult()
     now = ctx.now()
+    # First: a deadline moved by newly entered holidays decides what is overdue below.
+    unconfirmed = [row.id for row in Case.select(Case.id).where(_open() & (Case.due_confirmed == False))]
+    result.recomputed = [case_id for case_id in unconfirmed if reconfirm(system, case_id)]
     for case_id in flag_candidates(ctx, now):
         added = raise_flags(system, case_id)
         if added:

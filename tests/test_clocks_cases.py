@@ -272,3 +272,32 @@ def test_time_in_limbo_unassigned_sign_for_and_bouncing(tmp_path: Path) -> None:
     assert limbo.department_limbo(ctx, since=to_epoch(t + timedelta(hours=3, minutes=20)))["gongdian"][
         "sign_for_intervals"] == 1
     assert "zhujian" not in limbo.department_limbo(ctx, since=to_epoch(t + timedelta(hours=4)))
+
+
+def test_entering_2027_later_recomputes_open_cases_on_the_next_sweep(tmp_path: Path) -> None:
+    from models import supervision
+    from tests.clock_support import County, write_config
+
+    c = county(tmp_path, general_resolve='"7wd"')
+    case_id = c.new_case(at(2026, 12, 28, 10))
+    extended = c.dispatched_case(at(2026, 12, 28, 10))
+    department.acknowledge(c.ctx("yangfan", at(2026, 12, 28, 11)), extended)
+    pausing.request_extension(c.ctx("yangfan", at(2026, 12, 29, 10)), extended, until=epoch(2027, 1, 20, 17, 30),
+                              reason="节后施工")
+    pausing.decide_extension(c.ctx("liuyang", at(2026, 12, 29, 11)), extended, approve=True)
+    # Nothing known about 2027 yet: the plain case stays as it is; the extended one's remaining rule
+    # clocks (arrive) are confirmed, its resolve deadline is the approved date, so it is confirmed now.
+    assert supervision.sweep(c.ctx("liuyang", at(2026, 12, 29, 12))).recomputed == [extended]
+    assert c.case(case_id).due_confirmed is False and c.case(extended).due_confirmed is True
+    # The office enters the State Council's 2027 notice: 01-01 is a holiday.
+    entered = write_config(tmp_path, general_resolve='"7wd"',
+                           extra='[calendar.years.2027]\nholidays = ["2027-01-01"]\nworkdays = []\n')
+    later = County(tmp_path, entered)
+    result = supervision.sweep(later.ctx("liuyang", at(2026, 12, 30, 9)))
+    assert case_id in result.recomputed
+    case = later.case(case_id)
+    assert case.resolve_due == epoch(2027, 1, 7, 10) and case.due_confirmed is True
+    (event,) = Event.select().where((Event.case == case_id) & (Event.action == "recompute"))
+    assert json.loads(event.after)["moved"]["resolve"] == ["2027-01-06T10:00:00+08:00", "2027-01-07T10:00:00+08:00"]
+    assert later.case(extended).resolve_due == epoch(2027, 1, 20, 17, 30)  # an approved extension stays
+    assert supervision.sweep(later.ctx("liuyang", at(2026, 12, 30, 10))).recomputed == []

@@ -65,7 +65,7 @@ def test_reminder_event_and_flag_show_in_case_list_json(tmp_path: Path) -> None:
     assert board[0]["id"] == case_id and board[0]["orders"][0]["kind"] == "reminder"
     assert board[0]["reminded_at"] is not None
     assert json.loads(c.run("supervise", "sweep", "--json").output) == {"flagged": {}, "reminders": [],
-                                                                        "notices": []}
+                                                                        "notices": [], "recomputed": []}
 
 
 def _report(c, moment: datetime, text: str, source: str) -> int:  # type: ignore[no-untyped-def]
