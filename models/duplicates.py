@@ -26,6 +26,7 @@ in its event so the queue can say "possible duplicate"; everything else is recom
 
 from __future__ import annotations
 
+import heapq
 import math
 import weakref
 from collections import Counter
@@ -49,8 +50,10 @@ from models.timeutil import local_iso
 DAY = 86400
 KEY_LIMIT = 50  # newest cases per phone / address key: a placeholder number must not fetch 100k rows
 TEXT_LIMIT = 100  # newest cases per text query
+TEXT_CANDIDATES = 8  # of those, the ones sharing most rare terms are scored
 RARE_TERMS = 8  # a report's rarest bigrams used as blocking keys (two must be shared)
 SAMPLE_DOCS = 3000  # newest indexed cases whose term frequencies judge "rare" for single intakes
+SIGNALS = ("phone", "address", "text", "township", "category")
 ADDRESS_NEAR = 0.8  # address keys at least this similar count (partially) as the same place
 
 
@@ -67,7 +70,8 @@ class Settings:
 
 def settings(config: Config) -> Settings:
     section = config.section("duplicates")
-    weights = {k: float(v) for k, v in dict(section.get("weights") or {}).items()}
+    weights = dict.fromkeys(SIGNALS, 0.0)
+    weights.update({k: float(v) for k, v in dict(section.get("weights") or {}).items()})
     return Settings(int(section["window_days"]) * DAY, float(section["threshold"]),
                     int(section.get("max_candidates", 10)), weights,
                     int(config.section("supervision")["repeat_days"]) * DAY)
@@ -117,9 +121,12 @@ class Probe:
     exclude: frozenset[int] = frozenset()
 
 
-@dataclass
+@dataclass(slots=True)
 class Target:
-    """An existing case as the scorer sees it; `body` is its indexed token text."""
+    """An existing case as the scorer sees it; `body` is its indexed token text.
+
+    Compact (slots, tuples): an import holds one per open or recent case.
+    """
 
     case_id: int
     state: str
@@ -127,8 +134,8 @@ class Target:
     category: str | None
     received_at: int
     repeat_count: int
-    phones: set[str] = field(default_factory=set)
-    address_keys: set[str] = field(default_factory=set)
+    phones: tuple[str, ...] = ()
+    address_keys: tuple[str, ...] = ()
     body: str = ""
     _terms: frozenset[str] | None = field(default=None, repr=False, compare=False)
 
@@ -139,13 +146,17 @@ class Target:
 
 
 def terms_of(tokens: str) -> frozenset[str]:
-    """The comparable terms of a token text: bigrams and ASCII words (lone CJK characters dropped)."""
-    return frozenset(t for t in tokens.split() if len(t) > 1 or t.isascii())
+    """The comparable terms of a token text (its bigrams, words, and each run's last character)."""
+    return frozenset(tokens.split())
+
+
+def is_blocking(term: str) -> bool:
+    """Specific enough to look up: a CJK bigram, or an ASCII word of 4+ characters (numbers, plates)."""
+    return len(term) == 2 and not term.isascii() or len(term) >= 4 and term.isascii()
 
 
 def blocking_terms(terms: Iterable[str]) -> list[str]:
-    """Terms specific enough to look up: CJK bigrams and ASCII words of 4+ characters (numbers, plates)."""
-    return [t for t in terms if (len(t) == 2 and not t.isascii()) or (len(t) >= 4 and t.isascii())]
+    return [t for t in terms if is_blocking(t)]
 
 
 _CATEGORY_CACHE: dict[tuple[int, str], str] = {}
@@ -183,54 +194,64 @@ def eligible(s: Settings, probe: Probe, t: Target) -> bool:
     return t.state in OPEN_STATES or abs(t.received_at - probe.received_at) <= s.window
 
 
-def score(s: Settings, probe: Probe, t: Target) -> Candidate:
-    """The weighted mean of the signals both sides carry, with a reason per signal that matched."""
+def _evaluate(s: Settings, probe: Probe, t: Target, reasons: list[Reason] | None) -> float:
+    """The score; with a `reasons` list, also why (kept apart: most candidates fall below the bar)."""
     w = s.weights
     total = got = 0.0
-    reasons: list[Reason] = []
     if probe.phones and t.phones:
-        total += w.get("phone", 0.0)
-        same = probe.phones & t.phones
-        if same:
-            got += w.get("phone", 0.0)
-            reasons.append(Reason("phone", mask_phone(min(same)) or ""))
+        total += w["phone"]
+        if not probe.phones.isdisjoint(t.phones):
+            got += w["phone"]
+            if reasons is not None:
+                same = min(p for p in t.phones if p in probe.phones)
+                reasons.append(Reason("phone", mask_phone(same) or ""))
     if probe.address_keys and t.address_keys:
-        total += w.get("address", 0.0)
-        if probe.address_keys & t.address_keys:
-            got += w.get("address", 0.0)
-            reasons.append(Reason("address"))
+        total += w["address"]
+        if not probe.address_keys.isdisjoint(t.address_keys):
+            got += w["address"]
+            if reasons is not None:
+                reasons.append(Reason("address"))
         else:
             near = max(fuzz.ratio(a, b) for a in probe.address_keys for b in t.address_keys) / 100
             if near >= ADDRESS_NEAR:
-                got += w.get("address", 0.0) * near
-                reasons.append(Reason("address", f"{near:.0%}"))
+                got += w["address"] * near
+                if reasons is not None:
+                    reasons.append(Reason("address", f"{near:.0%}"))
     t_terms = t.terms()
     if probe.terms and t_terms:
-        total += w.get("text", 0.0)
+        total += w["text"]
         similar = cosine(probe.terms, t_terms)
-        got += w.get("text", 0.0) * similar
-        if similar >= 0.2:
+        got += w["text"] * similar
+        if reasons is not None and similar >= 0.2:
             reasons.append(Reason("text", f"{similar:.0%}"))
     if probe.township and t.township:
-        total += w.get("township", 0.0)
+        total += w["township"]
         if probe.township == t.township:
-            got += w.get("township", 0.0)
-            reasons.append(Reason("township", t.township))
+            got += w["township"]
+            if reasons is not None:
+                reasons.append(Reason("township", t.township))
     if probe.category and t.category:
-        total += w.get("category", 0.0)
+        total += w["category"]
         if _related(probe.category, t.category):
-            got += w.get("category", 0.0)
-            reasons.append(Reason("category", t.category.split("/")[0]))
-    value = got / total if total else 0.0
+            got += w["category"]
+            if reasons is not None:
+                reasons.append(Reason("category", t.category.split("/")[0]))
+    return got / total if total else 0.0
+
+
+def score(s: Settings, probe: Probe, t: Target) -> Candidate:
+    """The weighted mean of the signals both sides carry, with a reason per signal that matched."""
+    reasons: list[Reason] = []
+    value = _evaluate(s, probe, t, reasons)
     return Candidate(t.case_id, value, tuple(reasons), t.state, t.received_at, t.repeat_count)
 
 
 def rank(s: Settings, probe: Probe, targets: Iterable[Target], min_score: float | None = None) -> list[Candidate]:
     """Eligible targets scoring at least the threshold, best first, at most max_candidates."""
     bar = s.threshold if min_score is None else min_score
-    scored = [score(s, probe, t) for t in targets if eligible(s, probe, t)]
-    kept = sorted((c for c in scored if c.score >= bar), key=lambda c: (-c.score, -c.case_id))
-    return kept[:s.max_candidates]
+    kept = [(value, t) for t in targets if eligible(s, probe, t) and (value := _evaluate(s, probe, t, None)) >= bar]
+    kept.sort(key=lambda pair: (-pair[0], -pair[1].case_id))
+    return [score(s, probe, t) for _, t in kept[:s.max_candidates]]
 
 
 def repeat_count(s: Settings, received_at: int, candidates: list[Candidate]) -> int:
@@ -270,10 +291,11 @@ def load_targets(ctx: Context, case_ids: Iterable[int], bodies: dict[int, str] |
 
 
 def add_report(config: Config, t: Target, phone: str | None, key: str | None, hint: str | None) -> None:
-    if phone:
-        t.phones.add(phone)
-    if key:
-        t.address_keys.add(key)
+    """Fold one of a case's reports into its target."""
+    if phone and phone not in t.phones:
+        t.phones += (phone,)
+    if key and key not in t.address_keys:
+        t.address_keys += (key,)
     if t.category is None and hint:
         t.category = category_path(config, hint)
 
@@ -292,8 +314,8 @@ class TermStats:
         self.docs += 1
 
     def ceiling(self) -> int:
-        """Terms in more documents than this are too common to block on (2 %, at least 20)."""
-        return max(20, self.docs // 50)
+        """Terms in more documents than this are too common to block on (0.2 %, at least 20)."""
+        return max(20, self.docs // 500)
 
     def rare(self, terms: Iterable[str], limit: int = RARE_TERMS, seen: bool = True,
              own: frozenset[str] = frozenset()) -> list[str]:
@@ -321,15 +343,24 @@ def term_stats(db: pw.Database) -> TermStats:
     return stats
 
 
-def text_hits(rare: list[str], docs: Iterable[tuple[int, str]]) -> dict[int, str]:
-    """The documents sharing enough of the rare terms: two of them (or the only one there is)."""
+def best_shared(shared: Counter[int], rare: list[str]) -> list[int]:
+    """Cases sharing at least two of the rare terms (or the only one), most shared first, bounded."""
     need = min(2, len(rare))
-    out: dict[int, str] = {}
+    enough = [(n, cid) for cid, n in shared.items() if n >= need]
+    if len(enough) > TEXT_CANDIDATES:
+        enough = heapq.nlargest(TEXT_CANDIDATES, enough)
+    return [cid for _, cid in enough]
+
+
+def text_hits(rare: list[str], docs: Iterable[tuple[int, str]]) -> dict[int, str]:
+    """The documents sharing enough of the rare terms (see `best_shared`), with their text."""
+    shared: Counter[int] = Counter()
+    bodies: dict[int, str] = {}
     for cid, body in docs:
         words = set(body.split())
-        if sum(1 for t in rare if t in words) >= need:
-            out[cid] = body
-    return out
+        shared[cid] = sum(1 for t in rare if t in words)
+        bodies[cid] = body
+    return {cid: bodies[cid] for cid in best_shared(shared, rare)}
 
 
 def find_in_db(ctx: Context, probes: list[Probe], s: Settings | None = None,

@@ -29,7 +29,8 @@ from models.duplicates import (
     Target,
     TermStats,
     add_report,
-    blocking_terms,
+    best_shared,
+    is_blocking,
     rank,
     settings,
     terms_of,
@@ -77,41 +78,60 @@ class Window:
         return gaps
 
     def _load(self, condition: pw.Expression) -> None:
+        # Plain cursors over peewee-built SQL: a window can hold 100k+ cases, and peewee's per-row
+        # conversion would cost more than reading them.
+        db, config = self.ctx.db, self.ctx.config
         fresh: dict[int, Target] = {}
-        query = (Case.select(Case.id, Case.state, Case.township, Case.category, Case.received_at, Case.repeat_count)
-                 .where(condition))
-        for cid, state, town, category, received, repeats in query.tuples():
+        cases = Case.select(Case.id, Case.state, Case.township, Case.category, Case.received_at,
+                            Case.repeat_count).where(condition)
+        for cid, state, town, category, received, repeats in db.execute_sql(*cases.sql()):
             if cid not in self.targets:
                 fresh[cid] = Target(cid, state, town, category, int(received), int(repeats or 0))
         if not fresh:
             return
         reports = (Report.select(Report.case, Report.phone, Report.address_key, Report.category_hint)
                    .join(Case, on=(Report.case == Case.id)).where(condition))
-        config = self.ctx.config
-        for cid, phone, key, hint in reports.tuples():
-            if cid in fresh:
-                add_report(config, fresh[cid], phone, key, hint)
+        for cid, phone, key, hint in db.execute_sql(*reports.sql()):
+            target = fresh.get(cid)
+            if target is not None:
+                add_report(config, target, phone, key, hint)
         ids = sorted(fresh)
-        bodies = engine.indexed_text(self.ctx.db, ids)
-        terms = {}
+        bodies = engine.indexed_text(db, ids)
+        stats = self.stats
+        terms: dict[int, frozenset[str]] = {}
         for cid in ids:
             fresh[cid].body = bodies.get(cid, "")
             terms[cid] = terms_of(fresh[cid].body)
-            self.stats.add(terms[cid])  # all counted first, so rarity is judged on the whole window
+            stats.add(terms[cid])  # all counted first, so rarity is judged on the whole window
+        ceiling, postings = stats.ceiling(), self.postings
+        rare = set()
+        for term, n in stats.df.items():
+            if term not in self.common and is_blocking(term):
+                if n <= ceiling:
+                    rare.add(term)
+                else:
+                    self.common.add(term)
+                    postings.pop(term, None)
         for cid in ids:
-            self._index(fresh[cid], terms[cid])
+            self._keys(fresh[cid])
+            for term in terms[cid] & rare:  # one C-level intersection instead of a loop over every term
+                postings.setdefault(term, []).append(cid)
 
     # --- the window as reports arrive ------------------------------------------------------
-    def _index(self, target: Target, terms: frozenset[str]) -> None:
+    def _keys(self, target: Target) -> None:
         cid = target.case_id
         self.targets[cid] = target
         for phone in target.phones:
             self.by_phone.setdefault(phone, []).append(cid)
         for key in target.address_keys:
             self.by_address.setdefault(key, []).append(cid)
+
+    def _index(self, target: Target, terms: frozenset[str]) -> None:
+        self._keys(target)
+        cid = target.case_id
         df, ceiling, postings, common = self.stats.df, self.stats.ceiling(), self.postings, self.common
-        for term in blocking_terms(terms):
-            if term in common:
+        for term in terms:
+            if term in common or not is_blocking(term):
                 continue
             if df[term] > ceiling:  # too common to block on: forget it for good, keep memory bounded
                 common.add(term)
@@ -134,11 +154,10 @@ class Window:
             ids.update(self.by_address.get(key, ())[-KEY_LIMIT:])
         rare = self.stats.rare(t for t in probe.terms if t not in self.common)
         if rare:
-            counts: Counter[int] = Counter()
+            shared: Counter[int] = Counter()
             for term in rare:
-                counts.update(self.postings.get(term, ())[-TEXT_LIMIT:])
-            need = min(2, len(rare))
-            ids.update(cid for cid, n in counts.items() if n >= need)
+                shared.update(self.postings.get(term, ())[-TEXT_LIMIT:])
+            ids.update(best_shared(shared, rare))
         if not ids:
             return []
         targets = self.targets

@@ -18,8 +18,8 @@ import peewee as pw
 
 from models import engine, events, prepared, search
 from models.casebase import snapshot
-from models.clocks import deadline, refresh_next_due
-from models.config import Config
+from models.clocks import deadline, refresh_next_due, rule_for
+from models.config import ClockRule, Config
 from models.context import Context
 from models.duplicates import (
     Candidate,
@@ -31,6 +31,7 @@ from models.duplicates import (
     settings,
     terms_of,
 )
+from models.durations import Duration, parse_duration
 from models.errors import PermissionDenied, ValidationError
 from models.events import EVENT_COLUMNS
 from models.permissions import require_role
@@ -175,6 +176,30 @@ def _insert_sql(db: pw.Database, model: type[pw.Model]) -> str:
     return prepared.sql_for(db, ("bulk_insert", model.__name__), lambda: model.insert(**dict.fromkeys(names)))
 
 
+def _start_clocks(ctx: Context, rules: dict[tuple[str, str], tuple[ClockRule | None, Duration | None]],
+                  case: SimpleNamespace) -> None:
+    """The dispatch and resolve clocks of a new case, as `clocks.deadline` computes them.
+
+    At intake a case has no category, so its rules depend on the priority only and are looked up
+    once per batch; a natural-time rule (m/h/d) counted from the received time is a plain addition
+    (WorkCalendar.add's definition), the rest go through `deadline` and the work calendar.
+    """
+    confirmed = True
+    for clock in ("dispatch", "resolve"):
+        key = (case.priority, clock)
+        if key not in rules:
+            rule = rule_for(ctx, case, clock)  # type: ignore[arg-type]
+            rules[key] = (rule, parse_duration(rule.limit) if rule is not None else None)
+        rule, duration = rules[key]
+        if rule is not None and duration is not None and rule.start == "received" and not duration.is_working:
+            due, ok = int(case.received_at) + duration.natural_seconds, True
+        else:
+            due, ok = deadline(ctx, case, clock)  # type: ignore[arg-type]
+        setattr(case, f"{clock}_due", due)
+        confirmed = confirmed and ok
+    case.due_confirmed = confirmed
+
+
 def register(ctx: Context, items: list[Prepared], found: list[list[Candidate]], now: int, *,
              first_ids: tuple[int, int] | None = None, action: str = "intake", parent: int | None = None,
              extra_after: list[dict[str, Any]] | None = None) -> list[Registered]:
@@ -195,6 +220,7 @@ def register(ctx: Context, items: list[Prepared], found: list[list[Candidate]], 
     report_names = [f.name for f in _fields(Report)]
     cases, reports, texts, logged = [], [], [], []
     prev = events.last_hash(db)
+    rules: dict[tuple[str, str], tuple[ClockRule | None, Duration | None]] = {}
     out: list[Registered] = []
     for n, (item, candidates) in enumerate(zip(items, found, strict=True)):
         top = candidates[:TOP_CANDIDATES]
@@ -204,9 +230,7 @@ def register(ctx: Context, items: list[Prepared], found: list[list[Candidate]], 
                "last_progress_at": item.received, "repeat_count": repeat_count(s, item.received, top),
                "parent": parent}
         case = SimpleNamespace(**row, merged_into_id=None, parent_id=parent)
-        case.dispatch_due, confirmed_d = deadline(ctx, case, "dispatch")  # type: ignore[arg-type]
-        case.resolve_due, confirmed_r = deadline(ctx, case, "resolve")  # type: ignore[arg-type]
-        case.due_confirmed = confirmed_d and confirmed_r
+        _start_clocks(ctx, rules, case)
         refresh_next_due(case, [])  # type: ignore[arg-type]
         cases.append(tuple(getattr(case, name) for name in case_names))
         new = item.new

@@ -178,11 +178,15 @@ def _restore_target(ctx: Context, target: Case, record: MergeRecord) -> None:
                 setattr(target, name, was[name])
     else:
         first_kept = json.loads(others[0].target_before)["case"]
-        received = min([int(first_kept["received_at"])]
-                       + [int(json.loads(o.source_before)["received_at"]) for o in others])
+        sources = [json.loads(o.source_before) for o in others]
+        received = min([int(first_kept["received_at"])] + [int(src["received_at"]) for src in sources])
         if received != int(target.received_at) and target.received_at == merged["received_at"]:
             target.received_at = received
             _reclock(ctx, target)
+        if target.repeat_count == merged["repeat_count"]:
+            target.repeat_count = max([int(first_kept["repeat_count"] or 0)]
+                                      + [int(src["repeat_count"] or 0) for src in sources])
+            _recount(ctx, target)
     target.report_count = Report.select().where(Report.case == target.id).count()
     save(ctx, target, before, "unmerge", extra_after={"restored": record.source_id})
 

@@ -1,0 +1,116 @@
+"""Duplicate scoring at every intake: reasons, eligibility, the import window agreeing with the database."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from click.testing import Result
+
+from models import lifecycle
+from models.context import Context
+from models.duplicates import Probe, Target, duplicate_candidates, score, settings, terms_of
+from models.importer import import_file
+from models.intake import NewReport, intake
+from models.schema import Case, Event, Report
+from models.search import tokens
+
+DAY = 86400
+NOW = 1795000000  # 2026-11-18
+LAMP = "东关社区幸福里小区3号楼门口的路灯坏了一个多月，晚上漆黑一片，老人小孩出行很不方便，请尽快修理。"
+LAMP_AGAIN = "幸福里小区3号楼门口路灯坏了一个多月了，晚上漆黑，老人出行很不方便，希望尽快修理。"
+NOISE = "城西村砂石厂夜间施工噪音扰民，凌晨两点还在作业，附近居民无法休息。"
+
+
+def take(ctx: Context, text: str, **kw: object) -> Case:
+    case, _ = intake(ctx, NewReport(channel="hotline_12345", text=text, **kw))  # type: ignore[arg-type]
+    return case
+
+
+def intake_duplicates(case_id: int) -> list[dict[str, object]]:
+    event = Event.get((Event.case == case_id) & (Event.action == "intake"))
+    return json.loads(event.after)["duplicates"]
+
+
+def test_same_phone_address_and_text_give_a_candidate_with_reasons(ctx_for: Callable[..., Context]) -> None:
+    ctx = ctx_for()
+    first = take(ctx, LAMP, phone="138-1234-5678", address="东关社区幸福里小区3号楼", township="chengguan",
+                 received_at=NOW)
+    other = take(ctx, NOISE, phone="13900000000", address="城西村砂石厂", township="chengguan", received_at=NOW)
+    again = take(ctx, LAMP_AGAIN, phone="+86 138 1234 5678", address="东关社区 幸福里小区 3号楼",
+                 township="东关社区", received_at=NOW + DAY)
+    [found] = duplicate_candidates(ctx, again.id)
+    assert found.case_id == first.id and found.score >= settings(ctx.config).threshold
+    reasons = [str(r) for r in found.reasons]
+    assert reasons[0] == "same phone 138****5678"
+    assert "same address" in reasons and "same township chengguan" in reasons
+    assert any(r.startswith("text ") and r.endswith("% similar") for r in reasons)
+    # the intake event names it, so the queue can show "possible duplicate"
+    assert intake_duplicates(again.id) == [{"case_id": first.id, "score": round(found.score, 3)}]
+    assert intake_duplicates(other.id) == []
+    assert again.repeat_count == 2 and first.repeat_count == 1
+
+
+def test_score_is_the_weighted_mean_of_the_signals_both_sides_have(ctx_for: Callable[..., Context]) -> None:
+    s = settings(ctx_for().config)
+    probe = Probe(frozenset(), frozenset(), None, None, terms_of(tokens(LAMP)), NOW)
+    copy = Target(1, "new", "chengguan", None, NOW, 1, ("13812345678",), (), tokens(LAMP))
+    # no phone on the report: judged on its text alone, not marked down for the missing number
+    assert score(s, probe, copy).score == 1.0
+    unrelated = Target(2, "new", None, None, NOW, 1, (), (), tokens(NOISE))
+    assert score(s, probe, unrelated).score < 0.1
+    with_phone = Probe(frozenset({"13900000000"}), frozenset(), None, None, probe.terms, NOW)
+    differs = score(s, with_phone, copy)  # same text, another caller
+    weights = s.weights
+    assert abs(differs.score - weights["text"] / (weights["text"] + weights["phone"])) < 1e-9
+    assert [str(r) for r in differs.reasons] == ["text 100% similar"]
+
+
+def test_closed_cases_outside_the_window_and_merged_cases_are_not_candidates(
+        ctx_for: Callable[..., Context]) -> None:
+    ctx = ctx_for()
+    old = take(ctx, LAMP, phone="13812345678", township="chengguan", received_at=NOW - 90 * DAY)
+    lifecycle.triage(ctx, old.id, category="城管执法", township="chengguan", priority="general",
+                     decision="reject", reason="重复")
+    still_open = take(ctx, LAMP, phone="13812345678", township="chengguan", received_at=NOW - 60 * DAY)
+    new = take(ctx, LAMP_AGAIN, phone="13812345678", township="chengguan", received_at=NOW)
+    assert [c.case_id for c in duplicate_candidates(ctx, new.id)] == [still_open.id]  # open: any age
+    assert [c["case_id"] for c in intake_duplicates(new.id)] == [still_open.id]
+
+
+def test_import_flags_the_same_candidates_as_single_intake(ctx_for: Callable[..., Context], tmp_path: Path) -> None:
+    ctx = ctx_for()
+    earlier = take(ctx, LAMP, phone="13812345678", address="幸福里小区3号楼", received_at=NOW)
+    path = tmp_path / "orders.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["工单编号", "受理时间", "诉求内容", "联系电话", "事发地址"])
+        out.writerow(["H1", "2026-11-19 10:00", LAMP_AGAIN, "13812345678", "幸福里小区 3号楼"])
+        out.writerow(["H2", "2026-11-19 11:00", NOISE, "13700000000", "城西村"])
+        out.writerow(["H3", "2026-11-19 12:00", NOISE + "已经一个星期了。", "13700000000", "城西村"])
+    result = import_file(ctx, path, profile="hotline")
+    assert (result.imported, result.flagged) == (3, 2)
+    case_of = {r.source_id: r.case_id for r in Report.select().where(Report.source_id.is_null(False))}
+    events = {json.loads(e.after)["source_id"]: json.loads(e.after)["duplicates"]
+              for e in Event.select().where(Event.action == "intake")}
+    assert [d["case_id"] for d in events["H1"]] == [earlier.id]
+    assert [d["case_id"] for d in events["H3"]] == [case_of["H2"]]  # a row matches a row above it in the file
+    assert events["H2"] == []
+    # the database path (`case duplicates`) finds the same pairs for the imported cases
+    assert [c.case_id for c in duplicate_candidates(ctx, case_of["H1"])] == [earlier.id]
+    assert [c.case_id for c in duplicate_candidates(ctx, case_of["H3"])] == [case_of["H2"]]
+
+def test_case_duplicates_command(cli_run: Callable[..., Result]) -> None:
+    assert cli_run("init").exit_code == 0
+    for text, phone in ((LAMP, "13812345678"), (LAMP_AGAIN, "13812345678")):
+        assert cli_run("intake", "add", "--channel", "grid", "--text", text, "--phone", phone).exit_code == 0
+    result = cli_run("case", "duplicates", "2", "--json")
+    assert result.exit_code == 0, result.output
+    [row] = json.loads(result.output)
+    assert row["case_id"] == 1 and "same phone 138****5678" in row["reasons"] and row["title"]
+    table = cli_run("case", "duplicates", "1")
+    assert table.exit_code == 0 and "138****5678" in table.output
+    listed = json.loads(cli_run("case", "list", "--json").output)
+    assert {r["id"]: r["repeat_count"] for r in listed} == {1: 1, 2: 2}
