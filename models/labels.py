@@ -5,6 +5,8 @@ Screens and exports call `label(kind, id, language)`; ids stay the glossary's En
 
 from __future__ import annotations
 
+from models.labels_ui import UI
+
 LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "state": {
         "new": ("待分类", "new"), "local": ("属地办理", "local"), "whistled": ("待分哨", "whistled"),
@@ -86,6 +88,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
              "overdue": ("有超期", "has overdue")},
     "trend": {"rising": ("上升", "rising"), "falling": ("下降", "falling"), "flat": ("持平", "flat")},
 }
+LABELS["ui"] = UI  # the console's own words, kept in models/labels_ui.py
 
 
 def label(kind: str, ident: str | None, language: str = "zh") -> str:

@@ -1,18 +1,37 @@
-"""Reading cases: the queue's views, filters, search and keyset paging, always within scope."""
+"""Reading cases: the queue's views, filters, search and keyset paging, always within scope.
+
+Paging is by key, never by OFFSET: a page is "the next N cases after (sort value, id)", which costs
+the same on page 1 and page 5000 when the sort column is indexed (OFFSET 99800 costs 30× more, see
+DEPENDENCIES.md). Nullable sort columns (next deadline, township, category, lead) are paged in two
+segments — rows with a value first, then rows without one by id — so every sort uses a plain column
+index (NULLs never compare in a row-value comparison, and COALESCE would need an expression index).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
 import peewee as pw
 
 from models import engine, search
-from models.casebase import get_case
+from models.casebase import get_case, refused
 from models.context import Context
-from models.permissions import require_case, scope_filter
+from models.errors import DomainError
+from models.permissions import require_case, require_role, scope_filter
 from models.schema import Assignment, Case, Event
-from models.states import DEPARTMENT_STATES, FINAL_STATES, IN_PROGRESS, NEW, RESOLVED, RETURNED, WHISTLED
+from models.states import (
+    ALLOWED,
+    DEPARTMENT_STATES,
+    FINAL_STATES,
+    IN_PROGRESS,
+    NEW,
+    RESOLVED,
+    RETURNED,
+    WHISTLED,
+    steps_allowed,
+)
 
 # The queue's views: id → (states, overdue only).
 VIEWS: dict[str, tuple[frozenset[str] | None, bool]] = {
@@ -25,6 +44,13 @@ VIEWS: dict[str, tuple[frozenset[str] | None, bool]] = {
 }
 SORTS = ("next_due", "received_at", "id", "updated_at", "state", "township", "category", "priority",
          "lead", "channel", "report_count", "title")
+# Sorts backed by an index (every column the queue shows except the title): keyset pages stay fast
+# on a million cases. The others work too, with a sort of the filtered rows per page.
+INDEXED_SORTS = ("next_due", "received_at", "id", "state", "township", "category", "priority", "lead",
+                 "channel", "report_count")
+NULLABLE_SORTS = frozenset({"next_due", "township", "category", "lead"})
+
+SortKey = tuple[Any, int]  # (the sort column's value, possibly None; the case id)
 
 
 @dataclass(frozen=True)
@@ -84,22 +110,122 @@ def build(ctx: Context, q: CaseQuery) -> pw.ModelSelect:
     return query
 
 
-def sort_columns(q: CaseQuery) -> list[pw.Node]:
-    column = getattr(Case, q.sort if q.sort in SORTS else "next_due")
-    if q.sort == "next_due":
-        # Cases with no running clock sort last; the id keeps the order total for keyset paging.
-        key: pw.Node = pw.fn.COALESCE(Case.next_due, 2**62)
-    else:
-        key = column
-    return [key.desc() if q.descending else key.asc(), Case.id.desc() if q.descending else Case.id.asc()]
+def _column(q: CaseQuery) -> pw.Field:
+    return getattr(Case, q.sort if q.sort in SORTS else "next_due")
+
+
+def sort_key(q: CaseQuery, case: Case) -> SortKey:
+    """Where a case sits in the query's order (what keyset paging continues from)."""
+    return getattr(case, _column(q).name), int(case.id)
+
+
+# --- keyset paging ------------------------------------------------------------------------------
+# The order: segment A (sort value present) by (value, id), then segment B (no value) by id; both in
+# the query's direction. Going backwards walks the same order reversed.
+
+def _segment(ctx: Context, q: CaseQuery, nulls: bool, bound: SortKey | None, forward: bool,
+             inclusive: bool, limit: int) -> list[Case]:
+    col = _column(q)
+    ascending = q.descending != forward  # the SQL direction of this walk
+    query = build(ctx, q)
+    if col.name in NULLABLE_SORTS:
+        query = query.where(col.is_null(nulls))
+    if bound is not None:
+        value, case_id = bound
+        if nulls:
+            cond = (Case.id >= case_id if inclusive else Case.id > case_id) if ascending else \
+                   (Case.id <= case_id if inclusive else Case.id < case_id)
+        else:
+            left, right = pw.Tuple(col, Case.id), pw.Tuple(value, case_id)
+            cond = (left >= right if inclusive else left > right) if ascending else \
+                   (left <= right if inclusive else left < right)
+        query = query.where(cond)
+    order = [Case.id] if nulls else [col, Case.id]
+    return list(query.order_by(*[c.asc() if ascending else c.desc() for c in order]).limit(limit))
+
+
+def _walk(ctx: Context, q: CaseQuery, bound: SortKey | None, forward: bool, inclusive: bool,
+          limit: int) -> list[Case]:
+    """Up to `limit` cases from `bound` in the query's order (forward) or against it."""
+    nullable = _column(q).name in NULLABLE_SORTS
+    segments = [False, True] if nullable else [False]
+    if not forward:
+        segments.reverse()
+    if bound is not None and nullable:
+        in_nulls = bound[0] is None
+        segments = segments[segments.index(in_nulls):]
+    rows: list[Case] = []
+    for i, nulls in enumerate(segments):
+        first = i == 0
+        rows.extend(_segment(ctx, q, nulls, bound if first else None, forward, inclusive and first,
+                             limit - len(rows)))
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+@dataclass
+class Page:
+    """Cases in queue order, and whether the query holds more before and after them."""
+
+    cases: list[Case]
+    at_start: bool
+    at_end: bool
+    next_key: SortKey | None  # continue with page_after(…, next_key) when not at_end
+
+
+def page_after(ctx: Context, q: CaseQuery, after_key: SortKey | None, limit: int = 200,
+               inclusive: bool = False) -> Page:
+    """The next `limit` cases after `after_key` (from the first case when None)."""
+    rows = _walk(ctx, q, after_key, True, inclusive, limit + 1)
+    at_end = len(rows) <= limit
+    rows = rows[:limit]
+    return Page(rows, after_key is None, at_end, sort_key(q, rows[-1]) if rows else None)
+
+
+def page_before(ctx: Context, q: CaseQuery, before_key: SortKey | None, limit: int = 200) -> Page:
+    """The `limit` cases just before `before_key` (the last cases when None), in queue order."""
+    rows = _walk(ctx, q, before_key, False, False, limit + 1)
+    at_start = len(rows) <= limit
+    rows = rows[:limit]
+    rows.reverse()
+    return Page(rows, at_start, before_key is None, sort_key(q, rows[-1]) if rows else None)
+
+
+def page_around(ctx: Context, q: CaseQuery, case_id: int, before: int = 50,
+                after: int = 150) -> tuple[Page, int] | None:
+    """A page holding `case_id` and its neighbours, and the case's index in it; None when the case
+    is not (or no longer) in the query."""
+    found = list(build(ctx, q).where(Case.id == case_id))
+    if not found:
+        return None
+    key = sort_key(q, found[0])
+    head = page_before(ctx, q, key, before)
+    tail = page_after(ctx, q, key, after, inclusive=True)
+    cases = head.cases + tail.cases
+    return Page(cases, head.at_start, tail.at_end, tail.next_key), len(head.cases)
+
+
+def iter_cases(ctx: Context, q: CaseQuery, page_size: int = 500) -> Iterator[Case]:
+    """Every case of the query in order, a keyset page at a time."""
+    key: SortKey | None = None
+    while True:
+        page = page_after(ctx, q, key, page_size)
+        yield from page.cases
+        if page.at_end:
+            return
+        key = page.next_key
 
 
 def list_cases(ctx: Context, q: CaseQuery, limit: int | None = 200, offset: int = 0) -> list[Case]:
-    """One page of cases in the query's order."""
-    query = build(ctx, q).order_by(*sort_columns(q))
-    if limit is not None:
-        query = query.limit(limit).offset(offset)
-    return list(query)
+    """One page of cases in the query's order (the same order as the console's queue)."""
+    out: list[Case] = []
+    for i, case in enumerate(iter_cases(ctx, q, min(500, (limit or 500) + offset))):
+        if i >= offset:
+            out.append(case)
+        if limit is not None and len(out) >= limit:
+            break
+    return out
 
 
 def count_cases(ctx: Context, q: CaseQuery) -> int:
@@ -111,6 +237,16 @@ def view_counts(ctx: Context, base: CaseQuery | None = None) -> dict[str, int]:
     base = base or CaseQuery()
     return {view: count_cases(ctx, base.with_(view=view)) for view in VIEWS}
 
+
+def change_token(ctx: Context) -> tuple[int, int]:
+    """Changes by anyone since the last call show as a different token: every step appends one event
+    and every intake one case, so (last event id, last case id) moves; two primary-key lookups."""
+    last_event = Event.select(pw.fn.MAX(Event.id)).scalar() or 0
+    last_case = Case.select(pw.fn.MAX(Case.id)).scalar() or 0
+    return int(last_event), int(last_case)
+
+
+# --- one case ------------------------------------------------------------------------------------
 
 def show(ctx: Context, case_id: int) -> Case:
     """One case, within scope."""
@@ -124,6 +260,26 @@ def history(ctx: Context, case_id: int) -> list[Event]:
     return list(Event.select().where(Event.case == case_id).order_by(Event.id))
 
 
+def step_refusal(ctx: Context, case: Case, action: str) -> DomainError | None:
+    """Why the operator may not take `action` on this (already loaded) case now, or None.
+
+    The same role and state rules the operation itself checks, without touching the database, so a
+    screen can explain a refusal before asking for a reason; the operation still checks everything.
+    """
+    try:
+        require_role(ctx, action)
+    except DomainError as exc:
+        return exc
+    if action in ALLOWED and case.state not in ALLOWED[action]:
+        return refused(case, action)
+    return None
+
+
+def available_steps(ctx: Context, case: Case) -> list[str]:
+    """The steps this operator may try on the case in its current state, in lifecycle order."""
+    return [step for step in steps_allowed(case.state) if step_refusal(ctx, case, step) is None]
+
+
 def assignments_by_case(case_ids: list[int]) -> dict[int, list[Assignment]]:
     """Assignments of many cases in one query (no query per row)."""
     out: dict[int, list[Assignment]] = {cid: [] for cid in case_ids}
@@ -133,5 +289,25 @@ def assignments_by_case(case_ids: list[int]) -> dict[int, list[Assignment]]:
     return out
 
 
-__all__ = ["CaseQuery", "VIEWS", "SORTS", "list_cases", "count_cases", "view_counts", "show", "history",
-           "assignments_by_case", "FINAL_STATES", "DEPARTMENT_STATES"]
+__all__ = [
+    "DEPARTMENT_STATES",
+    "FINAL_STATES",
+    "INDEXED_SORTS",
+    "SORTS",
+    "VIEWS",
+    "CaseQuery",
+    "Page",
+    "assignments_by_case",
+    "available_steps",
+    "change_token",
+    "count_cases",
+    "history",
+    "iter_cases",
+    "list_cases",
+    "page_after",
+    "page_around",
+    "page_before",
+    "show",
+    "step_refusal",
+    "view_counts",
+]
