@@ -1,0 +1,86 @@
+"""What every console screen shares: the acting Context, UI text in the configured language, the
+key table it was built from (for the help screen and the palette), and running models/ calls in
+a worker thread with its own database connection."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from rich.text import Text
+from textual.screen import ModalScreen, Screen
+
+from console import keymap
+from models.context import Context
+from models.session import thread_session
+from models.textnorm import printable
+
+T = TypeVar("T")
+
+
+def ui(key: str, language: str, **values: Any) -> str:
+    """A UI text from models.labels ("ui" kind, or "kind:id"), with {placeholders} filled in."""
+    text = keymap.text(key, language)
+    return text.format(**values) if values else text
+
+
+def literal(text: str | None, single_line: bool = False) -> Text:
+    """Citizen or file text as a Text that shows every character as typed: no markup is parsed and
+    control characters (terminal escapes) are made visible instead of reaching the terminal."""
+    return Text(printable(text, single_line=single_line))
+
+
+def in_thread(ctx: Context, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call a models/ function from a worker thread on that thread's own connection."""
+    with thread_session(ctx.db):
+        return func(ctx, *args, **kwargs)
+
+
+class KeyedScreen:
+    """Mixin: a screen whose bindings come from a key table, in the app's language."""
+
+    KEYS: tuple[keymap.Key, ...] = ()
+    ctx: Context
+    lang: str
+
+    def setup_keys(self, ctx: Context, language: str) -> None:
+        self.ctx, self.lang = ctx, language
+        keymap.localise(self, self.KEYS, language)  # type: ignore[arg-type]
+
+    def t(self, key: str, **values: Any) -> str:
+        return ui(key, self.lang, **values)
+
+    def palette_commands(self) -> list[tuple[str, str, str]]:
+        """(title, help, action) of this screen's keys that apply now (check_action allows them)."""
+        out = []
+        for key in self.KEYS:
+            name = key.action.split("(")[0]
+            if self.check_action(name, _params(key.action)) is True:  # type: ignore[attr-defined]
+                out.append((ui(key.text, self.lang), ui(key.group, self.lang), key.action))
+        return out
+
+
+def _params(action: str) -> tuple[object, ...]:
+    if "(" not in action:
+        return ()
+    import ast
+
+    inner = action[action.index("(") + 1:-1]
+    value = ast.literal_eval(f"({inner},)") if inner else ()
+    return tuple(value)
+
+
+class ConsoleScreen(KeyedScreen, Screen[None]):
+    """A full screen of the console."""
+
+    def __init__(self, ctx: Context, language: str) -> None:
+        super().__init__()
+        self.setup_keys(ctx, language)
+
+
+class ConsoleModal(KeyedScreen, ModalScreen[T]):
+    """A dialog over a screen; dismisses with its result (None = cancelled)."""
+
+    def __init__(self, ctx: Context, language: str) -> None:
+        super().__init__()
+        self.setup_keys(ctx, language)

@@ -1,0 +1,197 @@
+"""The case workspace: reports, assignments with their clocks, timeline, notes, evaluations, and a
+key for every step of the case's life.
+
+A key opens a small dialog; its values go to the models/ operation in a worker thread with the
+version the operator saw. A refusal is shown as the domain words it; a conflict (someone else
+changed the case meanwhile) says who, and the case is reloaded instead of overwritten.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import ActiveBinding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Label, Static
+
+from console import keymap
+from console.messages import CaseLoaded, LoadFailed, StepFinished
+from models.context import Context
+from models.errors import ChuishaoError, Conflict, DomainError
+from models.labels import label
+from screens.base import ConsoleScreen, in_thread, literal
+from screens.steps import CaseBundle, department_choices, load_bundle, run_step
+from screens.widgets import case_sections as sections
+
+STEPS = tuple(k.action.split("'")[1] for k in keymap.STEP_KEYS)
+SECTIONS = ("summary", "reports", "assignments", "timeline", "notes", "evaluations")
+
+
+class CaseScreen(ConsoleScreen):
+    """One case and the steps the operator may take on it."""
+
+    KEYS = keymap.CASE_KEYS
+    BINDINGS = keymap.bindings(keymap.CASE_KEYS)
+    AUTO_FOCUS = "#workspace"
+
+    def __init__(self, ctx: Context, language: str, case_id: int) -> None:
+        super().__init__(ctx, language)
+        self.case_id = case_id
+        self.bundle: CaseBundle | None = None
+        self.names = sections.Names(ctx.config, language)
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(f" {self.t('case_heading', id=self.case_id)}"), id="topbar")
+        with VerticalScroll(id="workspace"):
+            yield Static(Text(self.t("loading")), id="title")
+            for name in SECTIONS:
+                if name != "summary":
+                    yield Label(self.t(f"section_{name}"), classes="section-title")
+                yield Static(id=f"sec-{name}", classes="section")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    # --- loading -------------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="case")
+    def load(self) -> None:
+        try:
+            bundle = in_thread(self.ctx, load_bundle, self.case_id)
+        except ChuishaoError as exc:
+            self.post_message(LoadFailed(exc.message))
+            return
+        self.post_message(CaseLoaded(self.case_id, bundle))
+
+    def on_case_loaded(self, message: CaseLoaded) -> None:
+        self.bundle = bundle = message.bundle
+        d, lang, now = bundle.detail, self.lang, self.ctx.now()
+        state = label("state", d["state"], lang)
+        self.query_one("#topbar", Static).update(Text(f" {self.t('case_heading', id=d['id'])} · {state}"))
+        title = literal(d["title"])
+        title.stylize("bold")
+        self.query_one("#title", Static).update(title)
+        rendered = {
+            "summary": sections.summary(d, self.names, lang, now),
+            "reports": sections.reports(d, self.names, lang),
+            "assignments": sections.assignments(d, self.names, lang, now),
+            "timeline": sections.timeline(d, self.names, lang),
+            "notes": sections.notes(d, self.names, lang),
+            "evaluations": sections.evaluations(d, lang),
+        }
+        for name, renderable in rendered.items():
+            self.query_one(f"#sec-{name}", Static).update(renderable)
+        self.refresh_bindings()
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        self.notify(message.message, severity="error", markup=False)
+        if self.bundle is None:
+            self.dismiss_screen()
+
+    # --- keys ----------------------------------------------------------------------------------
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """The footer shows the steps that apply now; every step key still answers (with the reason
+        it is refused) so the operator is never left wondering."""
+        shown = Screen.active_bindings.fget(self)  # type: ignore[attr-defined]
+        available = set(self.bundle.available) if self.bundle else set()
+        return {key: b for key, b in shown.items()
+                if not b.binding.action.startswith("step(") or b.binding.action.split("'")[1] in available}
+
+    def palette_commands(self) -> list[tuple[str, str, str]]:
+        available = set(self.bundle.available) if self.bundle else set()
+        return [c for c in super().palette_commands()
+                if not c[2].startswith("step(") or c[2].split("'")[1] in available]
+
+    def action_back(self) -> None:
+        self.dismiss_screen()
+
+    def dismiss_screen(self) -> None:
+        if self.app.screen is self and len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+
+    def action_scroll(self, direction: int) -> None:
+        area = self.query_one("#workspace", VerticalScroll)
+        area.scroll_relative(y=direction * 3, animate=False)
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_step(self, step: str) -> None:
+        bundle = self.bundle
+        if bundle is None or self.busy:
+            return
+        from models.queries import step_refusal
+
+        refusal = step_refusal(self.ctx, bundle.case, step)  # no SQL: role and state of the loaded case
+        if refusal is not None:
+            self.notify(refusal.message, severity="error", markup=False)
+            return
+        dialog = self.dialog_for(step, bundle)
+        version = int(bundle.detail["version"])
+        self.app.push_screen(dialog, callback=lambda values: self._confirmed(step, version, values))
+
+    def _confirmed(self, step: str, version: int, values: dict[str, Any] | None) -> None:
+        if values is not None:
+            self.busy = True
+            self.take_step(step, version, values)
+
+    def dialog_for(self, step: str, bundle: CaseBundle) -> Screen[Any]:
+        from screens.dialogs.dispatch import DispatchDialog, ReviewReturnDialog
+        from screens.dialogs.evaluate import EvaluateDialog
+        from screens.dialogs.text import ConfirmDialog, ReasonDialog
+        from screens.dialogs.triage import TriageDialog
+
+        ctx, lang, d = self.ctx, self.lang, bundle.detail
+        indexes = getattr(self.app, "indexes", {})
+        title = self.t("dialog_title", action=self.t(f"action:{step}"), id=d["id"])
+        subtitle = literal(d["title"], single_line=True)
+        depts = department_choices(bundle, step, self.names.dept) if ctx.operator.role != "department" else []
+        if step == "triage":
+            return TriageDialog(ctx, lang, d, indexes, bundle.suggestion)
+        if step == "dispatch":
+            return DispatchDialog(ctx, lang, d, indexes, bundle.suggestion)
+        if step == "review_return":
+            return ReviewReturnDialog(ctx, lang, d, indexes, bundle.suggestion)
+        if step == "evaluate":
+            return EvaluateDialog(ctx, lang, d)
+        if step in ("acknowledge", "arrive"):
+            question = Text(self.t(f"confirm_{step}", id=d["id"])).append_text(Text("\n")).append_text(subtitle)
+            return ConfirmDialog(ctx, lang, title, question, departments=depts)
+        prompts = {"return": ("field_return_reason", "reason", True), "note": ("field_note", "text", True),
+                   "resolve": ("field_result", "result", True), "reopen": ("field_reopen_reason", "reason", True),
+                   "close": ("field_close_reason", "reason", False)}
+        prompt, field, required = prompts[step]
+        return ReasonDialog(ctx, lang, title, prompt, field, required, subtitle,
+                            departments=depts if step == "return" else None)
+
+    @work(thread=True, group="step")
+    def take_step(self, step: str, version: int, values: dict[str, Any]) -> None:
+        try:
+            in_thread(self.ctx, run_step, step, self.case_id, version, values)
+        except Conflict as exc:
+            self.post_message(StepFinished(self.case_id, step, False, exc.message, conflict=True))
+        except DomainError as exc:
+            self.post_message(StepFinished(self.case_id, step, False, exc.message))
+        except Exception as exc:  # noqa: BLE001 - e.g. the database stayed locked: say so, keep running
+            self.post_message(StepFinished(self.case_id, step, False, f"{type(exc).__name__}: {exc}"))
+        else:
+            self.post_message(StepFinished(self.case_id, step, True, ""))
+
+    def on_step_finished(self, message: StepFinished) -> None:
+        self.busy = False
+        step_name = self.t(f"action:{message.step}")
+        if message.ok:
+            self.notify(self.t("step_done", action=step_name, id=message.case_id), markup=False)
+        elif message.conflict:
+            self.notify(message.message, title=self.t("conflict_title"), severity="warning", markup=False,
+                        timeout=10)
+        else:
+            self.notify(message.message, title=self.t("refused_title", action=step_name), severity="error",
+                        markup=False, timeout=8)
+        self.load()

@@ -1,0 +1,110 @@
+"""The frame every step dialog shares: a title, the fields, a line for what is wrong, OK / Cancel.
+
+A dialog validates what it can see (required fields, lead not also cooperating …) before it
+closes with its values; the models/ operation then checks everything again (state, permission,
+staleness) and its refusal is shown by the screen that runs it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+
+from console import keymap
+from models.context import Context
+from screens.base import ConsoleModal, ui
+
+Values = dict[str, Any]
+
+
+def step_title(language: str, action: str, case_id: int) -> str:
+    """"分类 · 案件 #12": the step's label and the case."""
+    return ui("dialog_title", language, action=ui(action, language), id=case_id)
+
+
+class FormDialog(ConsoleModal[Values | None]):
+    """Subclasses yield their fields from `fields()` and return values or an error from `collect()`."""
+
+    KEYS = keymap.DIALOG_KEYS
+    BINDINGS = keymap.bindings(keymap.DIALOG_KEYS)
+    SUBMIT_ON_ENTER = True  # Enter in a text field submits (pickers keep their Enter)
+
+    def __init__(self, ctx: Context, language: str, title: str, subtitle: Text | None = None) -> None:
+        super().__init__(ctx, language)
+        self.title_text = title
+        self.subtitle = subtitle
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            if self.subtitle is not None:
+                yield Static(self.subtitle, classes="dialog-subtitle")
+            with VerticalScroll(classes="dialog-body"):
+                yield from self.fields()
+            yield Static("", classes="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.t("ok"), id="ok", variant="primary")
+                yield from self.extra_buttons()
+                yield Button(self.t("cancel"), id="cancel")
+
+    def fields(self) -> ComposeResult:
+        yield from ()
+
+    def collect(self) -> Values | str:
+        return {}
+
+    def extra_buttons(self) -> ComposeResult:
+        yield from ()
+
+    def field_label(self, key: str) -> Label:
+        return Label(self.t(key), classes="field-label")
+
+    def radio(self, options: list[tuple[str, str]], selected: str | None, id: str) -> RadioSet:
+        """A RadioSet whose buttons carry their ids (read back with `chosen`)."""
+        buttons = []
+        for ident, text in options:
+            button = RadioButton(Text(text), value=ident == selected, name=ident)
+            buttons.append(button)
+        return RadioSet(*buttons, id=id)
+
+    def chosen(self, id: str) -> str | None:
+        pressed = self.query_one(f"#{id}", RadioSet).pressed_button
+        return pressed.name if pressed is not None else None
+
+    def set_radio(self, id: str, ident: str) -> None:
+        for button in self.query_one(f"#{id}", RadioSet).query(RadioButton):
+            if button.name == ident:
+                button.value = True
+
+    def text_value(self, id: str) -> str:
+        return self.query_one(f"#{id}", Input).value.strip()
+
+    def submit(self) -> None:
+        result = self.collect()
+        if isinstance(result, str):
+            self.query_one(".dialog-error", Static).update(Text(result))
+            self.app.bell()
+            return
+        self.dismiss(result)
+
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        self.submit()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted)
+    def _entered(self, event: Input.Submitted) -> None:
+        if self.SUBMIT_ON_ENTER:
+            event.stop()
+            self.submit()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

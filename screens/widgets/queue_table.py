@@ -1,0 +1,306 @@
+"""The queue: a table that draws only the lines on screen, from a window of rows fetched by page.
+
+DataTable measures every cell of every row (20+ s for 100k rows); this widget keeps a few hundred
+rows around the cursor, asks its screen for the next page (keyset paging) before the cursor reaches
+the edge, and renders each visible line straight to segments. The title column is last: text from
+citizens (emoji, odd widths) can then never push the other columns out of line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Region
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
+
+from console import keymap
+from models.durations import format_timedelta
+
+DUE_SOON = 8 * 3600  # a clock with less than a working day left shows as "due soon"
+PREFETCH = 60  # ask for the next page when the cursor is this close to the window's edge
+KEEP = 800  # rows kept around the cursor; the rest are dropped (they can be fetched again)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One case as the queue shows it: display strings prepared off the UI thread."""
+
+    id: int
+    key: tuple[object, int]  # the sort key, for keyset paging from this row
+    received: str
+    channel: str
+    township: str
+    category: str
+    state: str
+    lead: str
+    next_due: int | None
+    reports: str  # "" for a single report
+    mark: str  # supervision mark, "" when none
+    title: str
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # QueueRow field, or "due"
+    width: int
+    keep: int  # lower = dropped first when the terminal is narrow
+    right: bool = False
+
+
+COLUMNS = (
+    Column("id", 7, 9, right=True), Column("received", 11, 3), Column("channel", 10, 1),
+    Column("township", 8, 6), Column("category", 12, 2), Column("state", 8, 8), Column("lead", 10, 5),
+    Column("due", 8, 9, right=True), Column("reports", 3, 4, right=True), Column("mark", 2, 7),
+    Column("title", 0, 10),
+)
+TITLE_MIN = 16
+
+
+def layout(width: int) -> list[Column]:
+    """The columns that fit: drop the least important until the title keeps TITLE_MIN cells."""
+    chosen = list(COLUMNS)
+    while True:
+        used = sum(c.width + 1 for c in chosen if c.name != "title")
+        if width - used >= TITLE_MIN or len(chosen) <= 3:
+            return chosen
+        victim = min((c for c in chosen if c.name != "title"), key=lambda c: c.keep)
+        chosen.remove(victim)
+
+
+def fit(text: str, width: int, right: bool = False) -> str:
+    """Crop (with …) or pad to exactly `width` cells; wide characters count two."""
+    if cell_len(text) > width:
+        cropped = set_cell_size(text, width - 1).rstrip(" ")  # a wide character that did not fit
+        return cropped + "…" + " " * (width - 1 - cell_len(cropped))
+    if right:
+        return " " * (width - cell_len(text)) + text
+    return set_cell_size(text, width)
+
+
+class QueueTable(Widget, can_focus=True):
+    """Rows of the queue around a cursor; scrolling past the window asks for more rows."""
+
+    BINDINGS = keymap.bindings(keymap.TABLE_KEYS)
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"queue-table--header", "queue-table--cursor", "queue-table--overdue",
+                         "queue-table--soon", "queue-table--plenty", "queue-table--mark",
+                         "queue-table--message"}
+    DEFAULT_CSS = """
+    QueueTable { height: 1fr; }
+    """
+
+    @dataclass
+    class NeedRows(Message):
+        """The cursor nears the window's edge: direction is after | before | first | last."""
+
+        direction: str
+        key: tuple[object, int] | None
+
+    @dataclass
+    class Opened(Message):
+        case_id: int
+
+    def __init__(self, headers: dict[str, str], language: str = "zh", id: str | None = None) -> None:
+        super().__init__(id=id)
+        keymap.localise(self, keymap.TABLE_KEYS, language)
+        self.headers = headers
+        self.rows: list[QueueRow] = []
+        self.top = 0
+        self.cursor = 0
+        self.at_start = True
+        self.at_end = True
+        self.base: int | None = 0
+        self.loaded = False
+        self.message_lines: list[str] = []
+        self.now = 0
+        self.requested: set[str] = set()
+        self._columns: list[Column] = list(COLUMNS)
+        self._width = -1
+
+    # --- data in -------------------------------------------------------------------------------
+    @property
+    def visible(self) -> int:
+        return max(1, self.size.height - 1)
+
+    @property
+    def current(self) -> QueueRow | None:
+        return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
+
+    def replace(self, rows: list[QueueRow], at_start: bool, at_end: bool, cursor_id: int | None = None,
+                offset: int = 0, base: int | None = None, cursor_index: int | None = None) -> None:
+        """New rows for the whole window; the cursor goes to `cursor_id` (kept `offset` lines down)."""
+        self.rows, self.at_start, self.at_end, self.base = rows, at_start, at_end, base
+        self.loaded = True
+        self.requested.clear()
+        index = next((i for i, r in enumerate(rows) if r.id == cursor_id), None) if cursor_id else None
+        if index is None:
+            index = cursor_index if cursor_index is not None else (0 if cursor_id is None else offset)
+        self.cursor = max(0, min(index, len(rows) - 1))
+        self.top = max(0, self.cursor - max(0, min(offset, self.visible - 1)))
+        self._scroll_into_view()
+        self.refresh()
+
+    def extend(self, rows: list[QueueRow], at_end: bool) -> None:
+        self.requested.discard("after")
+        self.rows.extend(rows)
+        self.at_end = at_end
+        drop = min(len(self.rows) - KEEP, self.top - PREFETCH)
+        if drop > 0:
+            del self.rows[:drop]
+            self.top -= drop
+            self.cursor -= drop
+            self.at_start = False
+            self.base = None if self.base is None else self.base + drop
+        self.refresh()
+
+    def prepend(self, rows: list[QueueRow], at_start: bool) -> None:
+        self.requested.discard("before")
+        self.rows[:0] = rows
+        self.top += len(rows)
+        self.cursor += len(rows)
+        self.at_start = at_start
+        self.base = None if self.base is None else max(0, self.base - len(rows))
+        if at_start:
+            self.base = 0
+        keep_to = max(KEEP, self.top + self.visible + PREFETCH)
+        if len(self.rows) > keep_to:
+            del self.rows[keep_to:]
+            self.at_end = False
+        self.refresh()
+
+    def show_message(self, lines: list[str]) -> None:
+        """Text shown instead of rows (loading, empty queue, first-run help)."""
+        self.message_lines = lines
+        self.refresh()
+
+    # --- moving --------------------------------------------------------------------------------
+    def _scroll_into_view(self) -> None:
+        if self.cursor < self.top:
+            self.top = self.cursor
+        elif self.cursor >= self.top + self.visible:
+            self.top = self.cursor - self.visible + 1
+        self.top = max(0, min(self.top, max(0, len(self.rows) - 1)))
+
+    def _prefetch(self) -> None:
+        if not self.rows:
+            return
+        if not self.at_end and len(self.rows) - self.cursor <= PREFETCH + self.visible \
+                and "after" not in self.requested:
+            self.requested.add("after")
+            self.post_message(self.NeedRows("after", self.rows[-1].key))
+        if not self.at_start and self.cursor <= PREFETCH + self.visible and "before" not in self.requested:
+            self.requested.add("before")
+            self.post_message(self.NeedRows("before", self.rows[0].key))
+
+    def _move_to(self, index: int, scroll_by: int = 0) -> None:
+        if not self.rows:
+            return
+        old_cursor, old_top = self.cursor, self.top
+        self.cursor = max(0, min(index, len(self.rows) - 1))
+        self.top = max(0, self.top + scroll_by)
+        self._scroll_into_view()
+        if self.top != old_top:
+            self.refresh()
+        else:
+            width = self.size.width
+            for row in (old_cursor, self.cursor):
+                self.refresh_line(row - self.top + 1, width)
+        self._prefetch()
+
+    def refresh_line(self, y: int, width: int) -> None:
+        self.refresh(Region(0, y, width, 1))
+
+    def action_move(self, delta: int) -> None:
+        self._move_to(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        step = self.visible * direction
+        self._move_to(self.cursor + step, scroll_by=step)
+
+    def action_first(self) -> None:
+        if self.at_start:
+            self._move_to(0, scroll_by=-len(self.rows))
+        else:
+            self.post_message(self.NeedRows("first", None))
+
+    def action_last(self) -> None:
+        if self.at_end:
+            self._move_to(len(self.rows) - 1)
+        else:
+            self.post_message(self.NeedRows("last", None))
+
+    def on_click(self, event: object) -> None:
+        y = getattr(event, "y", 0)
+        if y >= 1 and self.rows:
+            self._move_to(self.top + y - 1)
+
+    # --- drawing -------------------------------------------------------------------------------
+    def position_text(self) -> str:
+        """"row/total" when the absolute position is known (from the start or the end)."""
+        if not self.rows or self.base is None:
+            return ""
+        return str(self.base + self.cursor + 1)
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(name, partial=True)
+
+    def _due(self, row: QueueRow) -> tuple[str, str]:
+        if row.next_due is None:
+            return "", "queue-table--plenty"
+        left = row.next_due - self.now
+        kind = "overdue" if left < 0 else ("soon" if left < DUE_SOON else "plenty")
+        return format_timedelta(left), f"queue-table--{kind}"
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if width != self._width:
+            self._width, self._columns = width, layout(width)
+        base = self.rich_style
+        if y == 0:
+            return self._line([(self.headers.get(c.name, ""), c, None) for c in self._columns],
+                              base + self._style("queue-table--header"), width)
+        index = self.top + y - 1
+        if not self.rows or index >= len(self.rows):
+            empty_index = y - 2 if not self.rows else -1
+            if 0 <= empty_index < len(self.message_lines):
+                text = "  " + self.message_lines[empty_index]
+                return Strip([Segment(set_cell_size(text, width), base + self._style("queue-table--message"))],
+                             width)
+            return Strip([Segment(" " * width, base)], width)
+        row = self.rows[index]
+        style = base + self._style("queue-table--cursor") if index == self.cursor and self.has_focus else (
+            base + self._style("queue-table--cursor") + Style(dim=True) if index == self.cursor else base)
+        cells: list[tuple[str, Column, Style | None]] = []
+        for column in self._columns:
+            if column.name == "due":
+                text, kind = self._due(row)
+                cells.append((text, column, self._style(kind)))
+            elif column.name == "mark":
+                cells.append((row.mark, column, self._style("queue-table--mark")))
+            else:
+                cells.append((str(getattr(row, column.name)), column, None))
+        return self._line(cells, style, width)
+
+    def _line(self, cells: list[tuple[str, Column, Style | None]], style: Style, width: int) -> Strip:
+        segments: list[Segment] = []
+        used = 0
+        for text, column, extra in cells:
+            cell_width = column.width if column.name != "title" else max(1, width - used - 1)
+            segments.append(Segment(fit(text, cell_width, column.right) + " ", style + extra if extra else style))
+            used += cell_width + 1
+        return Strip(segments).adjust_cell_length(width, style)
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._scroll_into_view()
+        self._prefetch()
