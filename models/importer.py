@@ -103,8 +103,9 @@ def mapping_for(config: Config, source: SourceFile, profile: str | None, channel
         default = channel
     present = {t: c for t, c in columns.items() if c in source.header}
     if "text" not in present:
+        hint = "" if profile else f"; name an import profile with --profile ({', '.join(sorted(config.import_profiles))})"
         raise ImportFileError(f"{source.path}: no column '{columns.get('text')}' for the report text; "
-                              f"the file has: {', '.join(source.header)}")
+                              f"the file has: {', '.join(source.header)}{hint}")
     if default is not None:
         try:
             default = config.channel(default)
@@ -242,6 +243,8 @@ def import_file(ctx: Context, path: str | Path, *, profile: str | None = None, c
         mapping = mapping_for(config, source, profile, channel)
         result = ImportResult(str(path), source.format, source.encoding, profile, mapping.channel, dry_run)
         importer = Importer(ctx, source, mapping, result)
+        if progress is not None:
+            progress(0, source.total_hint)
         for rows in _batches(source.rows, batch_size):
             if dry_run:
                 importer.batch(rows, progress)

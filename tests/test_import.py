@@ -164,3 +164,16 @@ def test_import_and_intake_add_make_the_same_case(ctx_for: Callable[..., Context
     assert set(events[1]) - {"import"} == set(events[single.id])
     assert events[1]["import"] == {"file": "one.csv", "row": 2}
     assert events[single.id]["duplicates"][0]["case_id"] == 1  # same phone, address and text
+
+
+def test_file_level_errors_exit_2(cli_run: Callable[..., Result], tmp_path: Path) -> None:
+    assert cli_run("init").exit_code == 0
+    path = write_csv(tmp_path / "in.csv", [hotline_row(1)])
+    for args, message in ((("/no/such.csv", "--profile", "hotline"), "no such file"),
+                          ((str(path), "--profile", "nope"), "unknown import profile"),
+                          ((str(path), "--channel", "online"), "--profile"),
+                          ((str(path), "--profile", "tipdm"), "no column '留言详情'")):
+        result = cli_run("intake", "import", *args)
+        assert result.exit_code == 2 and message in result.output, result.output
+    done = cli_run("intake", "import", str(path), "--profile", "hotline")
+    assert done.exit_code == 0 and "1 imported, 0 duplicate, 0 rejected" in done.output
