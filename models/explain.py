@@ -17,12 +17,15 @@ from models.context import Context
 from models.errors import PermissionDenied
 from models.measures import (
     ONE,
+    OVERDUE_PARTS,
     Measure,
     Rate,
     assignment_base,
     department_measures,
     evaluation_base,
     in_period,
+    lead_case_base,
+    lead_case_measures,
     satisfied,
     township_base,
     township_evaluation_base,
@@ -40,9 +43,11 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "cooperating": ("role", "dispatched_at"),
     "response": ("dispatched_at", "ack_due", "acknowledged_at", "returned_at"),
     "arrival": ("arrive_due", "arrived_at"),
+    "lead_cases": ("case_state", "dispatched_at"),
     "resolution": ("case_state", "resolved_at"), "on_time": ("resolve_due", "resolved_at"),
     "returns": ("return_count", "returned_at"), "reopen": ("reopen_count", "resolved_at"),
-    "overdue": ("state", "case_state", "ack_due", "arrive_due", "resolve_due"),
+    "overdue_sign_for": ("state", "case_state", "ack_due"), "overdue_arrival": ("state", "case_state", "arrive_due"),
+    "overdue_resolve": ("case_state", "resolve_due"),
     "limbo": ("dispatched_at", "acknowledged_at", "returned_at"),
     "raised": ("received_at",), "local": ("decision",), "whistled": ("decision", "duty_item"),
     "rejected": ("decision",), "resolved_locally": ("case_state",), "whistle_rate": ("decision",),
@@ -129,22 +134,29 @@ def explain(ctx: Context, department: str, period: Period) -> dict[str, Any]:
     """Every figure of one department's scoreboard row with the rows that make it up."""
     dept = ctx.config.department(department).id
     require_explain(ctx, department=dept)
-    measures = department_measures(ctx.now())
+    now = ctx.now()
+    measures, lead_measures = department_measures(now), lead_case_measures(now)
     a, c = Assignment, Case
     rows = list(a.select(a.id.alias("assignment_id"), c.id.alias("case_id"), c.title, a.role, a.state,
                          c.state.alias("case_state"), a.dispatched_at, a.ack_due, a.acknowledged_at,
-                         a.returned_at, a.arrive_due, a.arrived_at, a.return_count, c.resolve_due, c.resolved_at,
-                         c.reopen_count, *_flags(measures))
+                         a.returned_at, a.arrive_due, a.arrived_at, a.return_count, *_flags(measures))
                 .join(c, on=(a.case == c.id)).where(assignment_base(period) & (a.department == dept))
                 .order_by(c.id, a.id).dicts())
-    case_ids = sorted({r["case_id"] for r in rows})
-    events = _events(ctx, case_ids, {x for m in measures for x in m.actions} | {"evaluate"}, dept)
-    figures = _figures(ctx, rows, measures, events)
+    lead_rows = list(c.select(c.id.alias("case_id"), c.title, c.state.alias("case_state"), c.dispatched_at,
+                              c.resolve_due, c.resolved_at, c.reopen_count, *_flags(lead_measures))
+                     .where(lead_case_base(period) & (c.lead == dept)).order_by(c.id).dicts())
+    case_ids = sorted({r["case_id"] for r in rows} | {r["case_id"] for r in lead_rows})
+    actions = {x for m in measures + lead_measures for x in m.actions} | {"evaluate"}
+    events = _events(ctx, case_ids, actions, dept)
+    figures = {**_figures(ctx, rows, measures, events), **_figures(ctx, lead_rows, lead_measures, events)}
+    late = [{**row, "clock": key.split("_", 1)[1]} for key in OVERDUE_PARTS
+            for row in figures[key]["cases"] if row["counted"]]
+    figures["overdue"] = {"num": len(late), "den": len(rows), "rate": None, "kind": "count", "cases": late}
     figures.update(_evaluation_rows(ctx, Evaluation.select(
         Evaluation.id, Evaluation.source, Evaluation.rating, Evaluation.round, Evaluation.created_at,
         c.id.alias("case_id"), c.title, when(satisfied()).alias("ok"))
-        .join(c, on=(Evaluation.case == c.id)).join(a, on=(a.case == c.id))
-        .where(evaluation_base(period) & (a.department == dept)).order_by(Evaluation.id)))
+        .join(c, on=(Evaluation.case == c.id))
+        .where(evaluation_base(period) & (c.lead == dept)).order_by(Evaluation.id)))
     orders = [{"order_id": o.id, "case_id": o.case_id, "kind": o.kind, "level": o.level, "status": o.status,
                "issued_at": local_iso(o.issued_at, ctx.config.tz), "counted": True}
               for o in SupervisionOrder.select().where((SupervisionOrder.department == dept)

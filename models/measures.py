@@ -38,6 +38,7 @@ SATISFIED = ("satisfied", "basically_satisfied")
 # Case states in which a department holds the case and its clocks count against it. A case waiting
 # for the dispatch office's review of a return (state `returned`) is the office's, not the department's.
 HELD = (DISPATCHED, ACKNOWLEDGED, ON_SITE)
+OVERDUE_PARTS = ("overdue_sign_for", "overdue_arrival", "overdue_resolve")  # clocks past due, by kind
 
 
 @dataclass(frozen=True)
@@ -73,36 +74,56 @@ def in_period(column: pw.Field, period: Period) -> pw.Node:
     return (column >= period.start) & (column < period.end)
 
 
-# --- departments: one row per assignment (with its case) -----------------------------------------
+# --- departments ------------------------------------------------------------------------------------
+# Two row sources, each read without a join (a million-row join costs a random B-tree seek per row):
+#   assignment rows: its assignments dispatched in the period (sign-for, arrival, returns, limbo);
+#   lead-case rows:  cases first dispatched in the period whose current lead (Case.lead) it is
+#                    (resolution, on-time, reopen, satisfaction, the resolve clock).
+# The few facts an assignment needs from its case (is the case merged, paused, over?) are asked only
+# for the assignments still waiting, through correlated subqueries that run for those rows alone.
+
+def _case_of_assignment() -> pw.ModelAlias:
+    return Case.alias("owner")
+
 
 def assignment_base(period: Period) -> pw.Node:
     """Assignments dispatched in the period. Withdrawn ones (the office took them back before the
-    department acted) and merged cases (their problem lives on in the target) count nowhere."""
+    department acted) and those of merged or split cases (their problem lives on elsewhere) count nowhere."""
+    gone = Case.select(Case.id).where(Case.state.in_([MERGED, SPLIT]))
     return (in_period(Assignment.dispatched_at, period) & (Assignment.state != WITHDRAWN)
-            & Case.state.not_in([MERGED, SPLIT]))
+            & Assignment.case.not_in(gone))
+
+
+def _still_held(now: int) -> pw.Node:
+    """The assignment's case is with the departments and its clocks run (not paused, not returned)."""
+    owner = _case_of_assignment()
+    return pw.fn.EXISTS(owner.select(owner.id).where((owner.id == Assignment.case) & owner.state.in_(HELD)
+                                                     & owner.paused_since.is_null()))
 
 
 def limbo_seconds(now: int) -> pw.Node:
-    """How long an assignment waited for sign-for: until acknowledged or returned, or until the case
-    ended, or until now while it still waits."""
-    end = pw.fn.COALESCE(Assignment.acknowledged_at, Assignment.returned_at, Case.closed_at,
-                         Case.resolved_at, now)
-    waited = end - Assignment.dispatched_at
+    """How long an assignment waited for sign-for: until acknowledged or returned; while it still
+    waits, until its case ended (closed or resolved without it) or now."""
+    a, owner = Assignment, _case_of_assignment()
+    ended = owner.select(pw.fn.COALESCE(owner.closed_at, owner.resolved_at)).where(owner.id == a.case)
+    end = pw.Case(None, ((a.acknowledged_at.is_null(False), a.acknowledged_at),
+                         (a.returned_at.is_null(False), a.returned_at)), pw.fn.COALESCE(ended, now))
+    waited = end - a.dispatched_at
     return pw.Case(None, ((waited > 0, waited),), 0)
 
 
 def department_measures(now: int) -> list[Measure]:
-    a, c = Assignment, Case
-    lead = (a.role == "lead") & (a.active == True)
+    """Figures over assignment rows."""
+    a = Assignment
     acked_on_time = a.acknowledged_at.is_null(False) & (a.ack_due.is_null() | (a.acknowledged_at <= a.ack_due))
     sign_for_settled = (a.acknowledged_at.is_null(False) | a.returned_at.is_null(False)
                         | (a.ack_due.is_null(False) & (a.ack_due <= now)))
     arrival_settled = (a.arrive_due.is_null(False) & (a.state != A_RETURNED)
                        & (a.arrived_at.is_null(False) | (a.arrive_due <= now)))
-    running = (a.active == True) & c.state.in_(HELD) & c.paused_since.is_null()
-    late_clock = (((a.state == PENDING) & (a.ack_due < now))
-                  | (a.state.in_([PENDING, A_ACKNOWLEDGED]) & (a.arrive_due < now))
-                  | ((a.role == "lead") & (c.resolve_due < now)))
+    # AND stops at the first false term: the case is consulted only for a clock already late.
+    late_sign_for = (a.active == True) & (a.state == PENDING) & (a.ack_due < now) & _still_held(now)
+    late_arrival = ((a.active == True) & a.state.in_([PENDING, A_ACKNOWLEDGED]) & (a.arrive_due < now)
+                    & _still_held(now))
     return [
         Measure("assignments", "count", TRUE, TRUE, actions=("dispatch", "review_return")),
         Measure("lead", "count", TRUE, a.role == "lead", actions=("dispatch", "review_return")),
@@ -111,26 +132,51 @@ def department_measures(now: int) -> list[Measure]:
                 actions=("dispatch", "acknowledge", "return", "review_return")),
         Measure("arrival", "rate", arrival_settled, a.arrived_at.is_null(False) & (a.arrived_at <= a.arrive_due),
                 actions=("acknowledge", "arrive")),
-        Measure("resolution", "rate", lead, c.resolved_at.is_null(False), actions=("resolve", "reopen")),
-        Measure("on_time", "rate", lead & c.resolved_at.is_null(False),
-                c.resolve_due.is_null() | (c.resolved_at <= c.resolve_due), actions=("resolve", "extend")),
         Measure("returns", "rate", TRUE, a.return_count > 0, a.return_count, actions=("return", "review_return")),
-        Measure("reopen", "rate", lead & (c.resolved_at.is_null(False) | (c.reopen_count > 0)),
-                c.reopen_count > 0, actions=("reopen", "evaluate")),
-        Measure("overdue", "count", TRUE, running & late_clock, actions=("dispatch", "acknowledge", "arrive")),
-        Measure("limbo", "duration", TRUE, limbo_seconds(now) > 0, limbo_seconds(now),
+        Measure("limbo", "duration", TRUE, TRUE, limbo_seconds(now),
                 actions=("dispatch", "acknowledge", "return", "review_return")),
+        Measure("overdue_sign_for", "count", TRUE, late_sign_for, actions=("dispatch",)),
+        Measure("overdue_arrival", "count", TRUE, late_arrival, actions=("acknowledge",)),
+    ]
+
+
+def lead_case_base(period: Period) -> pw.Node:
+    """Cases first dispatched in the period that have a lead (merged or split ones left out)."""
+    return Case.lead.is_null(False) & in_period(Case.dispatched_at, period) & Case.state.not_in([MERGED, SPLIT])
+
+
+def lead_case_measures(now: int) -> list[Measure]:
+    """Figures over the department's lead cases (Case rows, grouped by Case.lead)."""
+    c = Case
+    resolved = c.resolved_at.is_null(False)
+    return [
+        Measure("lead_cases", "count", TRUE, TRUE, actions=("dispatch", "review_return")),
+        Measure("resolution", "rate", TRUE, resolved, actions=("resolve", "reopen")),
+        Measure("on_time", "rate", resolved, c.resolve_due.is_null() | (c.resolved_at <= c.resolve_due),
+                actions=("resolve", "extend")),
+        Measure("reopen", "rate", resolved | (c.reopen_count > 0), c.reopen_count > 0, actions=("reopen", "evaluate")),
+        Measure("overdue_resolve", "count", TRUE, c.state.in_(HELD) & c.paused_since.is_null() & (c.resolve_due < now),
+                actions=("resolve", "extend")),
     ]
 
 
 def evaluation_base(period: Period) -> pw.Node:
-    """Rated evaluations of the latest round (the case's reopen count) of the department's lead cases."""
-    return (assignment_base(period) & (Assignment.role == "lead") & (Assignment.active == True)
-            & (Evaluation.round == Case.reopen_count) & (Evaluation.outcome == "rated"))
+    """Rated evaluations of the latest round (the case's reopen count) of lead cases of the period."""
+    return lead_case_base(period) & (Evaluation.round == Case.reopen_count) & (Evaluation.outcome == "rated")
 
 
 def satisfied() -> pw.Node:
     return Evaluation.rating.in_(SATISFIED)
+
+
+def rating_sums(sources: tuple[str, ...]) -> list[pw.Node]:
+    """Per source: rated evaluations (`<source>_n`) and satisfied ones (`<source>_ok`) — one pass, no
+    GROUP BY on the source (a sort of every evaluation row)."""
+    columns: list[pw.Node] = []
+    for source in sources:
+        columns.append(pw.fn.SUM(when(Evaluation.source == source)).alias(f"{source}_n"))
+        columns.append(pw.fn.SUM(when((Evaluation.source == source) & satisfied())).alias(f"{source}_ok"))
+    return columns
 
 
 # --- townships: one row per case ------------------------------------------------------------------
@@ -167,13 +213,28 @@ def township_evaluation_base(period: Period) -> pw.Node:
 
 
 def sums(measures: list[Measure]) -> list[pw.Node]:
-    """The aggregate columns of a measure list: `<key>_den` and `<key>_num` for each."""
-    columns: list[pw.Node] = []
+    """The aggregate columns of a measure list: `<key>_den` and `<key>_num` for each.
+
+    Denominators that are every row share one COUNT(*) (`rows`): a million rows make each CASE
+    expression cost tens of milliseconds, so none is evaluated twice.
+    """
+    columns: list[pw.Node] = [pw.fn.COUNT(pw.SQL("*")).alias("rows")]
     for m in measures:
-        columns.append(pw.fn.SUM(when(m.den)).alias(f"{m.key}_den"))
-        columns.append(pw.fn.SUM(when(m.den & m.num, ONE if m.value is None else m.value)).alias(f"{m.key}_num"))
+        value = ONE if m.value is None else m.value
+        if m.den is TRUE and m.num is TRUE and m.value is None:
+            continue  # the row count itself
+        if m.den is TRUE:
+            columns.append(pw.fn.SUM(when(m.num, value)).alias(f"{m.key}_num"))
+        else:
+            columns.append(pw.fn.SUM(when(m.den)).alias(f"{m.key}_den"))
+            columns.append(pw.fn.SUM(when(m.den & m.num, value)).alias(f"{m.key}_num"))
     return columns
 
 
 def read_sums(row: dict[str, Any], measures: list[Measure]) -> dict[str, Rate]:
-    return {m.key: Rate(int(row.get(f"{m.key}_num") or 0), int(row.get(f"{m.key}_den") or 0)) for m in measures}
+    every = int(row.get("rows") or 0)
+    out = {}
+    for m in measures:
+        num = every if m.num is TRUE and m.value is None else int(row.get(f"{m.key}_num") or 0)
+        out[m.key] = Rate(num, every if m.den is TRUE else int(row.get(f"{m.key}_den") or 0))
+    return out

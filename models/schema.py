@@ -80,7 +80,12 @@ class Case(BaseModel):
         table_name = "case"
         # channel, priority and report_count: the queue sorts by every column it shows (migration 3).
         indexes = ((("state", "next_due", "id"), False), (("township", "state"), False),
-                   (("channel",), False), (("priority",), False), (("report_count",), False))
+                   (("channel",), False), (("priority",), False), (("report_count",), False),
+                   # The scoreboards read these columns alone, grouped by lead / township over a period
+                   # (migration 4): covering indexes spare a million random row reads.
+                   (("lead", "dispatched_at", "state", "resolved_at", "resolve_due", "reopen_count",
+                     "paused_since"), False),
+                   (("township", "received_at", "state", "decision", "duty_item", "reopen_count"), False))
 
 
 class Report(BaseModel):
@@ -123,7 +128,10 @@ class Assignment(BaseModel):
     return_count = pw.IntegerField(default=0)
 
     class Meta:
-        indexes = ((("department", "active", "case"), False),)
+        indexes = ((("department", "active", "case"), False),
+                   # Every column the department scoreboard reads, in GROUP BY order (migration 4).
+                   (("department", "dispatched_at", "role", "state", "active", "case", "ack_due", "acknowledged_at",
+                     "arrive_due", "arrived_at", "returned_at", "return_count"), False))
 
 
 class Note(BaseModel):
@@ -143,6 +151,10 @@ class Evaluation(BaseModel):
     round = pw.IntegerField(default=0)  # the case's reopen count when evaluated
     operator = pw.CharField()
     created_at = pw.IntegerField()
+
+    class Meta:
+        # The scoreboards' satisfaction: the latest round's rated evaluations of a case (migration 4).
+        indexes = ((("case", "round", "outcome", "source", "rating"), False),)
 
 
 class Extension(BaseModel):

@@ -1,10 +1,11 @@
 """Department and township scoreboards (绩效考核) for a period, and the cases behind every figure.
 
 Definitions (a department, a period; "its assignments" = assignments of the department dispatched in
-the period, leaving out withdrawn ones and merged or split cases; "its lead cases" = those
-assignments that are the case's current lead):
+the period, leaving out withdrawn ones and those of merged or split cases; "its lead cases" = cases
+first dispatched in the period whose current lead (Case.lead) it is — after a return and a
+re-dispatch the new lead answers for the case):
 
-- assignments / lead / cooperating: how many, by role.
+- assignments / lead / cooperating: how many assignments, by role; lead cases: how many.
 - response rate (响应率): assignments signed for (acknowledged) by their ack_due, over assignments
   whose sign-for is settled: acknowledged, returned, or past ack_due now. A return is not a
   response (it is counted by the return rate); an assignment still inside its sign-for time counts
@@ -22,12 +23,14 @@ assignments that are the case's current lead):
 - reopen rate (重办率): lead cases reopened at least once over lead cases resolved at least once.
 - time in limbo (悬空时长): how long its assignments waited to be signed for, from dispatch until
   signed for or returned (or until the case ended, or now); total and average per assignment.
-- overdue (超期): its assignments with a clock running past due now (sign-for, arrival, or for the
-  lead the case's resolve clock), while the case is with the department and not paused.
+- overdue (超期): its clocks running past due now, while the case is with the departments
+  (dispatched, acknowledged, on site) and not paused: sign-for and arrival clocks of its
+  assignments, and the resolve clock of its lead cases; a clock counts once.
 - supervision orders (督办) and accountability records (追责) against it, issued in the period.
 - total score: Σ weight × rate over the rates that have a denominator (weights renormalised) × 100,
-  minus Σ deduction × count (returns, reopened cases, overdue, supervision orders, accountability
-  records), from [scoring] in chuishao.toml. It can fall below zero: the ranking stays meaningful.
+  minus Σ deduction × count (returns, reopened lead cases, overdue clocks, supervision orders,
+  accountability records), from [scoring] in chuishao.toml. It can fall below zero: the ranking
+  stays meaningful. Nothing assigned and no lead case: no score, no rank.
 
 A township (cases with that township received in the period, merged/split ones left out): raised;
 local, whistled, rejected; resolved locally (local cases now resolved or closed over local cases);
@@ -50,14 +53,17 @@ import peewee as pw
 from models.context import Context
 from models.explain import explain, explain_township, require_explain
 from models.measures import (
+    OVERDUE_PARTS,
     Measure,
     Rate,
     assignment_base,
     department_measures,
     evaluation_base,
     in_period,
+    lead_case_base,
+    lead_case_measures,
+    rating_sums,
     read_sums,
-    satisfied,
     sums,
     township_base,
     township_evaluation_base,
@@ -94,7 +100,8 @@ class DepartmentScore:
             "rates": {key: f[key].as_dict() for key in ("response", "arrival", "resolution", "on_time",
                                                         "satisfaction", "returns", "reopen")},
             "satisfaction_by_source": {s: r.as_dict() for s, r in self.by_source.items()},
-            "overdue": f["overdue"].num,
+            "lead_cases": f["lead_cases"].num,
+            "overdue": f["overdue"].num, "overdue_clocks": {k.split("_", 1)[1]: f[k].num for k in OVERDUE_PARTS},
             "limbo": {"seconds": limbo.num, "assignments": limbo.den,
                       "average_hours": round(limbo.num / limbo.den / 3600, 2) if limbo.den else None},
             "supervision_orders": {"total": f["supervision"].num, **self.supervision_kinds},
@@ -127,18 +134,16 @@ def _rows(query: pw.Query) -> list[dict[str, Any]]:
 
 def department_scoreboard(ctx: Context, period: Period) -> list[DepartmentScore]:
     """Every configured department's figures, score and rank for the period (best first)."""
-    measures = department_measures(ctx.now())
-    base = assignment_base(period)
+    now = ctx.now()
+    measures, lead_measures = department_measures(now), lead_case_measures(now)
     grouped = {r["department"]: r for r in _rows(
-        Assignment.select(Assignment.department, *sums(measures)).join(Case, on=(Assignment.case == Case.id))
-        .where(base).group_by(Assignment.department))}
-    evaluations: dict[tuple[str, str], Rate] = {}
-    for r in _rows(Evaluation.select(Assignment.department, Evaluation.source, pw.fn.COUNT(Evaluation.id).alias("n"),
-                                     pw.fn.SUM(pw.Case(None, ((satisfied(), 1),), 0)).alias("ok"))
-                   .join(Case, on=(Evaluation.case == Case.id))
-                   .join(Assignment, on=(Assignment.case == Case.id))
-                   .where(evaluation_base(period)).group_by(Assignment.department, Evaluation.source)):
-        evaluations[(r["department"], r["source"])] = Rate(int(r["ok"] or 0), int(r["n"]))
+        Assignment.select(Assignment.department, *sums(measures)).where(assignment_base(period))
+        .group_by(Assignment.department))}
+    leads = {r["lead"]: r for r in _rows(
+        Case.select(Case.lead, *sums(lead_measures)).where(lead_case_base(period)).group_by(Case.lead))}
+    evaluations = {r["lead"]: r for r in _rows(
+        Evaluation.select(Case.lead, *rating_sums(SOURCES)).join(Case, on=(Evaluation.case == Case.id))
+        .where(evaluation_base(period)).group_by(Case.lead))}
     orders: dict[str, dict[str, int]] = {}
     for r in _rows(SupervisionOrder.select(SupervisionOrder.department, SupervisionOrder.kind,
                                            pw.fn.COUNT(SupervisionOrder.id).alias("n"))
@@ -151,8 +156,11 @@ def department_scoreboard(ctx: Context, period: Period) -> list[DepartmentScore]
         .group_by(Accountability.department))}
     boards = []
     for dept in ctx.config.departments.values():
-        figures = read_sums(grouped.get(dept.id, {}), measures)
-        by_source = {s: evaluations.get((dept.id, s), Rate(0, 0)) for s in SOURCES}
+        figures = {**read_sums(grouped.get(dept.id, {}), measures),
+                   **read_sums(leads.get(dept.id, {}), lead_measures)}
+        figures["overdue"] = Rate(sum(figures[k].num for k in OVERDUE_PARTS), figures["assignments"].num)
+        rated = evaluations.get(dept.id, {})
+        by_source = {s: Rate(int(rated.get(f"{s}_ok") or 0), int(rated.get(f"{s}_n") or 0)) for s in SOURCES}
         figures["satisfaction"] = Rate(sum(r.num for r in by_source.values()), sum(r.den for r in by_source.values()))
         kinds = orders.get(dept.id, {})
         figures["supervision"] = Rate(sum(kinds.values()), figures["assignments"].num)
@@ -199,17 +207,17 @@ def township_scoreboard(ctx: Context, period: Period) -> list[TownshipScore]:
     measures = township_measures(ctx.config)
     grouped = {r["township"]: r for r in _rows(
         Case.select(Case.township, *sums(measures)).where(township_base(period)).group_by(Case.township))}
-    ratings = {r["township"]: Rate(int(r["ok"] or 0), int(r["n"])) for r in _rows(
-        Evaluation.select(Case.township, pw.fn.COUNT(Evaluation.id).alias("n"),
-                          pw.fn.SUM(pw.Case(None, ((satisfied(), 1),), 0)).alias("ok"))
-        .join(Case, on=(Evaluation.case == Case.id)).where(township_evaluation_base(period))
-        .group_by(Case.township))}
+    ratings = {r["township"]: r for r in _rows(
+        Evaluation.select(Case.township, *rating_sums(SOURCES)).join(Case, on=(Evaluation.case == Case.id))
+        .where(township_evaluation_base(period)).group_by(Case.township))}
     low, high = (float(x) for x in ctx.config.section("scoring")["whistle_band"])
     floor = float(ctx.config.section("evaluation")["satisfaction_floor"])
     boards = []
     for town in ctx.config.townships.values():
         figures = read_sums(grouped.get(town.id, {}), measures)
-        figures["satisfaction"] = ratings.get(town.id, Rate(0, 0))
+        rated = ratings.get(town.id, {})
+        figures["satisfaction"] = Rate(sum(int(rated.get(f"{s}_ok") or 0) for s in SOURCES),
+                                       sum(int(rated.get(f"{s}_n") or 0) for s in SOURCES))
         board = TownshipScore(town.id, town.name, figures)
         whistle = figures["whistle_rate"].rate
         if whistle is not None and whistle > high:

@@ -34,6 +34,11 @@ def _by_hand(db: Path, dept: str, start: int, end: int, now: int) -> dict[str, t
     sets: dict[str, tuple[set[int], set[int]]] = {"response": (set(), set()), "resolution": (set(), set())}
     for row in listed:
         case = json.loads(run_cli(db, "case", "show", str(row["id"]), "--json").output)
+        # Lead cases: first dispatched in the period, the department their current lead.
+        if case["lead"] == dept and start <= (_epoch(case["dispatched_at"]) or 0) < end:
+            sets["resolution"][1].add(case["id"])
+            if case["resolved_at"] is not None:
+                sets["resolution"][0].add(case["id"])
         for a in case["assignments"]:
             dispatched = _epoch(a["dispatched_at"])
             if a["department"] != dept or a["state"] == "withdrawn" or not start <= (dispatched or 0) < end:
@@ -43,10 +48,6 @@ def _by_hand(db: Path, dept: str, start: int, end: int, now: int) -> dict[str, t
                 sets["response"][1].add(case["id"])
                 if acked is not None and (due is None or acked <= due):
                     sets["response"][0].add(case["id"])
-            if a["role"] == "lead" and a["active"]:
-                sets["resolution"][1].add(case["id"])
-                if case["resolved_at"] is not None:
-                    sets["resolution"][0].add(case["id"])
     return sets
 
 
@@ -164,3 +165,34 @@ def test_text_table_shows_every_department(demo: Path) -> None:
     result = run_cli(demo, "report", "scoreboard", *WHOLE, columns=250)
     assert result.exit_code == 0
     assert "住建" in result.output and "响应率" in result.output
+
+
+def test_migration_4_adds_the_covering_indexes_the_scoreboard_reads(ctx_for: Callable[..., Context],
+                                                                   config: Config) -> None:
+    import peewee as pw
+
+    from models.measures import assignment_base, department_measures, sums
+    from models.migrations import CURRENT_VERSION, migrate, schema_version
+    from models.schema import Assignment, Case, Evaluation, SchemaVersion
+
+    db = ctx_for().db
+    new = {name for model in (Case, Assignment, Evaluation) for name in _index_names(db, model)
+           if "dispatched_at_state" in name or "received_at_state" in name or "round_outcome" in name
+           or "dispatched_at_role" in name}
+    assert len(new) == 4
+    for name in new:  # back to a version 3 database
+        db.execute_sql(f'DROP INDEX "{name}"')
+    SchemaVersion.update(version=3).execute()  # a fresh database records only its current version
+    assert schema_version(db) == 3 and migrate(db) == (3, CURRENT_VERSION)
+    assert new <= {name for model in (Case, Assignment, Evaluation) for name in _index_names(db, model)}
+    period = periods.month("2026-11", config.tz)
+    query = Assignment.select(Assignment.department, *sums(department_measures(0))).where(
+        assignment_base(period)).group_by(Assignment.department)
+    sql, params = query.sql()
+    plan = " ".join(str(row) for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
+    assert "COVERING INDEX assignment_department_dispatched_at" in plan, plan
+    assert isinstance(db, pw.SqliteDatabase)
+
+
+def _index_names(db, model) -> set[str]:  # type: ignore[no-untyped-def]
+    return {index.name for index in db.get_indexes(model._meta.table_name)}
