@@ -32,6 +32,7 @@ import weakref
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import peewee as pw
@@ -306,12 +307,16 @@ class TermStats:
     def __init__(self, bodies: Iterable[str] = ()) -> None:
         self.df: Counter[str] = Counter()
         self.docs = 0
-        for body in bodies:
-            self.add(terms_of(body))
+        self.add_many([terms_of(body) for body in bodies])
 
     def add(self, terms: Iterable[str]) -> None:
         self.df.update(terms)
         self.docs += 1
+
+    def add_many(self, documents: list[frozenset[str]]) -> None:
+        """Count many documents at once (one C-level pass instead of a call per document)."""
+        self.df.update(chain.from_iterable(documents))
+        self.docs += len(documents)
 
     def ceiling(self) -> int:
         """Terms in more documents than this are too common to block on (0.2 %, at least 20)."""

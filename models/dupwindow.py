@@ -4,9 +4,11 @@ A single intake asks the database (models/duplicates.py: indexed phone and addre
 query for rare bigrams). An import of 100k rows cannot afford three queries per row, so it loads
 once the cases that can be candidates at all — open ones, and those received within the window of
 the rows' dates — and keeps the same blocking keys in dictionaries: phone → cases, address key →
-cases, bigram → cases for every bigram still rare in the window (a bigram that turns common is
-dropped: it could not block anything, and memory stays bounded). Each imported case joins the window as soon as it is scored, so a
-row can match a row above it in the same file. Scoring is the same `duplicates.rank`.
+cases, bigram → cases for every bigram still rare in the window. A list's length is the bigram's
+document frequency, so a report's rarest bigrams are picked without any other statistics; a bigram
+in more than 0.2 % of the window is dropped for good (it could not block anything, and memory stays
+bounded). Each imported case joins the window as soon as it is scored, so a row can match a row
+above it in the same file. Scoring is the same `duplicates.rank`.
 
 Memory and load time grow with the open and recent cases (a county's working set), never with the
 whole history; per row, the cost is bounded by KEY_LIMIT and TEXT_LIMIT like the database path.
@@ -15,6 +17,7 @@ whole history; per row, the cost is bounded by KEY_LIMIT and TEXT_LIMIT like the
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 
 import peewee as pw
 
@@ -22,18 +25,17 @@ from models import engine
 from models.context import Context
 from models.duplicates import (
     KEY_LIMIT,
+    RARE_TERMS,
     TEXT_LIMIT,
     Candidate,
     Probe,
     Settings,
     Target,
-    TermStats,
     add_report,
     best_shared,
     is_blocking,
     rank,
     settings,
-    terms_of,
 )
 from models.schema import Case, Report
 from models.states import MERGED, OPEN_STATES, SPLIT
@@ -48,11 +50,17 @@ class Window:
         self.targets: dict[int, Target] = {}
         self.by_phone: dict[str, list[int]] = {}
         self.by_address: dict[str, list[int]] = {}
-        self.postings: dict[str, list[int]] = {}  # rare term → cases; dropped once the term turns common
-        self.common: set[str] = set()
-        self.stats = TermStats()
+        # rare term → the cases holding it. A list's length is the term's document frequency in
+        # the window; once it passes `ceiling` the term is too common to block on and is dropped.
+        self.postings: dict[str, list[int]] = {}
+        self.skip: set[str] = set()  # dropped terms, and tokens that are no blocking terms at all
         self.covered: list[tuple[int, int]] = []
         self.open_loaded = False
+
+    @staticmethod
+    def ceiling(cases: int) -> int:
+        """Terms in more cases than this are too common to block on (0.2 %, at least 20)."""
+        return max(20, cases // 500)
 
     # --- loading ----------------------------------------------------------------------------
     def cover(self, lo: int, hi: int) -> None:
@@ -96,54 +104,46 @@ class Window:
             if target is not None:
                 add_report(config, target, phone, key, hint)
         ids = sorted(fresh)
-        bodies = engine.indexed_text(db, ids)
-        stats = self.stats
-        terms: dict[int, frozenset[str]] = {}
-        for cid in ids:
-            fresh[cid].body = bodies.get(cid, "")
-            terms[cid] = terms_of(fresh[cid].body)
-            stats.add(terms[cid])  # all counted first, so rarity is judged on the whole window
-        ceiling, postings = stats.ceiling(), self.postings
-        rare = set()
-        for term, n in stats.df.items():
-            if term not in self.common and is_blocking(term):
-                if n <= ceiling:
-                    rare.add(term)
-                else:
-                    self.common.add(term)
-                    postings.pop(term, None)
-        for cid in ids:
-            self._keys(fresh[cid])
-            for term in terms[cid] & rare:  # one C-level intersection instead of a loop over every term
-                postings.setdefault(term, []).append(cid)
+        ceiling = self.ceiling(len(self.targets) + len(ids))  # judged on the whole window, not the first few
+        for start in range(0, len(ids), 5000):
+            chunk = ids[start:start + 5000]
+            bodies = engine.indexed_text(db, chunk)
+            for cid in chunk:
+                target = fresh[cid]
+                target.body = bodies.get(cid, "")
+                self._index(target, target.body.split(), ceiling)
 
     # --- the window as reports arrive ------------------------------------------------------
-    def _keys(self, target: Target) -> None:
+    def _index(self, target: Target, tokens: Iterable[str], ceiling: int) -> None:
         cid = target.case_id
         self.targets[cid] = target
         for phone in target.phones:
             self.by_phone.setdefault(phone, []).append(cid)
         for key in target.address_keys:
             self.by_address.setdefault(key, []).append(cid)
-
-    def _index(self, target: Target, terms: frozenset[str]) -> None:
-        self._keys(target)
-        cid = target.case_id
-        df, ceiling, postings, common = self.stats.df, self.stats.ceiling(), self.postings, self.common
-        for term in terms:
-            if term in common or not is_blocking(term):
-                continue
-            if df[term] > ceiling:  # too common to block on: forget it for good, keep memory bounded
-                common.add(term)
-                postings.pop(term, None)
+        postings, skip = self.postings, self.skip
+        for term in set(tokens) - skip:  # one C-level difference drops the common terms at once
+            cases = postings.get(term)
+            if cases is None:
+                if not is_blocking(term):
+                    skip.add(term)
+                    continue
+                postings[term] = [cid]
+            elif len(cases) >= ceiling:  # too common to block on: forget it for good, memory stays bounded
+                skip.add(term)
+                del postings[term]
             else:
-                postings.setdefault(term, []).append(cid)
+                cases.append(cid)
 
     def add(self, target: Target, terms: frozenset[str]) -> None:
         """A case just registered by this import joins the window."""
-        self.stats.add(terms)
-        target._terms = terms
-        self._index(target, terms)
+        self._index(target, terms, self.ceiling(len(self.targets) + 1))
+
+    def rare(self, terms: Iterable[str]) -> list[str]:
+        """The report's terms held by the fewest cases of the window (at least one)."""
+        postings = self.postings
+        ranked = sorted((len(postings[t]), t) for t in terms if t in postings)
+        return [t for _, t in ranked[:RARE_TERMS]]
 
     def find(self, probe: Probe) -> list[Candidate]:
         """The candidates for one report, scored and ranked like a single intake's."""
@@ -152,11 +152,11 @@ class Window:
             ids.update(self.by_phone.get(phone, ())[-KEY_LIMIT:])
         for key in probe.address_keys:
             ids.update(self.by_address.get(key, ())[-KEY_LIMIT:])
-        rare = self.stats.rare(t for t in probe.terms if t not in self.common)
+        rare = self.rare(probe.terms)
         if rare:
             shared: Counter[int] = Counter()
             for term in rare:
-                shared.update(self.postings.get(term, ())[-TEXT_LIMIT:])
+                shared.update(self.postings[term][-TEXT_LIMIT:])
             ids.update(best_shared(shared, rare))
         if not ids:
             return []

@@ -195,6 +195,8 @@ class Importer:
         if take:
             self.window.cover(min(i.received for _, i in take), max(i.received for _, i in take))
         first = next_ids(ctx.db)
+        if result.dry_run:  # nothing was written: number this batch's would-be cases after the last batch's
+            first = (first[0] + result.imported, first[1] + result.imported)
         found = []
         for n, (_, item) in enumerate(take):
             probe = item.probe(ctx.config)
