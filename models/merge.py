@@ -26,6 +26,12 @@ from models.schema import Case, Extension, MergeRecord, Report
 from models.states import CLOSED, MERGED, REJECTED, SPLIT
 
 DAY = 86400
+
+
+class NeedsConfirmation(ValidationError):
+    """A merge the operator must confirm (across townships, into a closed case): the console asks,
+    then calls again with force=True; the CLI says to add --force."""
+
 # What a merge changes on the target (besides next_due, which save() derives).
 TARGET_FIELDS = ("received_at", "dispatch_due", "resolve_due", "due_confirmed", "report_count", "repeat_count")
 
@@ -80,8 +86,8 @@ def _check_target(ctx: Context, target: Case, force: bool) -> None:
     if target.state == SPLIT:
         raise InvalidState(f"case {target.id} is split: merge into one of its new cases instead")
     if target.state in (CLOSED, REJECTED) and not force:
-        raise InvalidState(f"case {target.id} is {target.state}: merging into it needs confirmation "
-                           f"(--force); the merged reports would get its result")
+        raise NeedsConfirmation(f"case {target.id} is {target.state}: merging into it needs confirmation "
+                                f"(--force); the merged reports would get its result")
 
 
 def merge(ctx: Context, target_id: int, source_ids: list[int], *, force: bool = False) -> Case:
@@ -101,8 +107,8 @@ def merge(ctx: Context, target_id: int, source_ids: list[int], *, force: bool = 
         loaded = [load_for(ctx, sid, "merge") for sid in sources]
         for source in loaded:
             if source.township and target.township and source.township != target.township and not force:
-                raise ValidationError(f"case {source.id} is in {source.township} but case {target.id} in "
-                                      f"{target.township}: merging across townships needs confirmation (--force)")
+                raise NeedsConfirmation(f"case {source.id} is in {source.township} but case {target.id} in "
+                                        f"{target.township}: merging across townships needs confirmation (--force)")
         for source in loaded:
             _merge_one(ctx, target, source)
         return target

@@ -181,3 +181,24 @@ def test_file_level_errors_exit_2(cli_run: Callable[..., Result], tmp_path: Path
         assert result.exit_code == 2 and message in result.output, result.output
     done = cli_run("intake", "import", str(path), "--profile", "hotline")
     assert done.exit_code == 0 and "1 imported, 0 duplicate, 0 rejected" in done.output
+
+
+def test_open311_and_json_lines_without_a_profile(ctx_for: Callable[..., Context], tmp_path: Path) -> None:
+    ctx = ctx_for()
+    requests = [{"service_request_id": "638344", "status": "open", "service_name": "城乡建设",
+                 "description": "西关社区路面塌陷，车辆无法通行", "requested_datetime": "2026-11-20T09:30:00+08:00",
+                 "address": "西关社区中心街12号"},
+                {"service_request_id": "638349", "description": "", "requested_datetime": "2026-11-20T10:00:00Z"}]
+    open311 = tmp_path / "requests.json"
+    open311.write_text(json.dumps(requests, ensure_ascii=False), encoding="utf-8")
+    result = import_file(ctx, open311, channel="online")
+    assert (result.imported, result.rejected) == (1, 1) and "description" in result.rejects[0]["reason"]
+    report = Report.get(Report.source_id == "638344")
+    assert (report.address, report.category_hint, report.channel) == ("西关社区中心街12号", "城乡建设", "online")
+    lines = tmp_path / "reports.jsonl"
+    lines.write_text(json.dumps({"source_id": "J1", "text": "北关社区积水", "channel": "grid"}, ensure_ascii=False)
+                     + "\n" + json.dumps({"source_id": "J2", "text": "南关社区噪音", "channel": "fax"}) + "\n",
+                     encoding="utf-8")
+    jsonl = import_file(ctx, lines)
+    assert (jsonl.imported, jsonl.rejected) == (1, 1) and "unknown channel 'fax'" in jsonl.rejects[0]["reason"]
+    assert Report.get(Report.source_id == "J1").channel == "grid"

@@ -13,7 +13,7 @@ from models import lifecycle
 from models.context import Context
 from models.errors import InvalidState, PermissionDenied, ValidationError
 from models.intake import NewReport, intake
-from models.merge import merge, split, unmerge
+from models.merge import NeedsConfirmation, merge, split, unmerge
 from models.queries import CaseQuery, list_cases
 from models.schema import Case, Event, MergeRecord, Report
 
@@ -74,7 +74,7 @@ def test_cross_township_and_closed_targets_need_force(ctx_for: Callable[..., Con
     ctx = ctx_for()
     a = take(ctx, "桥头镇河口村道路塌陷", NOW, township="qiaotou")
     b = take(ctx, "城关镇东关社区道路塌陷", NOW, township="chengguan")
-    with pytest.raises(ValidationError, match="across townships needs confirmation"):
+    with pytest.raises(NeedsConfirmation, match="across townships needs confirmation"):
         merge(ctx, a, [b])
     assert Case.get_by_id(b).state == "new" and Report.get(Report.case == b)  # nothing moved
     merge(ctx, a, [b], force=True)
@@ -83,7 +83,7 @@ def test_cross_township_and_closed_targets_need_force(ctx_for: Callable[..., Con
     lifecycle.triage(ctx, closed, category="城管执法", township="huangpo", priority="general",
                      decision="reject", reason="不属实")
     late = take(ctx, "黄坡镇石门村垃圾又堆起来了", NOW + DAY, township="huangpo")
-    with pytest.raises(InvalidState, match="needs confirmation"):
+    with pytest.raises(NeedsConfirmation, match="needs confirmation"):
         merge(ctx, closed, [late])
     with pytest.raises(InvalidState, match="merged into case"):
         merge(ctx, b, [late])
