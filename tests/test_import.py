@@ -202,3 +202,16 @@ def test_open311_and_json_lines_without_a_profile(ctx_for: Callable[..., Context
     jsonl = import_file(ctx, lines)
     assert (jsonl.imported, jsonl.rejected) == (1, 1) and "unknown channel 'fax'" in jsonl.rejects[0]["reason"]
     assert Report.get(Report.source_id == "J1").channel == "grid"
+
+
+def test_intake_clocks_are_those_of_the_clock_rules(ctx_for: Callable[..., Context]) -> None:
+    from models.clocks import deadline
+
+    ctx = ctx_for()
+    # urgent, utility and general wording; received on a Saturday evening before a holiday week
+    for text in ("燃气泄漏有人被困", "小区停水两天了", "楼道灯不亮"):
+        for received in (1790000000, 1790000000 + 86400 * 97 + 3600 * 11):
+            case, _ = intake(ctx, NewReport(channel="grid", text=text, received_at=received))
+            for clock in ("dispatch", "resolve"):
+                assert getattr(case, f"{clock}_due") == deadline(ctx, case, clock)[0], (text, clock)
+            assert Case.get_by_id(case.id).next_due == min(case.dispatch_due, case.resolve_due)
