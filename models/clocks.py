@@ -146,10 +146,13 @@ def refresh_next_due(case: Case, assignments: list[Assignment] | None = None) ->
 
     Pass the case's assignments when the caller has them, to save a query.
     """
-    if case.paused_since:
-        case.next_due = None
+    if case.paused_since or case.state not in RESOLVE_RUNS:
+        case.next_due = None  # paused, or resolved / final: no clock runs
         return
-    dues = running_dues(case, case_assignments(case) if assignments is None else assignments)
+    if assignments is None:
+        # Only department states run assignment clocks: spare the query for the others.
+        assignments = case_assignments(case) if case.state in DEPARTMENT_STATES else []
+    dues = running_dues(case, assignments)
     case.next_due = min(dues) if dues else None
 
 

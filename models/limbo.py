@@ -68,13 +68,13 @@ def limbo_by_case(ctx: Context, case_ids: list[int] | None = None) -> dict[int, 
             bucket(int(row["cid"]))[_STATE_KIND[row["state"]]] += int(row["seconds"])
     whistled = Case.select(Case.id, Case.received_at, Case.dispatched_at, Case.state, Case.updated_at).where(
         (Case.decision == "whistle") & Case.id.in_(ids))
-    for case in whistled:
-        if case.dispatched_at is not None:
-            end = int(case.dispatched_at)
+    for case_id, received_at, dispatched_at, state, updated_at in whistled.tuples():
+        if dispatched_at is not None:
+            end = int(dispatched_at)
         else:
-            end = int(case.updated_at) if case.state in FINAL_STATES else now  # merged/rejected: it stopped
-        if end > case.received_at:
-            bucket(case.id)["unassigned"] = end - int(case.received_at)
+            end = int(updated_at) if state in FINAL_STATES else now  # merged/rejected: it stopped there
+        if end > received_at:
+            bucket(case_id)["unassigned"] = end - int(received_at)
     for values in out.values():
         values["total"] = sum(values[kind] for kind in KINDS)
     return out

@@ -23,12 +23,14 @@ Its events are recorded as operator "system", on behalf of whoever triggered the
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import reduce
 from typing import Any
 
 from models.casebase import get_case, save, snapshot
-from models.clocks import case_assignments, clocks_of, recompute_dues
+from models.clocks import case_assignments, clocks_of, recompute_dues, refresh_next_due
 from models.context import Context
 from models.durations import format_timedelta, parse_duration
 from models.labels import label
@@ -106,12 +108,12 @@ def _unflagged(flag: str) -> Any:
     return ~Case.must_supervise.contains(flag)
 
 
-def flag_candidates(ctx: Context, now: int) -> list[int]:
-    """Open cases some rule may flag that do not carry that flag yet (indexed SQL, then exact rules)."""
+def _flag_conditions(ctx: Context, now: int) -> list[Any]:
+    """SQL that finds the open cases a rule may flag and that lack that flag (exact rules in Python)."""
     rules = _rules(ctx)
     stall_before = now - int(rules["stall_days"]) * DAY
     threshold = int(rules["repeat_count"])
-    conditions = [
+    return [
         _unflagged("overdue") & Case.next_due.is_null(False) & (Case.next_due < now),
         _unflagged("stalled") & (Case.state != RESOLVED) & Case.paused_since.is_null()
         & (Case.last_progress_at.is_null(False) & (Case.last_progress_at <= stall_before)
@@ -119,10 +121,6 @@ def flag_candidates(ctx: Context, now: int) -> list[int]:
         _unflagged("pingpong") & (Case.return_count >= int(rules["pingpong_returns"])),
         _unflagged("repeat") & ((Case.repeat_count >= threshold) | (Case.report_count >= threshold)),
     ]
-    ids: set[int] = set()
-    for condition in conditions:
-        ids.update(row.id for row in Case.select(Case.id).where(_open() & condition))
-    return sorted(ids)
 
 
 def report_times(case_ids: list[int]) -> dict[int, list[int]]:
@@ -142,10 +140,11 @@ def raise_flags(ctx: Context, case_id: int) -> list[str]:
         now = ctx.now()
         times = report_times([case.id])[case.id] if int(case.report_count or 0) > 1 else []
         have = set(flags_of(case))
+        before = snapshot(case)
+        refresh_next_due(case)  # what save() will store: judge "overdue" by it, not a stale value
         added = [f for f in FLAGS if f in due_flags(ctx, case, times, now) - have]
         if not added:
             return []
-        before = snapshot(case)
         case.must_supervise = ",".join([*have, *added])
         case.must_supervise = ",".join(flags_of(case))  # canonical order
         save(ctx, case, before, "flag", extra_after={"added": added})
@@ -174,22 +173,13 @@ def escalate(ctx: Context, case_id: int) -> str | None:
     with ctx.write():
         case = get_case(case_id)
         now = ctx.now()
-        if case.state in FINAL_STATES or case.paused_since or case.next_due is None or case.next_due >= now:
-            return None
+        if case.state in FINAL_STATES or not step_due(ctx, case, now):
+            return None  # re-checked inside the write: another sweep may have been first
         late = late_clock(case)
         if late is None:
             return None
         clock, department, due = late
-        if case.reminded_at is None:
-            if now < _after(ctx, due, "reminder_after"):
-                return None
-            kind, action = "reminder", "remind"
-        elif case.noticed_at is None:
-            if now < _after(ctx, int(case.reminded_at), "notice_after"):
-                return None
-            kind, action = "notice", "notice"
-        else:
-            return None
+        kind, action = ("reminder", "remind") if case.reminded_at is None else ("notice", "notice")
         language = ctx.config.language
         instruction = (f"{label('action', action, language)}: {label('clock', clock, language)} "
                        f"{local_iso(due, ctx.config.tz)} ({format_timedelta(due - now)})")
@@ -206,11 +196,59 @@ def escalate(ctx: Context, case_id: int) -> str | None:
         return action
 
 
-def escalation_candidates(now: int) -> list[int]:
-    """Late open cases whose ladder has a step left (the exact working-day test is per case)."""
-    late = _open() & Case.next_due.is_null(False) & (Case.next_due < now) & Case.paused_since.is_null()
-    query = Case.select(Case.id).where(late & Case.noticed_at.is_null()).order_by(Case.id)
-    return [row.id for row in query]
+# Natural seconds a duration lasts at least: N working days are at least N calendar days (less two
+# hours for a DST change), N working hours at least N hours. Lets SQL skip what cannot be due yet.
+_AT_LEAST = {"m": 60, "h": 3600, "d": 86400, "wh": 3600, "wd": 86400}
+
+
+def _at_least(ctx: Context, setting: str) -> int:
+    duration = parse_duration(str(_rules(ctx)[setting]))
+    return max(0, duration.amount * _AT_LEAST[duration.unit] - (7200 if duration.unit == "wd" else 0))
+
+
+def _escalation_condition(ctx: Context, now: int) -> Any:
+    """SQL that finds late open cases whose next ladder step may be due (a lower bound in time)."""
+    late = Case.next_due.is_null(False) & (Case.next_due < now) & Case.paused_since.is_null()
+    remind = Case.reminded_at.is_null() & (Case.next_due <= now - _at_least(ctx, "reminder_after"))
+    notice = (Case.reminded_at.is_null(False) & Case.noticed_at.is_null()
+              & (Case.reminded_at <= now - _at_least(ctx, "notice_after")))
+    return late & (remind | notice)
+
+
+def step_due(ctx: Context, case: Case, now: int) -> bool:
+    """Whether the case's next escalation step (reminder, then notice) is due now."""
+    if case.paused_since or case.next_due is None or case.next_due >= now or case.noticed_at is not None:
+        return False
+    if case.reminded_at is None:
+        return now >= _after(ctx, int(case.next_due), "reminder_after")
+    return now >= _after(ctx, int(case.reminded_at), "notice_after")
+
+
+@dataclass
+class SweepPlan:
+    """What a sweep has to do, found with one scan of the open cases."""
+
+    recompute: list[int] = field(default_factory=list)
+    flag: list[int] = field(default_factory=list)
+    escalate: list[int] = field(default_factory=list)
+
+
+def plan(ctx: Context, now: int) -> SweepPlan:
+    """The cases whose deadlines to recompute, which to flag and which to escalate now."""
+    conditions = [*_flag_conditions(ctx, now), _escalation_condition(ctx, now), Case.due_confirmed == False]
+    candidates = list(Case.select().where(_open() & reduce(operator.or_, conditions)).order_by(Case.id))
+    threshold = int(_rules(ctx)["repeat_count"])
+    times = report_times([c.id for c in candidates if int(c.report_count or 0) >= threshold
+                          and "repeat" not in flags_of(c)])
+    out = SweepPlan()
+    for case in candidates:
+        if not case.due_confirmed:
+            out.recompute.append(case.id)
+        if due_flags(ctx, case, times.get(case.id, []), now) - set(flags_of(case)):
+            out.flag.append(case.id)
+        if step_due(ctx, case, now):
+            out.escalate.append(case.id)
+    return out
 
 
 def reconfirm(ctx: Context, case_id: int) -> bool:
@@ -243,14 +281,17 @@ def sweep(ctx: Context) -> SweepResult:
     system = system_context(ctx)
     result = SweepResult()
     now = ctx.now()
+    todo = plan(ctx, now)
     # First: a deadline moved by newly entered holidays decides what is overdue below.
-    unconfirmed = [row.id for row in Case.select(Case.id).where(_open() & (Case.due_confirmed == False))]
-    result.recomputed = [case_id for case_id in unconfirmed if reconfirm(system, case_id)]
-    for case_id in flag_candidates(ctx, now):
+    result.recomputed = [case_id for case_id in todo.recompute if reconfirm(system, case_id)]
+    if result.recomputed:
+        todo = plan(ctx, now)
+    for case_id in todo.flag:
         added = raise_flags(system, case_id)
         if added:
             result.flagged[case_id] = added
-    for case_id in escalation_candidates(now):
+    # Saving a flag refreshes next_due from the clocks, which may make a reminder due: re-check those.
+    for case_id in sorted({*todo.escalate, *result.flagged}):
         step = escalate(system, case_id)
         if step == "remind":
             result.reminders.append(case_id)
