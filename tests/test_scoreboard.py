@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,10 +44,12 @@ def _by_hand(db: Path, dept: str, start: int, end: int, now: int) -> dict[str, t
             dispatched = _epoch(a["dispatched_at"])
             if a["department"] != dept or a["state"] == "withdrawn" or not start <= (dispatched or 0) < end:
                 continue
-            acked, due = _epoch(a["acknowledged_at"]), _epoch(a["ack_due"])
-            if acked is not None or a["returned_at"] is not None or (due is not None and due <= now):
+            # Signed for or returned since the latest dispatch (an upheld return dispatches again).
+            acked, due, returned = _epoch(a["acknowledged_at"]), _epoch(a["ack_due"]), _epoch(a["returned_at"])
+            signed = acked is not None and acked >= dispatched
+            if signed or (returned is not None and returned >= dispatched) or (due is not None and due <= now):
                 sets["response"][1].add(case["id"])
-                if acked is not None and (due is None or acked <= due):
+                if signed and (due is None or acked <= due):
                     sets["response"][0].add(case["id"])
     return sets
 
@@ -196,3 +199,29 @@ def test_migration_4_adds_the_covering_indexes_the_scoreboard_reads(ctx_for: Cal
 
 def _index_names(db, model) -> set[str]:  # type: ignore[no-untyped-def]
     return {index.name for index in db.get_indexes(model._meta.table_name)}
+
+
+def test_an_upheld_return_must_be_signed_for_again(ctx_for: Callable[..., Context], config: Config) -> None:
+    from models import department, lifecycle
+    from models.intake import NewReport, intake
+
+    admin = ctx_for()
+    case, _ = intake(at(admin, "2026-11-02T01:00"), NewReport(channel="hotline_12345", text="东关社区违建",
+                                                              township="chengguan"))
+    lifecycle.triage(at(admin, "2026-11-02T01:30"), case.id, category="城乡建设/城乡规划/违章建筑",
+                     township="chengguan", priority="general", decision="whistle")
+    lifecycle.dispatch(at(admin, "2026-11-02T02:00"), case.id, lead="zhujian")
+    department.acknowledge(at(admin, "2026-11-02T02:06"), case.id, department="zhujian")
+    department.return_case(at(admin, "2026-11-02T02:30"), case.id, reason="不属于本部门", department="zhujian")
+    department.review_return(at(admin, "2026-11-02T03:00"), case.id, uphold=True)  # dispatched again, 11:00 local
+    period = periods.month("2026-11", config.tz)
+
+    def zhujian(now: str) -> dict[str, Any]:
+        return next(b for b in department_scoreboard(at(admin, now), period) if b.department == "zhujian").figures
+
+    soon = zhujian("2026-11-02T04:00")  # an hour later, inside the new sign-for time
+    assert (soon["response"].num, soon["response"].den) == (0, 0)  # the old sign-for does not answer it
+    assert soon["limbo"].num == 3600 and soon["returns"].num == 1
+    late = zhujian("2026-11-03T00:00")  # past the new ack_due (16:30 local): not signed for in time
+    assert (late["response"].num, late["response"].den) == (0, 1)
+    assert late["overdue_sign_for"].num == 1 and late["overdue"].num >= 1
