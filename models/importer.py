@@ -156,42 +156,50 @@ class Importer:
         self.ctx, self.source, self.mapping, self.result = ctx, source, mapping, result
         self.window = Window(ctx)
         self.seen: dict[tuple[str, str], int] = {}  # (channel, source id) → first row number
-        self.rejected: list[tuple[object, str]] = []
+        self.rejected: list[tuple[int, object, str]] = []  # (row number, raw record, reason)
         self.file = Path(source.path).name
 
     def reject(self, number: int, reason: str, raw: object) -> None:
         text = reason if reason.startswith(("row ", "line ", "record ")) else f"row {number}: {reason}"
         self.result.rejected += 1
         self.result.rejects.append({"row": number, "reason": text})
-        self.rejected.append((raw, text))
+        self.rejected.append((number, raw, text))
 
     def batch(self, rows: list[SourceRow | RowError], progress: Progress | None) -> None:
         """Map, check, score and write one batch (the caller holds the write transaction, or none: dry run)."""
         ctx, result = self.ctx, self.result
         now = ctx.now()
-        good: list[tuple[SourceRow, Prepared]] = []
+        mapped: list[tuple[SourceRow, NewReport]] = []
         for row in rows:
             result.read += 1
             if isinstance(row, RowError):
                 self.reject(row.number, row.reason, row.raw)
                 continue
             try:
-                good.append((row, prepare(ctx, new_report(ctx.config, self.mapping, row.fields), now)))
+                new = new_report(ctx.config, self.mapping, row.fields)
+                new.channel = ctx.config.channel(new.channel)
+                mapped.append((row, new))
             except (RowRejected, DomainError) as exc:
                 self.reject(row.number, str(exc), row.raw)
-        known = existing_sources(ctx.db, [(p.channel, p.source_id) for _, p in good if p.source_id])
+        # Source ids first: a re-run after an interruption skips its duplicates without preparing them.
+        known = existing_sources(ctx.db, [(n.channel, n.source_id) for _, n in mapped if n.source_id])
         take: list[tuple[SourceRow, Prepared]] = []
-        for row, item in good:
-            key = (item.channel, item.source_id) if item.source_id else None
+        for row, new in mapped:
+            key = (new.channel, new.source_id) if new.source_id else None
             if key is not None and key in self.seen:
-                self.duplicate(row, item, f"repeats row {self.seen[key]}", of_row=self.seen[key])
-            elif key is not None and key in known:
+                self.duplicate(row, new, f"repeats row {self.seen[key]}", of_row=self.seen[key])
+                continue
+            if key is not None and key in known:
                 self.seen[key] = row.number
-                self.duplicate(row, item, f"already registered (case {known[key]})", of_case=known[key])
-            else:
-                if key is not None:
-                    self.seen[key] = row.number
-                take.append((row, item))
+                self.duplicate(row, new, f"already registered (case {known[key]})", of_case=known[key])
+                continue
+            try:
+                take.append((row, prepare(ctx, new, now)))
+            except DomainError as exc:
+                self.reject(row.number, str(exc), row.raw)
+                continue
+            if key is not None:
+                self.seen[key] = row.number
         if take:
             self.window.cover(min(i.received for _, i in take), max(i.received for _, i in take))
         first = next_ids(ctx.db)
@@ -213,7 +221,7 @@ class Importer:
         if progress is not None:
             progress(result.read, self.source.total_hint)
 
-    def duplicate(self, row: SourceRow, item: Prepared, why: str, of_row: int | None = None,
+    def duplicate(self, row: SourceRow, item: NewReport, why: str, of_row: int | None = None,
                   of_case: int | None = None) -> None:
         self.result.duplicate += 1
         column = self.mapping.columns.get("source_id", "source id")
@@ -253,7 +261,9 @@ def import_file(ctx: Context, path: str | Path, *, profile: str | None = None, c
             else:
                 with ctx.write():
                     importer.batch(rows, progress)
+    result.rejects.sort(key=lambda r: r["row"])  # rows fail at reading or at checking: report in file order
     if rejects is not None:
-        write_rejects(rejects, source, importer.rejected)
+        write_rejects(rejects, source, [(raw, reason) for _, raw, reason in sorted(importer.rejected,
+                                                                               key=lambda r: r[0])])
         result.rejects_file = str(rejects)
     return result
