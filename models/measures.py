@@ -172,7 +172,10 @@ def lead_case_measures(now: int) -> list[Measure]:
 
 def evaluation_base(period: Period) -> pw.Node:
     """Rated evaluations of the latest round (the case's reopen count) of lead cases of the period."""
-    return lead_case_base(period) & (Evaluation.round == Case.reopen_count) & (Evaluation.outcome == "rated")
+    # Only a resolved case is evaluated, and a reopen starts a new round: the latest round's
+    # evaluations belong to cases resolved now. Saying so lets the scan skip the others unread.
+    return (lead_case_base(period) & Case.resolved_at.is_null(False) & (Evaluation.round == Case.reopen_count)
+            & (Evaluation.outcome == "rated"))
 
 
 def satisfied() -> pw.Node:
@@ -219,7 +222,9 @@ def township_measures(config: Config) -> list[Measure]:
 
 
 def township_evaluation_base(period: Period) -> pw.Node:
-    return township_base(period) & (Evaluation.round == Case.reopen_count) & (Evaluation.outcome == "rated")
+    # As evaluation_base: latest-round evaluations belong to resolved (or since closed) cases.
+    return (township_base(period) & Case.state.in_([RESOLVED, CLOSED]) & (Evaluation.round == Case.reopen_count)
+            & (Evaluation.outcome == "rated"))
 
 
 # A rate's numerator and denominator in one SUM: each row adds 1 to the low 32 bits when it is in the
