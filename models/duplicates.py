@@ -31,7 +31,7 @@ import math
 import weakref
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
@@ -50,7 +50,7 @@ from models.timeutil import local_iso
 
 DAY = 86400
 KEY_LIMIT = 50  # newest cases per phone / address key: a placeholder number must not fetch 100k rows
-TEXT_LIMIT = 100  # newest cases per text query
+TEXT_LIMIT = 50  # newest cases per rare term (text query)
 TEXT_CANDIDATES = 8  # of those, the ones sharing most rare terms are scored
 RARE_TERMS = 8  # a report's rarest bigrams used as blocking keys (two must be shared)
 SAMPLE_DOCS = 3000  # newest indexed cases whose term frequencies judge "rare" for single intakes
@@ -138,12 +138,12 @@ class Target:
     phones: tuple[str, ...] = ()
     address_keys: tuple[str, ...] = ()
     body: str = ""
-    _terms: frozenset[str] | None = field(default=None, repr=False, compare=False)
+    size: int = 0  # distinct terms in body (set with it: see `with_body`)
 
-    def terms(self) -> frozenset[str]:
-        if self._terms is None:
-            self._terms = terms_of(self.body)
-        return self._terms
+    def with_body(self, body: str, size: int | None = None) -> Target:
+        self.body = body
+        self.size = len(set(body.split())) if size is None else size
+        return self
 
 
 def terms_of(tokens: str) -> frozenset[str]:
@@ -182,10 +182,12 @@ def _related(a: str, b: str) -> bool:
     return a == b or a.startswith(b + "/") or b.startswith(a + "/")
 
 
-def cosine(a: frozenset[str], b: frozenset[str]) -> float:
-    if not a or not b:
+def cosine(terms: frozenset[str], t: Target) -> float:
+    """Cosine of the report's term set and the target's, without building the target's set: one
+    C-level pass of its tokens against the report's set (a window holds 100k+ targets)."""
+    if not terms or not t.size:
         return 0.0
-    return len(a & b) / math.sqrt(len(a) * len(b))
+    return len(terms.intersection(t.body.split())) / math.sqrt(len(terms) * t.size)
 
 
 def eligible(s: Settings, probe: Probe, t: Target) -> bool:
@@ -218,10 +220,9 @@ def _evaluate(s: Settings, probe: Probe, t: Target, reasons: list[Reason] | None
                 got += w["address"] * near
                 if reasons is not None:
                     reasons.append(Reason("address", f"{near:.0%}"))
-    t_terms = t.terms()
-    if probe.terms and t_terms:
+    if probe.terms and t.size:
         total += w["text"]
-        similar = cosine(probe.terms, t_terms)
+        similar = cosine(probe.terms, t)
         got += w["text"] * similar
         if reasons is not None and similar >= 0.2:
             reasons.append(Reason("text", f"{similar:.0%}"))
@@ -287,7 +288,7 @@ def load_targets(ctx: Context, case_ids: Iterable[int], bodies: dict[int, str] |
     missing = [cid for cid in out if cid not in known]
     texts = {**known, **engine.indexed_text(ctx.db, missing)}
     for cid, target in out.items():
-        target.body = texts.get(cid, "")
+        target.with_body(texts.get(cid, ""))
     return out
 
 
@@ -397,8 +398,8 @@ def find_in_db(ctx: Context, probes: list[Probe], s: Settings | None = None,
 
 def _newest_cases(db: pw.Database, column: str, value: str) -> list[int]:
     """The cases of the newest reports with this phone / address key (indexed, bounded)."""
-    field = getattr(Report, column)
-    cursor = prepared.execute(db, ("newest_by", column), lambda: Report.select(Report.case).where(field == "")
+    key = getattr(Report, column)
+    cursor = prepared.execute(db, ("newest_by", column), lambda: Report.select(Report.case).where(key == "")
                               .order_by(Report.id.desc()).limit(KEY_LIMIT), (value, KEY_LIMIT))
     return [int(cid) for (cid,) in cursor]
 

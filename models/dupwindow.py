@@ -110,8 +110,8 @@ class Window:
             bodies = engine.indexed_text(db, chunk)
             for cid in chunk:
                 target = fresh[cid]
-                target.body = bodies.get(cid, "")
-                self._index(target, target.body.split(), ceiling)
+                terms = set(bodies.get(cid, "").split())
+                self._index(target.with_body(bodies.get(cid, ""), len(terms)), terms, ceiling)
 
     # --- the window as reports arrive ------------------------------------------------------
     def _index(self, target: Target, tokens: Iterable[str], ceiling: int) -> None:
@@ -136,7 +136,7 @@ class Window:
                 cases.append(cid)
 
     def add(self, target: Target, terms: frozenset[str]) -> None:
-        """A case just registered by this import joins the window."""
+        """A case just registered by this import joins the window (its body and size set)."""
         self._index(target, terms, self.ceiling(len(self.targets) + 1))
 
     def rare(self, terms: Iterable[str]) -> list[str]:

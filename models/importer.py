@@ -210,7 +210,8 @@ class Importer:
             probe = item.probe(ctx.config)
             found.append(self.window.find(probe))
             self.window.add(Target(first[0] + n, "new", item.township, probe.category, item.received, 1,
-                                   tuple(probe.phones), tuple(probe.address_keys), item.tokens), probe.terms)
+                                   tuple(probe.phones), tuple(probe.address_keys), item.tokens, len(probe.terms)),
+                            probe.terms)
         if take and not result.dry_run:
             extra = [{"import": {"file": self.file, "row": row.number}} for row, _ in take]
             done = register(ctx, [i for _, i in take], found, now, first_ids=first, extra_after=extra)

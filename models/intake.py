@@ -242,7 +242,9 @@ def register(ctx: Context, items: list[Prepared], found: list[list[Candidate]], 
                   "created_by": ctx.actor}
         reports.append(tuple(report[name] for name in report_names))
         texts.append((case_id, item.tokens))
-        after = {**snapshot(case), "report_id": report_id, "channel": item.channel, "source_id": item.source_id,
+        # The new case's fields that have a value: the state it starts from (later events record diffs).
+        after = {**{k: v for k, v in snapshot(case).items() if v is not None}, "report_id": report_id,
+                 "channel": item.channel, "source_id": item.source_id,
                  "duplicates": [{"case_id": c.case_id, "score": round(c.score, 3)} for c in top]}
         if extra_after is not None:
             after.update(extra_after[n])

@@ -56,10 +56,10 @@ def test_same_phone_address_and_text_give_a_candidate_with_reasons(ctx_for: Call
 def test_score_is_the_weighted_mean_of_the_signals_both_sides_have(ctx_for: Callable[..., Context]) -> None:
     s = settings(ctx_for().config)
     probe = Probe(frozenset(), frozenset(), None, None, terms_of(tokens(LAMP)), NOW)
-    copy = Target(1, "new", "chengguan", None, NOW, 1, ("13812345678",), (), tokens(LAMP))
+    copy = Target(1, "new", "chengguan", None, NOW, 1, ("13812345678",), ()).with_body(tokens(LAMP))
     # no phone on the report: judged on its text alone, not marked down for the missing number
     assert score(s, probe, copy).score == 1.0
-    unrelated = Target(2, "new", None, None, NOW, 1, (), (), tokens(NOISE))
+    unrelated = Target(2, "new", None, None, NOW, 1).with_body(tokens(NOISE))
     assert score(s, probe, unrelated).score < 0.1
     with_phone = Probe(frozenset({"13900000000"}), frozenset(), None, None, probe.terms, NOW)
     differs = score(s, with_phone, copy)  # same text, another caller
