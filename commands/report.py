@@ -83,8 +83,9 @@ def scoreboard(state: State, month_text: str | None, from_text: str | None, to_t
         if as_json:
             emit_json({"period": period.as_dict(ctx.config.tz), "townships": [t.as_dict() for t in towns]})
             return
-        table(state.out, ["township", *[label("metric", k, lang) for k in ("raised", "local", "whistled", "rejected")],
-                          *[label("metric", k, lang) for k in TOWN_COLUMNS], "flags"],
+        table(state.out, [label("report", "township", lang),
+                          *[label("metric", k, lang) for k in ("raised", "local", "whistled", "rejected")],
+                          *[label("metric", k, lang) for k in TOWN_COLUMNS], label("report", "flags", lang)],
               [[t.name, *[t.figures[k].num for k in ("raised", "local", "whistled", "rejected")],
                 *[_short(t.figures[k]) for k in TOWN_COLUMNS], ", ".join(label("flag", f, lang) for f in t.flags)]
                for t in towns], title=f"{period.label}")
@@ -93,10 +94,11 @@ def scoreboard(state: State, month_text: str | None, from_text: str | None, to_t
     if as_json:
         emit_json({"period": period.as_dict(ctx.config.tz), "departments": [b.as_dict() for b in boards]})
         return
-    table(state.out, [label("metric", "rank", lang), "department", label("metric", "score", lang),
+    table(state.out, [label("metric", "rank", lang), label("report", "department", lang), label("metric", "score", lang),
                       label("metric", "assignments", lang), *[label("metric", k, lang) for k in DEPT_COLUMNS],
                       label("metric", "overdue", lang), label("metric", "limbo", lang) + " h",
-                      label("metric", "supervision", lang), label("metric", "accountability", lang), "flags"],
+                      label("metric", "supervision", lang), label("metric", "accountability", lang),
+                      label("report", "flags", lang)],
           [[b.rank, ctx.config.departments[b.department].short, b.score, b.figures["assignments"].num,
             *[_short(b.figures[k]) for k in DEPT_COLUMNS],
             b.figures["overdue"].num, round(b.figures["limbo"].num / 3600, 1), b.figures["supervision"].num,
@@ -143,13 +145,14 @@ def hotspots(state: State, month_text: str | None, from_text: str | None, to_tex
         return
     lang = ctx.config.language
     towns = ctx.config.townships
-    table(state.out, ["category", "township", "place", "cases", "weekly", "trend", "open", "case ids"],
+    table(state.out, [label("report", k, lang) for k in ("category", "township", "place", "count", "weekly", "trend",
+                                                          "open", "case_ids")],
           [[s.category, towns[s.township].name if s.township in towns else s.township, s.place, s.count,
             " ".join(map(str, s.weekly)), label("trend", s.trend, lang), s.open, " ".join(map(str, s.case_ids))]
-           for s in found.spots], title=f"hot spots {period.label} (weeks from {found.weeks[0] if found.weeks else ''})")
-    table(state.out, ["category", "cases", "places", "trend", "weekly"],
+           for s in found.spots], title=f"{label('report', 'hotspots', lang)} {period.label}")
+    table(state.out, [label("report", k, lang) for k in ("category", "count", "places", "trend", "weekly")],
           [[c.category, c.count, len(c.spots), label("trend", c.as_dict()["trend"], lang), " ".join(map(str, c.weekly))]
-           for c in found.candidates], title="每月一题 candidates")
+           for c in found.candidates], title=label("report", "candidates", lang))
 
 
 @report.command("briefing")

@@ -108,58 +108,51 @@ def _dept_value(d: DepartmentScore, key: str) -> Cell:
     return rate
 
 
-def _t(zh: str, en: str, lang: str) -> str:
-    return zh if lang == "zh" else en
-
-
 def sections(ctx: Context, b: Briefing) -> list[Section]:
     """The briefing's tables, in order; every renderer writes exactly these cells."""
     lang, tz, config = ctx.config.language, ctx.config.tz, ctx.config
-    ranking = Section("ranking", _t("部门排名（红黑榜）", "Department ranking", lang),
-                      [_m("rank", lang), _t("部门", "department", lang), _m("score", lang),
-                       *[_m(k, lang) + (_t("(小时)", " (h)", lang) if k == "limbo" else "") for k in RANK_COLUMNS],
-                       _t("标记", "flags", lang)],
+
+    def r(*keys: str) -> list[str]:
+        return [label("report", k, lang) for k in keys]
+
+    ranking = Section("ranking", r("ranking")[0],
+                      [_m("rank", lang), *r("department"), _m("score", lang),
+                       *[_m(k, lang) + (r("hours")[0] if k == "limbo" else "") for k in RANK_COLUMNS], *r("flags")],
                       [[d.rank, d.name, d.score, *[_dept_value(d, k) for k in RANK_COLUMNS], _flags(d.flags, lang)]
                        for d in b.departments])
-    towns = Section("townships", _t("乡镇（街道）", "Townships", lang),
-                    [_t("乡镇", "township", lang), *[_m(k, lang) for k in TOWN_COLUMNS], _t("标记", "flags", lang)],
+    towns = Section("townships", r("townships")[0],
+                    [*r("township"), *[_m(k, lang) for k in TOWN_COLUMNS], *r("flags")],
                     [[t.name, *[t.figures[k].num if k in COUNTS else t.figures[k] for k in TOWN_COLUMNS],
                       _flags(t.flags, lang)] for t in b.townships])
-    spots = Section("hotspots", _t("热点问题", "Hot spots", lang),
-                    _t("类别 乡镇 地点 件数 每周 趋势 未办结 案件", "category township place cases weekly trend open ids",
-                       lang).split(),
+    spots = Section("hotspots", r("hotspots")[0],
+                    r("category", "township", "place", "count", "weekly", "trend", "open", "case_ids"),
                     [[_path(s.category), _town(config, s.township), printable(s.place, single_line=True), s.count,
                       " ".join(map(str, s.weekly)), label("trend", s.trend, lang), s.open,
                       " ".join(f"#{i}" for i in s.case_ids)] for s in b.hot.spots],
-                    note=_t("每周件数从 {} 那一周起", "weekly counts from the week of {}", lang).format(
-                        b.hot.weeks[0] if b.hot.weeks else ""))
-    monthly = Section("candidates", _t("每月一题候选", "Candidates for the month's problem", lang),
-                      _t("类别 件数 地点数 涉及乡镇 趋势 每周", "category cases places townships trend weekly",
-                         lang).split(),
+                    note=r("weeks_from")[0].format(b.hot.weeks[0] if b.hot.weeks else ""))
+    monthly = Section("candidates", r("candidates")[0],
+                      r("category", "count", "places", "townships_involved", "trend", "weekly"),
                       [[_path(c.category), c.count, len(c.spots),
                         "、".join(_town(config, t) for t in sorted({s.township for s in c.spots})),
                         label("trend", trend_of(c.weekly), lang), " ".join(map(str, c.weekly))]
                        for c in b.hot.candidates])
     now = b.generated_at
-    overdue = Section("overdue", _t("超期案件", "Overdue cases", lang),
-                      _t("案件 标题 乡镇 主责部门 状态 到期 已超期(小时)", "case title township lead state due hours_late",
-                         lang).split(),
+    overdue = Section("overdue", r("overdue_cases")[0],
+                      r("case", "title", "township", "lead", "state", "due", "hours_late"),
                       [[c.id, printable(c.title, single_line=True), _town(config, c.township), _dept(config, c.lead),
                         label("state", c.state, lang), local_short(c.next_due, tz),
                         round((now - int(c.next_due)) / 3600, 1) if c.next_due else None] for c in b.overdue],
-                      note=_t("共 {} 件，列出 {} 件", "{} in all, {} listed", lang).format(
-                          b.overdue_total, len(b.overdue)))
-    supervised = Section("supervision", _t("督办", "Supervision", lang),
-                         _t("案件 类型 部门 下达时间 状态 说明", "case kind department issued state detail", lang).split(),
+                      note=r("listed")[0].format(b.overdue_total, len(b.overdue)))
+    supervised = Section("supervision", r("supervision")[0],
+                         r("case", "kind", "department", "issued", "state", "detail"),
                          [[o.case_id, label("action", ORDER_ACTION.get(o.kind, o.kind), lang),
                            _dept(config, o.department), local_short(o.issued_at, tz), o.status,
                            printable(o.instruction, single_line=True)] for o in b.orders]
-                         + [[c.id, _t("必督", "must supervise", lang), _dept(config, c.lead), "",
+                         + [[c.id, r("must_supervise")[0], _dept(config, c.lead), "",
                              label("state", c.state, lang), printable(c.title, single_line=True) + " — " + "、".join(
-                                 label("supervise_reason", r, lang) for r in c.must_supervise.split(",") if r)]
+                                 label("supervise_reason", x, lang) for x in c.must_supervise.split(",") if x)]
                             for c in b.supervised],
-                         note=_t("本期督办 {} 件；未结必督案件 {} 件", "{} orders this period; {} open must-supervise "
-                                 "cases", lang).format(len(b.orders), b.supervised_total))
+                         note=r("orders_note")[0].format(len(b.orders), b.supervised_total))
     return [ranking, towns, spots, monthly, overdue, supervised]
 
 

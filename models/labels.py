@@ -87,6 +87,24 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
              "below_satisfaction_floor": ("满意率低于底线", "below satisfaction floor"),
              "overdue": ("有超期", "has overdue")},
     "trend": {"rising": ("上升", "rising"), "falling": ("下降", "falling"), "flat": ("持平", "flat")},
+    # Headings and columns of the scoreboard and hot-spot screens and the briefing's tables.
+    "report": {
+        "scoreboard": ("绩效考核", "Scoreboard"), "hotspots": ("热点问题", "Hot spots"),
+        "ranking": ("部门排名（红黑榜）", "Department ranking"), "townships": ("乡镇（街道）", "Townships"),
+        "candidates": ("每月一题候选", "Candidates for the month's problem"),
+        "overdue_cases": ("超期案件", "Overdue cases"), "supervision": ("督办", "Supervision"),
+        "department": ("部门", "department"), "township": ("乡镇", "township"), "flags": ("标记", "flags"),
+        "category": ("类别", "category"), "place": ("地点", "place"), "count": ("件数", "cases"),
+        "weekly": ("每周", "weekly"), "trend": ("趋势", "trend"), "open": ("未办结", "open"),
+        "case_ids": ("案件", "case ids"), "places": ("地点数", "places"),
+        "townships_involved": ("涉及乡镇", "townships"), "case": ("案件", "case"), "title": ("标题", "title"),
+        "lead": ("主责部门", "lead"), "state": ("状态", "state"), "due": ("到期", "due"),
+        "hours_late": ("已超期(小时)", "hours late"), "kind": ("类型", "kind"), "issued": ("下达时间", "issued"),
+        "detail": ("说明", "detail"), "must_supervise": ("必督", "must supervise"), "hours": ("(小时)", " (h)"),
+        "weeks_from": ("每周件数从 {} 那一周起", "weekly counts from the week of {}"),
+        "listed": ("共 {} 件，列出 {} 件", "{} in all, {} listed"),
+        "orders_note": ("本期督办 {} 件；未结必督案件 {} 件", "{} orders this period; {} open must-supervise cases"),
+    },
 }
 LABELS["ui"] = UI  # the console's own words, kept in models/labels_ui.py
 

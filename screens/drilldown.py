@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from models.labels import label
 from models.textnorm import printable
 
 HIDDEN = ("case_id", "title", "counted", "events", "cases", "assignment_id")
@@ -63,7 +64,7 @@ class CaseListScreen(Screen[None]):
         table = self.query_one(DataTable)
         table.add_column("", key="mark", width=2)
         table.add_column("#", key="case")
-        table.add_column("标题", key="title", width=28)
+        table.add_column(label("report", "title"), key="title", width=28)
         table.add_column("", key="detail")
         for i, entry in enumerate(self.entries):
             counted = entry.get("counted")

@@ -17,14 +17,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from models.context import Context
 from models.errors import ChuishaoError
 from models.labels import label
 from models.measures import Rate
-from models.period import Period, month_of, shift_month
+from models.period import Period
 from models.scoreboard import (
     DepartmentScore,
     TownshipScore,
@@ -35,6 +34,7 @@ from models.scoreboard import (
 )
 from screens.charts import bar
 from screens.drilldown import CaseListScreen
+from screens.period_screen import PeriodScreen
 
 DEPT_COLUMNS = ("rank", "name", "score", "bar", "assignments", "response", "arrival", "resolution", "on_time",
                 "satisfaction", "returns", "reopen", "overdue", "limbo", "supervision", "accountability", "flags")
@@ -69,16 +69,10 @@ def cell_text(rate: Rate, key: str) -> Text:
     return Text(f"{rate.rate * 100:.0f}% {rate.num}/{rate.den}")
 
 
-class ScoreboardScreen(Screen[None]):
+class ScoreboardScreen(PeriodScreen):
     """Department ranking and township table for one period."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "sort", "sort", id="scoreboard.sort"),
-        Binding("left_square_bracket", "month(-1)", "prev month", id="scoreboard.prev_month", key_display="["),
-        Binding("right_square_bracket", "month(1)", "next month", id="scoreboard.next_month", key_display="]"),
-        Binding("r", "reload", "reload", id="scoreboard.reload"),
-        Binding("escape", "app.pop_screen", "back", id="scoreboard.back"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("s", "sort", "sort", id="scoreboard.sort")]
 
     @dataclass
     class Loaded(Message):
@@ -92,25 +86,18 @@ class ScoreboardScreen(Screen[None]):
         heading: str
         entries: list[dict[str, Any]]
 
-    @dataclass
-    class Failed(Message):
-        message: str
-
     def __init__(self, ctx: Context, period: Period | None = None) -> None:
-        super().__init__()
-        self.ctx = ctx
-        self.period = period or month_of(ctx.now(), ctx.config.tz)
+        super().__init__(ctx, period)
         self.departments: list[DepartmentScore] = []
         self.townships: list[TownshipScore] = []
         self.sort_key: dict[str, tuple[str, bool]] = {"departments": ("score", True), "townships": ("name", False)}
-        self.seq = 0
         self.frozen = ctx  # the context (with its clock stopped) the shown figures were computed with
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(id="scoreboard-title")
             yield DataTable(id="departments", cursor_type="cell", zebra_stripes=True)
-            yield Static(Text("乡镇（街道）"), id="townships-title")
+            yield Static(Text(label("report", "townships", self.ctx.config.language)), id="townships-title")
             yield DataTable(id="townships", cursor_type="cell", zebra_stripes=True)
         yield Footer()
 
@@ -119,16 +106,16 @@ class ScoreboardScreen(Screen[None]):
         for table_id, columns in (("departments", DEPT_COLUMNS), ("townships", TOWN_COLUMNS)):
             table = self.query_one(f"#{table_id}", DataTable)
             for key in columns:
-                heading = {"name": "部门" if table_id == "departments" else "乡镇", "bar": "", "flags": "标记"}.get(
-                    key, label("metric", key, lang))
+                heading = (label("report", "department" if table_id == "departments" else "township", lang)
+                           if key == "name" else "" if key == "bar" else label("report", "flags", lang)
+                           if key == "flags" else label("metric", key, lang))
                 table.add_column(Text(heading), key=key)
         self.action_reload()
 
     # --- loading ---------------------------------------------------------------------------
-    def action_reload(self) -> None:
-        self.seq += 1
-        self.query_one("#scoreboard-title", Static).update(Text(f"绩效考核 {self.period.label} …"))
-        self.load(self.seq, self.period)
+    def start_loading(self, seq: int, period: Period) -> None:
+        self.query_one("#scoreboard-title", Static).update(Text(f"{self.heading()} {period.label} …"))
+        self.load(seq, period)
 
     @work(thread=True, exclusive=True, group="scoreboard")
     def load(self, seq: int, period: Period) -> None:
@@ -149,11 +136,11 @@ class ScoreboardScreen(Screen[None]):
             return  # an answer for a month the operator has already left
         self.departments, self.townships = message.departments, message.townships
         self.frozen = message.ctx
-        self.query_one("#scoreboard-title", Static).update(Text(f"绩效考核 {self.period.label}"))
+        self.query_one("#scoreboard-title", Static).update(Text(f"{self.heading()} {self.period.label}"))
         self.render_tables()
 
-    def on_scoreboard_screen_failed(self, message: Failed) -> None:
-        self.notify(message.message, severity="error")
+    def heading(self) -> str:
+        return label("report", "scoreboard", self.ctx.config.language)
 
     # --- drawing ---------------------------------------------------------------------------
     def render_tables(self) -> None:
@@ -237,10 +224,6 @@ class ScoreboardScreen(Screen[None]):
         current, descending = self.sort_key[which]
         self.sort_key[which] = (column, not descending if current == column else column not in ("name", "rank"))
         self.render_tables()
-
-    def action_month(self, step: int) -> None:
-        self.period = shift_month(self.period, step, self.ctx.config.tz)
-        self.action_reload()
 
     def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
         event.stop()
