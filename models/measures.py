@@ -26,6 +26,7 @@ from models.states import (
     DISPATCHED,
     MERGED,
     ON_SITE,
+    OPEN_STATES,
     PENDING,
     RESOLVED,
     SPLIT,
@@ -94,11 +95,13 @@ def assignment_base(period: Period) -> pw.Node:
             & Assignment.case.not_in(gone))
 
 
-def _still_held(now: int) -> pw.Node:
-    """The assignment's case is with the departments and its clocks run (not paused, not returned)."""
-    owner = _case_of_assignment()
-    return pw.fn.EXISTS(owner.select(owner.id).where((owner.id == Assignment.case) & owner.state.in_(HELD)
-                                                     & owner.paused_since.is_null()))
+def _clocks_running() -> pw.Node:
+    """The assignment's case is with the departments and its clocks run: held (not returned or
+    resolved) and not paused — a paused case has no next_due (models/clocks.refresh_next_due).
+
+    An IN list, not a subquery per row: SQLite builds the set of such cases once, from the
+    (state, next_due, id) index alone, and each late assignment is a lookup in memory."""
+    return Assignment.case.in_(Case.select(Case.id).where(Case.state.in_(HELD) & Case.next_due.is_null(False)))
 
 
 def _acked() -> pw.Node:
@@ -113,13 +116,17 @@ def _returned() -> pw.Node:
 
 def limbo_seconds(now: int) -> pw.Node:
     """How long an assignment waited for sign-for since its latest dispatch: until signed for or
-    returned; while it still waits, until its case ended (closed or resolved without it) or now."""
+    returned; while it still waits, until now — or, if its case was resolved without it, until then."""
     a, owner = Assignment, _case_of_assignment()
+    # Named states (not NOT IN): the set is then read from the state index, state by state.
+    unresolved = a.case.in_(Case.select(Case.id).where(Case.state.in_(sorted(OPEN_STATES - {RESOLVED}))))
     ended = pw.fn.COALESCE(owner.select(pw.fn.COALESCE(owner.closed_at, owner.resolved_at))
                            .where(owner.id == a.case), now)
-    # The case is asked only while the assignment still waits (CASE stops at the first true branch).
+    # CASE stops at the first true branch: the case's own row is read only for an assignment still
+    # waiting on a case already resolved (a cooperating department that never signed for it).
     return pw.Case(None, ((_acked(), a.acknowledged_at - a.dispatched_at),
                           (_returned(), a.returned_at - a.dispatched_at),
+                          (unresolved, now - a.dispatched_at),
                           (ended > a.dispatched_at, ended - a.dispatched_at)), 0)
 
 
@@ -131,9 +138,9 @@ def department_measures(now: int) -> list[Measure]:
     arrival_settled = (a.arrive_due.is_null(False) & (a.state != A_RETURNED)
                        & (a.arrived_at.is_null(False) | (a.arrive_due <= now)))
     # AND stops at the first false term: the case is consulted only for a clock already late.
-    late_sign_for = (a.active == True) & (a.state == PENDING) & (a.ack_due < now) & _still_held(now)
+    late_sign_for = (a.active == True) & (a.state == PENDING) & (a.ack_due < now) & _clocks_running()
     late_arrival = ((a.active == True) & a.state.in_([PENDING, A_ACKNOWLEDGED]) & (a.arrive_due < now)
-                    & _still_held(now))
+                    & _clocks_running())
     return [
         Measure("assignments", "count", TRUE, TRUE, actions=("dispatch", "review_return")),
         Measure("lead", "count", TRUE, a.role == "lead", actions=("dispatch", "review_return")),
