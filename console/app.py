@@ -53,6 +53,10 @@ class ChuishaoApp(App[None], inherit_bindings=False):
         return QueueScreen(self.ctx, self.lang, self.poll_interval)
 
     def on_mount(self) -> None:
+        if self.console.color_system in ("standard", "windows"):
+            # 8/16-colour terminals (TERM=xterm, linux, screen): the terminal's own palette, so red is
+            # red rather than the nearest match to a 24-bit theme colour
+            self.theme = "ansi-dark"
         if self.keymap_overrides:
             self.set_keymap(self.keymap_overrides)
         if self.keymap_unknown:

@@ -26,6 +26,9 @@ class PageLoaded(Message):
     cursor_id: int | None = None
     offset: int = 0
     base: int | None = None  # absolute position of rows[0] when known (from the start or the end)
+    token: tuple[int, int] | None = None  # the change token read with these rows
+    texts: dict[Any, list[str]] | None = None  # the rows' cells fitted for `width` (off the UI thread)
+    width: int = 0
 
 
 @dataclass
@@ -33,7 +36,7 @@ class CountsLoaded(Message):
     """How many cases each view holds, and how many the current filters leave."""
 
     counts: dict[str, int]
-    total: int
+    total: int | None
 
 
 @dataclass

@@ -158,4 +158,7 @@ def bulk_load(config: Config, db: pw.Database, count: int, now: int, seed: int =
         if rebuild:
             for model in tables:
                 model._schema.create_indexes(safe=True)
+        # Planner statistics: without them SQLite may pick the township index and sort 70k rows
+        # for a township's queue page instead of walking the deadline index (0.5 s against 20 ms).
+        db.execute_sql("ANALYZE")
     return written

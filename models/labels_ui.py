@@ -25,7 +25,7 @@ UI: dict[str, tuple[str, str]] = {
     "col_time": ("时间", "Time"), "col_operator": ("操作员", "Operator"), "col_action": ("操作", "Step"),
     "col_details": ("说明", "Details"),
     "sort_by": ("排序：{column} {arrow}", "Sort: {column} {arrow}"), "searching": ("搜索：{text}", "Search: {text}"),
-    "position": ("第 {row} 件 / 共 {total} 件", "{row} of {total}"), "sort_dialog": ("排序方式", "Sort by"),
+    "total": ("共 {total} 件", "{total} cases"), "sort_dialog": ("排序方式", "Sort by"),
     "search_placeholder": ("搜索标题和诉求内容（回车确认，Esc 取消）", "Search titles and reports (Enter, Esc cancels)"),
     "sort_next_due": ("时限", "deadline"), "sort_received_at": ("受理时间", "received"), "sort_id": ("编号", "id"),
     "sort_state": ("状态", "state"), "sort_township": ("属地", "township"), "sort_category": ("分类", "category"),

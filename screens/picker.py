@@ -25,12 +25,7 @@ from models.pinyin_index import Entry, search
 class Picker(Vertical):
     """Choose one entry (or several, with `multiple`) from a pinyin-searchable index."""
 
-    DEFAULT_CSS = """
-    Picker { height: auto; }
-    Picker > Input { border: none; height: 1; padding: 0 1; }
-    Picker > OptionList { height: auto; max-height: 5; border: none; padding: 0; }
-    Picker > .picker--chosen { height: auto; padding: 0 1; color: $text-muted; }
-    """
+    # Its look is in console/theme.tcss (Picker …): app CSS outranks the Input's own defaults.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down", "cursor(1)", show=False),
         Binding("up", "cursor(-1)", show=False),
@@ -92,10 +87,11 @@ class Picker(Vertical):
             ids = [e.id for e in self.shown]
             options.highlighted = ids.index(self.values[0]) if not text and self.values and \
                 self.values[0] in ids else 0
+            self.call_after_refresh(options.scroll_to_highlight)
 
     def _prompt(self, entry: Entry) -> Text:
         mark = "✓ " if entry.id in self.values else "  "
-        return Text(mark + entry.label)
+        return Text(mark + entry.label, no_wrap=True, overflow="ellipsis")
 
     def show_chosen(self) -> None:
         text = "、".join(self.labels()) if self.values else "—"

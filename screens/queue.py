@@ -23,15 +23,14 @@ from models.errors import ChuishaoError
 from models.labels import label
 from models.queries import CaseQuery
 from screens.base import ConsoleScreen, in_thread
-from screens.widgets.queue_table import QueueTable
+from screens.widgets.queue_table import QueueTable, prepare
 from screens.widgets.rows import queue_rows
 
 PAGE = 200
 VIEW_ORDER = tuple(queries.VIEWS)  # new, whistled, in_progress, overdue, to_evaluate, all
-COLUMN_SORTS = {"id": "id", "received": "received_at", "channel": "channel", "township": "township",
-                "category": "category", "state": "state", "lead": "lead", "due": "next_due",
-                "reports": "report_count"}
-
+# What a queue row shows: pages read only these columns (see CaseQuery.columns).
+QUEUE_COLUMNS = ("received_at", "channel", "township", "category", "state", "lead", "next_due", "report_count",
+                 "must_supervise", "title")
 
 class QueueScreen(ConsoleScreen):
     """The intake queue (the console's home screen)."""
@@ -41,13 +40,14 @@ class QueueScreen(ConsoleScreen):
 
     def __init__(self, ctx: Context, language: str, poll_interval: float = 1.5) -> None:
         super().__init__(ctx, language)
-        self.case_query = CaseQuery(view="all")
+        self.case_query = CaseQuery(view="all", columns=QUEUE_COLUMNS)
         self.poll_interval = poll_interval
         self.seq = 0
         self.token: tuple[int, int] | None = None
         self.counts: dict[str, int] = {}
-        self.total: int | None = None
         self.first_paint_done = False
+        self.counting = False
+        self.counts_due = False
 
     def compose(self) -> ComposeResult:
         yield Static(self.identity(), id="topbar")
@@ -87,43 +87,58 @@ class QueueScreen(ConsoleScreen):
             self.poll()
 
     # --- loading -----------------------------------------------------------------------------
-    def reload(self, cursor_id: int | None = None) -> None:
+    def reload(self, cursor_id: int | None = None, recount: bool = True) -> None:
         """Fetch the window (around the cursor's case when given) and the counts again."""
         self.seq += 1
         table = self.table
         top_key = table.rows[table.top].key if table.rows and cursor_id else None
         self.fetch_window(self.seq, self.case_query, "refresh" if top_key else "first", top_key, cursor_id,
-                          table.cursor - table.top)
+                          table.cursor - table.top, table.size.width or self.app.size.width)
+        if recount:
+            self.request_counts()
+
+    def request_counts(self) -> None:
+        """Count the views again; while a count runs (a second or so on a million cases), only note
+        that another is due, so polls during a busy spell never pile up threads."""
+        if self.counting:
+            self.counts_due = True
+            return
+        self.counting, self.counts_due = True, False
         self.fetch_counts(self.case_query)
 
     @work(thread=True, exclusive=True, group="window")
     def fetch_window(self, seq: int, q: CaseQuery, mode: str, key: Any, cursor_id: int | None,
-                     offset: int) -> None:
+                     offset: int, width: int) -> None:
         try:
             message = in_thread(self.ctx, _window, q, mode, key, cursor_id, offset, self.lang, seq)
+            message.texts, message.width = prepare(message.rows, width), width
         except ChuishaoError as exc:
             self.post_message(LoadFailed(exc.message))
             return
         if not get_current_worker().is_cancelled:
             self.post_message(message)
 
-    @work(thread=True, exclusive=True, group="counts")
+    @work(thread=True, group="counts")
     def fetch_counts(self, q: CaseQuery) -> None:
         try:
             counts, total = in_thread(self.ctx, _counts, q)
         except ChuishaoError as exc:
             self.post_message(LoadFailed(exc.message))
-            return
-        if not get_current_worker().is_cancelled:
-            self.post_message(CountsLoaded(counts, total))
+            counts, total = {}, None
+        self.post_message(CountsLoaded(counts, total))
 
     @work(thread=True, exclusive=True, group="more")
-    def fetch_more(self, seq: int, q: CaseQuery, direction: str, key: Any) -> None:
-        page = in_thread(self.ctx, queries.page_after if direction == "after" else queries.page_before,
-                         q, key, PAGE)
+    def fetch_more(self, seq: int, q: CaseQuery, direction: str, key: Any, width: int) -> None:
+        try:
+            page = in_thread(self.ctx, queries.page_after if direction == "after" else queries.page_before,
+                             q, key, PAGE)
+        except ChuishaoError as exc:
+            self.post_message(LoadFailed(exc.message))
+            return
         rows = queue_rows(self.ctx, q, page.cases, self.lang)
         if not get_current_worker().is_cancelled:
-            self.post_message(PageLoaded(seq, direction, rows, page.at_start, page.at_end))
+            self.post_message(PageLoaded(seq, direction, rows, page.at_start, page.at_end,
+                                         texts=prepare(rows, width), width=width))
 
     @work(thread=True, exclusive=True, group="poll")
     def poll(self) -> None:
@@ -146,6 +161,9 @@ class QueueScreen(ConsoleScreen):
             return  # an answer to a query the operator has since changed
         table = self.table
         table.now = self.ctx.now()
+        table.prime(message.texts, message.width)
+        if message.token is not None and self.token is None:
+            self.token = message.token
         if message.mode == "after":
             table.extend(message.rows, message.at_end)
         elif message.mode == "before":
@@ -154,8 +172,9 @@ class QueueScreen(ConsoleScreen):
             base = message.base
             if base is None and message.at_end and message.at_start:
                 base = 0
-            if message.mode == "last" and self.total is not None:
-                base = self.total - len(message.rows)
+            total = self.counts.get(self.case_query.view)
+            if message.mode == "last" and total is not None:
+                base = total - len(message.rows)
             table.replace(message.rows, message.at_start, message.at_end, message.cursor_id, message.offset,
                           base, cursor_index=len(message.rows) - 1 if message.mode == "last" else None)
             if not message.rows:
@@ -172,13 +191,15 @@ class QueueScreen(ConsoleScreen):
         return [self.t("no_match")]
 
     def on_counts_loaded(self, message: CountsLoaded) -> None:
-        self.counts, self.total = message.counts, message.total
+        self.counts = message.counts
+        self.counting = False
+        if self.counts_due:
+            self.request_counts()
         self.show_bars()
 
     def on_changes_seen(self, message: ChangesSeen) -> None:
-        first = self.token is None
-        self.token = message.token
-        if not first:
+        known, self.token = self.token, message.token
+        if known is not None:  # (None: the first page is still on its way and is current)
             current = self.table.current
             self.reload(cursor_id=current.id if current else None)
 
@@ -186,20 +207,20 @@ class QueueScreen(ConsoleScreen):
         self.notify(message.message, severity=message.severity, markup=False)  # type: ignore[arg-type]
 
     def on_queue_table_need_rows(self, message: QueueTable.NeedRows) -> None:
+        width = self.table.size.width
         if message.direction in ("after", "before"):
-            self.fetch_more(self.seq, self.case_query, message.direction, message.key)
+            self.fetch_more(self.seq, self.case_query, message.direction, message.key, width)
         else:
             self.seq += 1
-            self.fetch_window(self.seq, self.case_query, message.direction, None, None, 0)
+            self.fetch_window(self.seq, self.case_query, message.direction, None, None, 0, width)
 
     # --- bars ---------------------------------------------------------------------------------
     def show_bars(self) -> None:
-        views = Text(" ")
+        views = Text()
         for i, view in enumerate(VIEW_ORDER, 1):
             count = self.counts.get(view)
             tab = f" {i} {label('view', view, self.lang)} {'' if count is None else count} "
             views.append(tab, style="reverse bold" if view == self.case_query.view else "")
-            views.append(" ")
         self.query_one("#views", Static).update(views)
         q = self.case_query
         parts = [self.t("sort_by", column=self.t(f"sort_{q.sort}"), arrow="↓" if q.descending else "↑")]
@@ -210,17 +231,21 @@ class QueueScreen(ConsoleScreen):
             if value:
                 shown = ",".join(label("state", s, self.lang) for s in value) if name == "states" else value
                 parts.append(f"{self.t('filter_' + name)}: {shown}")
-        position = self.table.position_text()
-        if self.total is not None:
-            parts.append(self.t("position", row=position or "…", total=self.total))
+        total = self.counts.get(q.view)
+        if total is not None:
+            parts.append(self.t("total", total=total))
+        if self.table.total != total:
+            self.table.total = total
+            self.table.refresh_position()
         status = Text(" " + " │ ".join(parts))  # a Text: the search words are the operator's input
         self.query_one("#status", Static).update(status)
 
     # --- actions -------------------------------------------------------------------------------
     def set_query(self, q: CaseQuery) -> None:
+        counted = _count_base(self.case_query) == _count_base(q)  # a new view or sort: same counts
         self.case_query = q
         self.table.show_message([self.t("loading")])
-        self.reload()
+        self.reload(recount=not counted)
         self.show_bars()
 
     def action_view(self, index: int) -> None:
@@ -256,7 +281,8 @@ class QueueScreen(ConsoleScreen):
             box.add_class("hidden")
             self.table.focus()
             return
-        cleared = CaseQuery(view=self.case_query.view, sort=self.case_query.sort, descending=self.case_query.descending)
+        q = self.case_query
+        cleared = CaseQuery(view=q.view, sort=q.sort, descending=q.descending, columns=QUEUE_COLUMNS)
         if cleared != self.case_query:
             self.set_query(cleared)
 
@@ -309,14 +335,18 @@ def _window(ctx: Context, q: CaseQuery, mode: str, key: Any, cursor_id: int | No
                 page = around[0]
     else:
         page = queries.page_after(ctx, q, None, PAGE)
-    if not page.cases and queries.change_token(ctx)[1] == 0:
+    token = queries.change_token(ctx)  # read after the rows: a change in between shows at the next poll
+    if not page.cases and token[1] == 0:
         cursor_id = -1  # nothing in the database at all: the first-run help
     rows = queue_rows(ctx, q, page.cases, language)
     return PageLoaded(seq, mode, rows, page.at_start, page.at_end, cursor_id, offset,
-                      0 if mode == "first" else None)
+                      0 if page.at_start else None, token)
+
+
+def _count_base(q: CaseQuery) -> CaseQuery:
+    return q.with_(view="all", sort="id", descending=False)
 
 
 def _counts(ctx: Context, q: CaseQuery) -> tuple[dict[str, int], int]:
-    base = q.with_(view="all")
-    counts = queries.view_counts(ctx, base)
+    counts = queries.view_counts(ctx, _count_base(q))
     return counts, counts[q.view]

@@ -61,21 +61,35 @@ def resolved_case(admin: Context) -> int:
     return cid
 
 
+async def open_first_case(pilot: Pilot[Any]) -> Any:
+    """Open the case under the queue's cursor; returns its workspace screen, loaded."""
+    from screens.case_view import CaseScreen
+
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, CaseScreen) and screen.bundle is not None
+    return screen
+
+
 def console(ctx: Context, **options: Any) -> ChuishaoApp:
-    options.setdefault("poll_interval", 0.2)
+    options.setdefault("poll_interval", 2.0)  # the live test polls faster; others need no churn
     return create_app(ctx, **options)
 
 
-async def settle(pilot: Pilot[Any], rounds: int = 3) -> None:
+async def settle(pilot: Pilot[Any], rounds: int = 4) -> None:
     """Let every worker finish and every message it posted be handled."""
     app = pilot.app
     for _ in range(rounds):
         await pilot.pause()
-        # a superseded (cancelled) worker is fine here: only wait for everything to stop
         # (the pinyin index builds in the background; tests that type pinyin wait for it)
-        await asyncio.gather(*[w.wait() for w in list(app.workers) if w.group != "indexes"],
-                             return_exceptions=True)
-        await pilot.pause()
+        busy = [w for w in list(app.workers) if w.group != "indexes" and not w.is_finished]
+        if not busy:
+            await pilot.pause()
+            return
+        # a superseded (cancelled) worker is fine here: only wait for everything to stop
+        await asyncio.gather(*[w.wait() for w in busy], return_exceptions=True)
 
 
 async def wait_until(pilot: Pilot[Any], check: Callable[[], bool], seconds: float = 5.0) -> None:

@@ -21,6 +21,7 @@ from tests.console_support import (
     fixed,
     new_case,
     notifications,
+    open_first_case,
     resolved_case,
     run_async,
     screen_text,
@@ -31,20 +32,12 @@ from tests.console_support import (
 ROOT = Path(__file__).resolve().parent.parent
 
 
-async def open_case(pilot) -> CaseScreen:  # type: ignore[no-untyped-def]
-    await settle(pilot)
-    await pilot.press("enter")
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, CaseScreen)
-    return pilot.app.screen
-
-
 @run_async
 async def test_wrong_state_and_missing_evaluation_are_explained(ctx_for: Callable[..., Context]) -> None:
     admin = fixed(ctx_for())
     cid = new_case(admin, "路灯不亮")
     async with console(admin).run_test(size=SIZE) as pilot:
-        screen = await open_case(pilot)
+        screen = await open_first_case(pilot)
         await pilot.press("x")  # resolve a new case
         await settle(pilot)
         assert not isinstance(pilot.app.screen, FormDialog)
@@ -55,7 +48,7 @@ async def test_wrong_state_and_missing_evaluation_are_explained(ctx_for: Callabl
     rid = resolved_case(admin)
     async with console(admin).run_test(size=SIZE) as pilot:
         await pilot.press("5")  # 待回访
-        await open_case(pilot)
+        await open_first_case(pilot)
         await pilot.press("c", "enter")  # close before any evaluation
         await settle(pilot)
         assert any(f"case {rid} needs a citizen evaluation first" in m for m in notifications(pilot.app))
@@ -70,7 +63,7 @@ async def test_department_without_permission_is_refused(ctx_for: Callable[..., C
     department.acknowledge(water, cid)
     department.acknowledge(fixed(ctx_for("yangfan")), cid)
     async with console(water).run_test(size=SIZE) as pilot:
-        await open_case(pilot)
+        await open_first_case(pilot)
         await pilot.press("x")
         await settle(pilot)
         await pilot.press(*"已处理", "enter")
@@ -88,7 +81,7 @@ async def test_another_process_changing_the_case_is_never_overwritten(ctx_for: C
     admin = fixed(ctx_for())
     cid = new_case(admin, "井盖缺失")
     async with console(admin).run_test(size=SIZE) as pilot:
-        screen = await open_case(pilot)
+        screen = await open_first_case(pilot)
         seen = screen.bundle.detail["version"]
         other = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "console", "--config", str(ROOT / "chuishao.toml"),
                                 "--db", f"sqlite:///{db_path}", "case", "note", str(cid), "--text", "另一终端的记录"],
@@ -118,9 +111,9 @@ async def test_citizen_text_is_shown_literally(ctx_for: Callable[..., Context]) 
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         queue = screen_text(app)
-        assert "[bold]粗体[/bold] [/x] [@clic…" in queue  # cropped to the column, never parsed
+        assert "[bold]粗体[/bold] [/x] [@cli" in queue  # cropped to the column, never parsed
         await pilot.click("QueueTable", offset=(60, 1))  # clicking the row must not run app.quit
-        await open_case(pilot)
+        await open_first_case(pilot)
         shown = screen_text(app)
         assert HOSTILE_TITLE in shown
         assert "\\x1b]0;pwned\\x07" in shown and "\\x1b[31m红色\\x1b[0m" in shown

@@ -9,7 +9,6 @@ from models.queries import history
 from models.schema import Case, Evaluation, Note
 from screens.case_view import CaseScreen
 from screens.dialogs.base import FormDialog
-from screens.queue import QueueScreen
 from tests.console_support import (
     SIZE,
     console,
@@ -17,22 +16,13 @@ from tests.console_support import (
     fixed,
     new_case,
     notifications,
+    open_first_case,
     pinyin_ready,
     resolved_case,
     run_async,
     settle,
     state_of,
 )
-
-
-async def open_first_case(pilot) -> CaseScreen:  # type: ignore[no-untyped-def]
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, QueueScreen)
-    await pilot.press("enter")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, CaseScreen) and screen.bundle is not None
-    return screen
 
 
 async def step(pilot, key: str, *typed: str) -> None:  # type: ignore[no-untyped-def]

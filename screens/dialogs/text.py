@@ -14,6 +14,18 @@ from models.context import Context
 from screens.dialogs.base import FormDialog, Values
 
 
+def department_field(dialog: ReasonDialog | ConfirmDialog) -> ComposeResult:
+    """For a dispatcher or admin taking a department's step: which department (the lead first)."""
+    if dialog.departments:
+        yield dialog.field_label("field_department")
+        yield Select([(text, ident) for ident, text in dialog.departments], value=dialog.departments[0][0],
+                     allow_blank=False, id="department")
+
+
+def chosen_department(dialog: ReasonDialog | ConfirmDialog) -> Values:
+    return {"department": dialog.query_one("#department", Select).value} if dialog.departments else {}
+
+
 class ReasonDialog(FormDialog):
     """One line of text, required unless `required` is False; returns {field: text}."""
 
@@ -27,10 +39,7 @@ class ReasonDialog(FormDialog):
         self.departments = departments or []
 
     def fields(self) -> ComposeResult:
-        if self.departments:
-            yield self.field_label("field_department")
-            yield Select([(text, ident) for ident, text in self.departments], value=self.departments[0][0],
-                         allow_blank=False, id="department")
+        yield from department_field(self)
         yield self.field_label(self.prompt)
         yield Input(id="text")
 
@@ -38,10 +47,7 @@ class ReasonDialog(FormDialog):
         text = self.text_value("text")
         if self.required and not text:
             return self.t("error_required", what=self.t(self.prompt))
-        values: Values = {self.field: text or None}
-        if self.departments:
-            values["department"] = self.query_one("#department", Select).value
-        return values
+        return {self.field: text or None, **chosen_department(self)}
 
 
 class ConfirmDialog(FormDialog):
@@ -57,15 +63,10 @@ class ConfirmDialog(FormDialog):
         self.departments = departments or []
 
     def fields(self) -> ComposeResult:
-        if self.departments:
-            yield self.field_label("field_department")
-            yield Select([(text, ident) for ident, text in self.departments], value=self.departments[0][0],
-                         allow_blank=False, id="department")
+        yield from department_field(self)
 
     def collect(self) -> Values | str:
-        if self.departments:
-            return {"department": self.query_one("#department", Select).value}
-        return {}
+        return chosen_department(self)
 
     def action_yes(self) -> None:
         self.submit()

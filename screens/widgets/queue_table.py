@@ -56,7 +56,7 @@ class Column:
 COLUMNS = (
     Column("id", 7, 9, right=True), Column("received", 11, 3), Column("channel", 10, 1),
     Column("township", 8, 6), Column("category", 12, 2), Column("state", 8, 8), Column("lead", 10, 5),
-    Column("due", 8, 9, right=True), Column("reports", 3, 4, right=True), Column("mark", 2, 7),
+    Column("due", 9, 9, right=True), Column("reports", 3, 4, right=True), Column("mark", 2, 7),
     Column("title", 0, 10),
 )
 TITLE_MIN = 16
@@ -75,12 +75,39 @@ def layout(width: int) -> list[Column]:
 
 def fit(text: str, width: int, right: bool = False) -> str:
     """Crop (with …) or pad to exactly `width` cells; wide characters count two."""
-    if cell_len(text) > width:
+    size = len(text) if text.isascii() else cell_len(text)  # ASCII (control characters are gone): 1 cell each
+    if size > width:
         cropped = set_cell_size(text, width - 1).rstrip(" ")  # a wide character that did not fit
         return cropped + "…" + " " * (width - 1 - cell_len(cropped))
-    if right:
-        return " " * (width - cell_len(text)) + text
-    return set_cell_size(text, width)
+    pad = " " * (width - size)
+    return pad + text if right else text + pad
+
+
+def fitted_cells(values: list[str], columns: list[Column], width: int, skip: str = "") -> list[str]:
+    """Each value fitted to its column plus the separating space (the title takes the rest); the
+    column named `skip` takes no value and gives no text."""
+    out = []
+    used = 0
+    values_iter = iter(values)
+    for column in columns:
+        cell_width = column.width if column.name != "title" else max(1, width - used - 1)
+        used += cell_width + 1
+        if column.name != skip:
+            out.append(fit(next(values_iter), cell_width, column.right) + " ")
+    return out
+
+
+def row_texts(row: QueueRow, columns: list[Column], width: int) -> list[str]:
+    """A row's fitted cells except the countdown (which changes with the clock)."""
+    return fitted_cells([row.mark if c.name == "mark" else str(getattr(row, c.name)) for c in columns
+                         if c.name != "due"], columns, width, skip="due")
+
+
+def prepare(rows: list[QueueRow], width: int) -> dict[QueueRow, list[str]]:
+    """Every row's fitted cells for a table `width` wide: done by the worker that fetched the page,
+    so a keystroke only assembles segments."""
+    columns = layout(width)
+    return {row: row_texts(row, columns, width) for row in rows}
 
 
 class QueueTable(Widget, can_focus=True):
@@ -115,12 +142,16 @@ class QueueTable(Widget, can_focus=True):
         self.at_start = True
         self.at_end = True
         self.base: int | None = 0
+        self.total: int | None = None  # cases in the query, when counted
         self.loaded = False
         self.message_lines: list[str] = []
         self.now = 0
         self.requested: set[str] = set()
         self._columns: list[Column] = list(COLUMNS)
+        self._due_column = COLUMNS[7]
         self._width = -1
+        self._style_table: dict[str, Style] | None = None
+        self._strips: dict[object, Strip] = {}
 
     # --- data in -------------------------------------------------------------------------------
     @property
@@ -210,6 +241,7 @@ class QueueTable(Widget, can_focus=True):
             width = self.size.width
             for row in (old_cursor, self.cursor):
                 self.refresh_line(row - self.top + 1, width)
+            self.refresh_line(0, width)  # the position in the header
         self._prefetch()
 
     def refresh_line(self, y: int, width: int) -> None:
@@ -240,66 +272,115 @@ class QueueTable(Widget, can_focus=True):
             self._move_to(self.top + y - 1)
 
     # --- drawing -------------------------------------------------------------------------------
+    # A keystroke repaints up to a screenful of lines: each line's strip is cached by what it shows
+    # (row, cursor, countdown text), and the styles once per theme/focus change.
     def position_text(self) -> str:
-        """"row/total" when the absolute position is known (from the start or the end)."""
+        """The cursor's absolute row number when known (the window came from the start or the end)."""
         if not self.rows or self.base is None:
             return ""
-        return str(self.base + self.cursor + 1)
+        return f"{self.base + self.cursor + 1}" + (f"/{self.total}" if self.total is not None else "")
 
-    def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(name, partial=True)
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._style_table = None
+        self._strips.clear()
+
+    def _styles(self) -> dict[str, Style]:
+        if self._style_table is None:
+            base = self.rich_style
+            get = self.get_component_rich_style
+            cursor = base + get("queue-table--cursor", partial=True)
+            self._style_table = {
+                "base": base, "header": base + get("queue-table--header", partial=True), "cursor": cursor,
+                "cursor_dim": cursor + Style(dim=True), "message": base + get("queue-table--message", partial=True),
+                **{k: get(f"queue-table--{k}", partial=True) for k in ("overdue", "soon", "plenty", "mark")},
+            }
+        return self._style_table
 
     def _due(self, row: QueueRow) -> tuple[str, str]:
         if row.next_due is None:
-            return "", "queue-table--plenty"
+            return "", "plenty"
         left = row.next_due - self.now
-        kind = "overdue" if left < 0 else ("soon" if left < DUE_SOON else "plenty")
-        return format_timedelta(left), f"queue-table--{kind}"
+        return format_timedelta(left), "overdue" if left < 0 else ("soon" if left < DUE_SOON else "plenty")
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         if width != self._width:
             self._width, self._columns = width, layout(width)
-        base = self.rich_style
+            self._due_column = next((c for c in self._columns if c.name == "due"), COLUMNS[7])
+            self._strips.clear()
+        styles = self._styles()
         if y == 0:
-            return self._line([(self.headers.get(c.name, ""), c, None) for c in self._columns],
-                              base + self._style("queue-table--header"), width)
+            return self._header(width, styles)
         index = self.top + y - 1
         if not self.rows or index >= len(self.rows):
             empty_index = y - 2 if not self.rows else -1
             if 0 <= empty_index < len(self.message_lines):
-                text = "  " + self.message_lines[empty_index]
-                return Strip([Segment(set_cell_size(text, width), base + self._style("queue-table--message"))],
-                             width)
-            return Strip([Segment(" " * width, base)], width)
+                text = set_cell_size("  " + self.message_lines[empty_index], width)
+                return Strip([Segment(text, styles["message"])], width)
+            return Strip([Segment(" " * width, styles["base"])], width)
         row = self.rows[index]
-        style = base + self._style("queue-table--cursor") if index == self.cursor and self.has_focus else (
-            base + self._style("queue-table--cursor") + Style(dim=True) if index == self.cursor else base)
-        cells: list[tuple[str, Column, Style | None]] = []
+        selected = 0 if index != self.cursor else (2 if self.has_focus else 1)
+        due = self._due(row)
+        key = (row, selected, due)
+        strip = self._strips.get(key)
+        if strip is None:
+            if len(self._strips) > 3000:
+                self._strips.clear()
+            strip = self._strips[key] = self._row_strip(row, selected, due, styles, width)
+        return strip
+
+    def prime(self, texts: dict[QueueRow, list[str]] | None, width: int) -> None:
+        """Take rows' fitted cells prepared off the UI thread (for the current width only)."""
+        if texts and width == self.size.width:
+            for row, cells in texts.items():
+                self._strips[(row, width)] = cells  # type: ignore[assignment]
+
+    def _row_strip(self, row: QueueRow, selected: int, due: tuple[str, str], styles: dict[str, Style],
+                   width: int) -> Strip:
+        texts: list[str] | None = self._strips.get((row, width))  # type: ignore[assignment]
+        if texts is None:
+            texts = self._strips[(row, width)] = row_texts(row, self._columns, width)  # type: ignore[assignment]
+        due_column = self._due_column
+        due_text = fit(due[0], due_column.width, True) + " "
+        style = (styles["base"], styles["cursor_dim"], styles["cursor"])[selected]
+        segments = []
+        values = iter(texts)
         for column in self._columns:
-            if column.name == "due":
-                text, kind = self._due(row)
-                cells.append((text, column, self._style(kind)))
+            if column is due_column:
+                segments.append(Segment(due_text, style + styles[due[1]]))
             elif column.name == "mark":
-                cells.append((row.mark, column, self._style("queue-table--mark")))
+                segments.append(Segment(next(values), style + styles["mark"]))
             else:
-                cells.append((str(getattr(row, column.name)), column, None))
-        return self._line(cells, style, width)
+                segments.append(Segment(next(values), style))
+        return Strip(segments, width)
+
+    def _header(self, width: int, styles: dict[str, Style]) -> Strip:
+        """Column heads, and the cursor's position at the right end (drawn here: no layout pass)."""
+        position = self.position_text()
+        key = ("header", position)
+        strip = self._strips.get(key)
+        if strip is None:
+            cells = [(self.headers.get(c.name, ""), c, None) for c in self._columns]
+            strip = self._line(cells, styles["header"], width)
+            if position:
+                text = f" {position} "
+                strip = Strip.join([strip.crop(0, width - cell_len(text)), Strip([Segment(text, styles["header"])])])
+            self._strips[key] = strip
+        return strip
 
     def _line(self, cells: list[tuple[str, Column, Style | None]], style: Style, width: int) -> Strip:
-        segments: list[Segment] = []
-        used = 0
-        for text, column, extra in cells:
-            cell_width = column.width if column.name != "title" else max(1, width - used - 1)
-            segments.append(Segment(fit(text, cell_width, column.right) + " ", style + extra if extra else style))
-            used += cell_width + 1
-        return Strip(segments).adjust_cell_length(width, style)
+        texts = fitted_cells([text for text, _, _ in cells], self._columns, width)
+        return Strip([Segment(text, style) for text in texts], width).adjust_cell_length(width, style)
 
     def on_focus(self) -> None:
         self.refresh()
 
     def on_blur(self) -> None:
         self.refresh()
+
+    def refresh_position(self) -> None:
+        self.refresh(Region(0, 0, self.size.width, 1))
 
     def on_resize(self) -> None:
         self._scroll_into_view()
