@@ -23,7 +23,7 @@ import peewee as pw
 
 from models import engine
 from models.context import Context
-from models.duplicates import (
+from models.dupscore import (
     KEY_LIMIT,
     RARE_TERMS,
     TEXT_LIMIT,

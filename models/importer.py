@@ -23,7 +23,7 @@ from typing import Any
 from models.config import Config
 from models.config_spec import IMPORT_TARGETS
 from models.context import Context
-from models.duplicates import Target
+from models.dupscore import Target
 from models.dupwindow import Window
 from models.errors import DomainError, UsageError
 from models.importing.dates import parse_datetime

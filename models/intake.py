@@ -21,16 +21,8 @@ from models.casebase import snapshot
 from models.clocks import deadline, refresh_next_due, rule_for
 from models.config import ClockRule, Config
 from models.context import Context
-from models.duplicates import (
-    Candidate,
-    Probe,
-    category_path,
-    find_in_db,
-    note_indexed,
-    repeat_count,
-    settings,
-    terms_of,
-)
+from models.duplicates import find_in_db, note_indexed
+from models.dupscore import Candidate, Probe, category_path, repeat_count, settings, terms_of
 from models.durations import Duration, parse_duration
 from models.errors import PermissionDenied, ValidationError
 from models.events import EVENT_COLUMNS

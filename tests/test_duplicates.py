@@ -11,7 +11,8 @@ from click.testing import Result
 
 from models import lifecycle
 from models.context import Context
-from models.duplicates import Probe, Target, duplicate_candidates, score, settings, terms_of
+from models.duplicates import duplicate_candidates
+from models.dupscore import Probe, Target, score, settings, terms_of
 from models.importer import import_file
 from models.intake import NewReport, intake
 from models.schema import Case, Event, Report
