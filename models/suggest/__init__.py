@@ -1,0 +1,1 @@
+"""智能分哨: suggestions for incoming messages (the category text classifier is suggest.classifier)."""
