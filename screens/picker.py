@@ -79,7 +79,8 @@ class Picker(Vertical):
         self.refilter(self.query_one(Input).value)
 
     def refilter(self, text: str) -> None:
-        self.shown = search(self.index, text, limit=50)
+        # With nothing typed, everything (the current choice may be anywhere); else the best 50.
+        self.shown = search(self.index, text, limit=50 if text.strip() else None)
         options = self.query_one(OptionList)
         options.set_options(Option(self._prompt(e), id=e.id) for e in self.shown)
         if self.shown:
@@ -87,7 +88,6 @@ class Picker(Vertical):
             ids = [e.id for e in self.shown]
             options.highlighted = ids.index(self.values[0]) if not text and self.values and \
                 self.values[0] in ids else 0
-            self.call_after_refresh(options.scroll_to_highlight)
 
     def _prompt(self, entry: Entry) -> Text:
         mark = "✓ " if entry.id in self.values else "  "

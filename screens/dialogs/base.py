@@ -13,7 +13,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
 
 from console import keymap
 from models.context import Context
@@ -51,6 +51,17 @@ class FormDialog(ConsoleModal[Values | None]):
                 yield Button(self.t("ok"), id="ok", variant="primary")
                 yield from self.extra_buttons()
                 yield Button(self.t("cancel"), id="cancel")
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._fit_body)
+
+    def _fit_body(self) -> None:
+        """Give the scrolling body an exact height (its content, at most 70% of the screen): an
+        auto height would size the frame for the uncapped content and leave blank rows below."""
+        body = self.query_one(".dialog-body", VerticalScroll)
+        body.styles.height = max(1, min(body.virtual_size.height, int(self.app.size.height * 0.7)))
+        for options in self.query(OptionList):  # lists sized only now: show their current choice
+            options.scroll_to_highlight()
 
     def fields(self) -> ComposeResult:
         yield from ()

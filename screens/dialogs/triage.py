@@ -19,8 +19,10 @@ from models.pinyin_index import Entry
 from screens.base import literal
 from screens.dialogs.base import FormDialog, Values, step_title
 from screens.picker import Picker
+from screens.widgets.queue_table import fit
 
 NO_ITEM = "-"
+ITEM_WIDTH = 64  # one line in the dialog: OptionList would wrap a long duty item over three
 
 
 class TriageDialog(FormDialog):
@@ -71,8 +73,8 @@ class TriageDialog(FormDialog):
         self.items = matching_duty_items(self.ctx.config, category, self.text)
         duty = self.query_one("#duty", OptionList)
         duty.set_options([Option(Text(self.t("no_duty_item")), id=NO_ITEM)] + [
-            Option(Text(f"{i.code} [{self.t('scope_' + i.scope)}] {i.text}", no_wrap=True, overflow="ellipsis"),
-                   id=i.code) for i in self.items])
+            Option(Text(fit(f"{i.code} [{self.t('scope_' + i.scope)}] {i.text}", ITEM_WIDTH).rstrip()), id=i.code)
+            for i in self.items])
         codes = [NO_ITEM] + [i.code for i in self.items]
         duty.highlighted = codes.index(keep) if keep in codes else (1 if self.items else 0)
         self.show_hint()
