@@ -19,6 +19,7 @@ from commands.meeting import meeting
 from commands.operator import operator
 from commands.org import org
 from commands.report import report
+from commands.suggest import suggest
 from commands.supervise import supervise
 
 
@@ -43,7 +44,7 @@ def cli(ctx: click.Context, config_path: str | None, db_url: str | None, as_name
         run_console(ctx.obj)
 
 
-for command in (init, demo, org, intake, case, operator, audit, backup, restore, report, supervise, meeting):
+for command in (init, demo, org, intake, case, operator, audit, backup, restore, report, supervise, meeting, suggest):
     cli.add_command(command)
 
 
