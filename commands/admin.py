@@ -22,7 +22,8 @@ from models.timeutil import now_utc, parse_iso, to_epoch
 def init(state: State, as_json: bool) -> None:
     """Create the database, or upgrade an older one (safe to run again).
 
-    Whoever initialises a database with no admin becomes its first admin.
+    Whoever initialises a database with no admin becomes its first admin. It also refreshes the
+    query planner's statistics: run it again after a large import.
 
     Example: chuishao --db sqlite:///var/lib/chuishao/county.db init
     """
@@ -32,6 +33,7 @@ def init(state: State, as_json: bool) -> None:
     with engine.write_transaction(db):
         synced = sync_config_operators(state.config, now)
         admin = ensure_first_admin(os_user(), now)
+    engine.refresh_statistics(db)
     result = {"database": state.url, "schema_before": before, "schema": after, "operators_synced": synced,
               "first_admin": admin.name if admin else None}
     if as_json:
