@@ -49,44 +49,40 @@ def _follow_lead(case: Case, assignments: list[Assignment]) -> None:
         case.state = LEAD_STATE.get(lead.state, case.state)
 
 
-def acknowledge(ctx: Context, case_id: int, *, department: str | None = None,
-                expected_version: int | None = None) -> Case:
-    """签收: a department accepts its assignment; its acknowledge clock stops."""
+def _advance(ctx: Context, case_id: int, action: str, department: str | None, expected_version: int | None,
+             *, needs: str, becomes: str, stamp: str, refusal: str) -> Case:
+    """Move one department's assignment a step on (sign-for or arrival) and stop that clock."""
     with ctx.write():
-        case = load_for(ctx, case_id, "acknowledge", expected_version)
+        case = load_for(ctx, case_id, action, expected_version)
         assignment, everything = _assignment_for(ctx, case, department)
-        if assignment.state != PENDING:
-            raise InvalidState(f"case {case.id}: {assignment.department}'s assignment is {assignment.state}, "
-                               f"not waiting for sign-for")
+        if assignment.state != needs:
+            raise InvalidState(f"case {case.id}: {assignment.department}'s assignment is {assignment.state}; "
+                               f"{refusal}")
         before = snapshot(case)
         now = ctx.now()
-        assignment.state, assignment.acknowledged_at = A_ACKNOWLEDGED, now
+        assignment.state = becomes
+        setattr(assignment, stamp, now)
         assignment.save()
-        if assignment.role == "lead":
+        if action == "acknowledge" and assignment.role == "lead":
             case.acknowledged_at = now
         _follow_lead(case, everything)
         case.last_progress_at = now
-        return save(ctx, case, before, "acknowledge", assignments=everything,
+        return save(ctx, case, before, action, assignments=everything,
                     extra_after={"department": assignment.department, "role": assignment.role})
+
+
+def acknowledge(ctx: Context, case_id: int, *, department: str | None = None,
+                expected_version: int | None = None) -> Case:
+    """签收: a department accepts its assignment; its acknowledge clock stops."""
+    return _advance(ctx, case_id, "acknowledge", department, expected_version, needs=PENDING,
+                    becomes=A_ACKNOWLEDGED, stamp="acknowledged_at", refusal="not waiting for sign-for")
 
 
 def arrive(ctx: Context, case_id: int, *, department: str | None = None,
            expected_version: int | None = None) -> Case:
     """报到: the department's staff report on site; its arrive clock stops."""
-    with ctx.write():
-        case = load_for(ctx, case_id, "arrive", expected_version)
-        assignment, everything = _assignment_for(ctx, case, department)
-        if assignment.state != A_ACKNOWLEDGED:
-            raise InvalidState(f"case {case.id}: {assignment.department}'s assignment is {assignment.state}; "
-                               f"sign for it before reporting arrival")
-        before = snapshot(case)
-        now = ctx.now()
-        assignment.state, assignment.arrived_at = A_ON_SITE, now
-        assignment.save()
-        _follow_lead(case, everything)
-        case.last_progress_at = now
-        return save(ctx, case, before, "arrive", assignments=everything,
-                    extra_after={"department": assignment.department, "role": assignment.role})
+    return _advance(ctx, case_id, "arrive", department, expected_version, needs=A_ACKNOWLEDGED,
+                    becomes=A_ON_SITE, stamp="arrived_at", refusal="sign for it before reporting arrival")
 
 
 def return_case(ctx: Context, case_id: int, *, reason: str, department: str | None = None,
