@@ -5,7 +5,8 @@ Also what the workspace loads for a case (in a worker thread) and the optional s
 if `models.suggest.engine.suggest_case(ctx, case_id)` exists, the triage and dispatch dialogs open
 with its answer pre-selected. It may return a mapping or an object with any of: category,
 township, priority, decision, duty_item, lead (department ids / category path) and cooperating
-(a list of department ids); anything else is ignored.
+(a list of department ids), and `explain()` (field → lines of reasons, shown in the dialog);
+anything else is ignored.
 """
 
 from __future__ import annotations
@@ -81,6 +82,9 @@ def normalise_suggestion(raw: Any) -> dict[str, Any] | None:
     coop = get("cooperating")
     if isinstance(coop, list | tuple) and all(isinstance(d, str) for d in coop):
         out["cooperating"] = list(coop)
+    explain = get("explain")
+    if callable(explain):  # field → lines saying why, shown in the dialog beside the pre-selection
+        out["why"] = {field: list(lines) for field, lines in explain().items()}
     return out or None
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
+from textual.widgets import Static
 
 from models.context import Context
 from models.errors import PermissionDenied
@@ -19,6 +20,7 @@ from models.schema import Setting
 from models.suggest.engine import suggest_case, suggest_text
 from models.suggest.places import find_places
 from models.suggest.training import MODEL_KEY, load_model, train
+from tests.console_support import SIZE, console, fixed, new_case, open_first_case, run_async, settle
 
 TOPICS = {  # three first-level classes, each with its own vocabulary, for small labelled files
     "劳动和社会保障": ["公司拖欠工资", "老板不发工资", "社保没有缴纳", "劳动合同到期", "加班费不给", "养老保险断缴"],
@@ -121,7 +123,8 @@ def test_suggest_case_starts_from_the_case(ctx: Context) -> None:
            priority="urgent", decision="whistle")
     again = suggest_case(ctx, case.id)
     assert again.category == "商贸旅游/质监检验检疫/特种设备管理" and again.similar_cases == 0  # not itself
-    assert again.reasons and all(": " in line for line in again.reasons)
+    assert again.reasons[0] == "分类：商贸旅游 › 质监检验检疫 › 特种设备管理 — 案件已分类为此"
+    assert set(again.explain()) >= {"category", "township", "priority", "duty_item", "decision", "lead"}
 
 
 def test_cli_train_evaluate_and_batch(cli_run: Callable[..., Result], tmp_path: Path) -> None:
@@ -189,3 +192,21 @@ def test_a_negated_keyword_matches_no_duty_item(ctx: Context) -> None:
     result = suggest_text(ctx, "家里没有漏水，只是想问问物业费怎么交")
     assert all("漏水" not in " ".join(item.reasons) for item in result.duty_items)
     assert all(item.reasons for item in result.duty_items)
+
+
+@run_async
+async def test_the_triage_dialog_opens_with_the_suggestion_and_its_reasons(ctx_for: Callable[..., Context]) -> None:
+    from screens.dialogs.base import FormDialog
+
+    admin = fixed(ctx_for())
+    new_case(admin, "十里铺村小区燃气泄漏，有人被困在家里 [/bold]")
+    app = console(admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first_case(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, FormDialog)
+        assert dialog.chosen("priority") == "urgent" and dialog.chosen("decision") == "whistle"
+        shown = str(dialog.query_one(".suggestion-why", Static).render())
+        assert "燃气泄漏" in shown and "CS-004" in shown and "十里铺村" in shown

@@ -154,7 +154,7 @@ def _suggest(ctx: Context, title: str, text: str, known: Known, exclude: int | N
     return Suggestion(tuple(categories), tuple(towns), tuple(villages),
                       tuple(suggest_priority(config, scan, language, known.priority)), tuple(duty),
                       tuple(suggest_decisions(duty, precedents, language)), tuple(leads), tuple(cooperating),
-                      precedents.cases, tuple(notes), exclude)
+                      precedents.cases, tuple(notes), exclude, language)
 
 
 def suggest_text(ctx: Context, text: str, title: str = "") -> Suggestion:

@@ -26,6 +26,11 @@ def quoted(words: list[str] | tuple[str, ...], language: str, limit: int = 4) ->
     return "、".join(shown) if language == "zh" else ", ".join(shown)
 
 
+ROW_KEYS = {"category": "row_category", "township": "row_township", "village": "row_township",
+            "priority": "row_priority", "duty_item": "row_duty", "decision": "row_decision", "lead": "row_lead",
+            "cooperating": "row_cooperating"}
+
+
 @dataclass(frozen=True)
 class Option:
     """One ranked choice: `value` is the id to submit (category path, township id, department id …)."""
@@ -70,6 +75,7 @@ class Suggestion:
     similar_cases: int = 0
     notes: tuple[str, ...] = ()
     case_id: int | None = None
+    language: str = "zh"
     cooperating_threshold: float = field(default=0.35, repr=False)
 
     @staticmethod
@@ -112,9 +118,20 @@ class Suggestion:
 
     @property
     def reasons(self) -> tuple[str, ...]:
-        """The reasons behind the best choice of every part, one line each ("field: value — why")."""
-        return tuple(f"{name}: {option.label} — {'；'.join(option.reasons)}" for name, option in self.top()
-                     if option.reasons)
+        """The reasons behind the best choice of every part, one line each ("分类：城乡建设 — why")."""
+        return tuple(line for lines in self.explain().values() for line in lines)
+
+    def explain(self) -> dict[str, tuple[str, ...]]:
+        """Field → lines saying what is suggested and why, in the office's language, for a dialog to
+        show beside the pre-selected values (triage: category … decision; dispatch: lead, cooperating)."""
+        out: dict[str, tuple[str, ...]] = {}
+        for name, option in self.top():
+            if option.reasons:
+                head = say(self.language, ROW_KEYS[name])
+                shown = f"{option.value} {option.label}" if name == "duty_item" else option.label
+                line = f"{head}{'：' if self.language == 'zh' else ': '}{shown} — {'；'.join(option.reasons)}"
+                out[name] = out.get(name, ()) + (line,)
+        return out
 
     def top(self) -> list[tuple[str, Option]]:
         """(field, best option) for every part that has one, in the order a triage form asks them."""

@@ -17,7 +17,7 @@ from textual.widgets import Button, Input, Label, OptionList, RadioButton, Radio
 
 from console import keymap
 from models.context import Context
-from screens.base import ConsoleModal, ui
+from screens.base import ConsoleModal, literal, ui
 
 Values = dict[str, Any]
 
@@ -65,6 +65,13 @@ class FormDialog(ConsoleModal[Values | None]):
 
     def fields(self) -> ComposeResult:
         yield from ()
+
+    def why(self, suggestion: dict[str, Any] | None, fields: tuple[str, ...]) -> ComposeResult:
+        """The suggestion's reasons for these fields (they quote the citizen: shown literally)."""
+        why = (suggestion or {}).get("why", {})
+        lines = [line for name in fields for line in why.get(name, ())]
+        if lines:
+            yield Static(literal("\n".join(lines)), classes="hint suggestion-why")
 
     def collect(self) -> Values | str:
         return {}

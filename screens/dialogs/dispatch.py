@@ -37,9 +37,11 @@ class DispatchDialog(FormDialog):
         super().__init__(ctx, language, step_title(language, f"action:{step}", detail["id"]),
                          subtitle or literal(str(detail["title"]), single_line=True))
         self.detail, self.indexes = detail, indexes
-        self.lead, self.cooperating = default_departments(ctx, detail, suggestion or {})
+        self.suggestion = suggestion or {}
+        self.lead, self.cooperating = default_departments(ctx, detail, self.suggestion)
 
     def fields(self) -> ComposeResult:
+        yield from self.why(self.suggestion, ("lead", "cooperating"))
         yield self.field_label("field_lead")
         yield Picker(self.indexes["department"], value=self.lead, placeholder=self.t("picker_placeholder"),
                      chosen_label=self.t("chosen"), id="lead")

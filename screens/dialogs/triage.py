@@ -40,6 +40,7 @@ class TriageDialog(FormDialog):
     def fields(self) -> ComposeResult:
         s, d = self.suggestion, self.detail
         own = self.ctx.operator.township if self.ctx.operator.role == "township" else None
+        yield from self.why(s, ("category", "township", "village", "priority", "duty_item", "decision"))
         yield self.field_label("field_category")
         yield Picker(self.indexes["category"], value=s.get("category") or d.get("category"),
                      placeholder=self.t("picker_placeholder"), chosen_label=self.t("chosen"), id="category")
