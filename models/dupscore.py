@@ -183,48 +183,71 @@ def eligible(s: Settings, probe: Probe, t: Target) -> bool:
     return t.state in OPEN_STATES or abs(t.received_at - probe.received_at) <= s.window
 
 
-def _evaluate(s: Settings, probe: Probe, t: Target, reasons: list[Reason] | None) -> float:
-    """The score; with a `reasons` list, also why (kept apart: most candidates fall below the bar)."""
+def _evaluate(s: Settings, probe: Probe, t: Target, reasons: list[Reason] | None,
+              bar: float | None = None) -> float:
+    """The score; with a `reasons` list, also why (kept apart: most candidates fall below the bar).
+
+    With a `bar`, the text cosine (the costly signal) is skipped when even a perfect text match
+    could not lift the other signals to the bar; the value returned then is only known to be
+    below it. Signals are summed in one fixed order either way, so a score is the same float.
+    """
     w = s.weights
-    total = got = 0.0
+    phone = address = township = category = 0.0  # what each signal adds to total / got
+    phone_got = address_got = township_got = category_got = 0.0
+    found: list[Reason] = []
     if probe.phones and t.phones:
-        total += w["phone"]
+        phone = w["phone"]
         if not probe.phones.isdisjoint(t.phones):
-            got += w["phone"]
+            phone_got = w["phone"]
             if reasons is not None:
                 same = min(p for p in t.phones if p in probe.phones)
-                reasons.append(Reason("phone", mask_phone(same) or ""))
+                found.append(Reason("phone", mask_phone(same) or ""))
     if probe.address_keys and t.address_keys:
-        total += w["address"]
+        address = w["address"]
         if not probe.address_keys.isdisjoint(t.address_keys):
-            got += w["address"]
+            address_got = w["address"]
             if reasons is not None:
-                reasons.append(Reason("address"))
+                found.append(Reason("address"))
         else:
             near = max(fuzz.ratio(a, b) for a in probe.address_keys for b in t.address_keys) / 100
             if near >= ADDRESS_NEAR:
-                got += w["address"] * near
+                address_got = w["address"] * near
                 if reasons is not None:
-                    reasons.append(Reason("address", f"{near:.0%}"))
-    if probe.terms and t.size:
-        total += w["text"]
-        similar = cosine(probe.terms, t)
-        got += w["text"] * similar
-        if reasons is not None and similar >= 0.2:
-            reasons.append(Reason("text", f"{similar:.0%}"))
+                    found.append(Reason("address", f"{near:.0%}"))
+    has_text = bool(probe.terms) and t.size > 0
+    text = w["text"] if has_text else 0.0
+    same_township = False
     if probe.township and t.township:
-        total += w["township"]
-        if probe.township == t.township:
-            got += w["township"]
-            if reasons is not None:
-                reasons.append(Reason("township", t.township))
+        township = w["township"]
+        if same_township := probe.township == t.township:
+            township_got = w["township"]
+    same_category = False
     if probe.category and t.category:
-        total += w["category"]
-        if _related(probe.category, t.category):
-            got += w["category"]
-            if reasons is not None:
-                reasons.append(Reason("category", t.category.split("/")[0]))
-    return got / total if total else 0.0
+        category = w["category"]
+        if same_category := _related(probe.category, t.category):
+            category_got = w["category"]
+    total = 0.0 + phone + address + text + township + category
+    if not total:
+        return 0.0
+    text_got = 0.0
+    if has_text:
+        if bar is not None:
+            # cosine <= min(a, b) / sqrt(a * b): the shorter set entirely inside the longer one
+            most = min(len(probe.terms), t.size) / math.sqrt(len(probe.terms) * t.size)
+            best = 0.0 + phone_got + address_got + text * most + township_got + category_got
+            if best / total < bar - 1e-9:
+                return best / total
+        similar = cosine(probe.terms, t)
+        text_got = text * similar
+        if reasons is not None and similar >= 0.2:
+            found.append(Reason("text", f"{similar:.0%}"))
+    if reasons is not None:
+        if same_township:
+            found.append(Reason("township", t.township or ""))
+        if same_category:
+            found.append(Reason("category", (t.category or "").split("/")[0]))
+        reasons.extend(found)
+    return (0.0 + phone_got + address_got + text_got + township_got + category_got) / total
 
 
 def score(s: Settings, probe: Probe, t: Target) -> Candidate:
@@ -237,7 +260,7 @@ def score(s: Settings, probe: Probe, t: Target) -> Candidate:
 def rank(s: Settings, probe: Probe, targets: Iterable[Target], min_score: float | None = None) -> list[Candidate]:
     """Eligible targets scoring at least the threshold, best first, at most max_candidates."""
     bar = s.threshold if min_score is None else min_score
-    kept = [(value, t) for t in targets if eligible(s, probe, t) and (value := _evaluate(s, probe, t, None)) >= bar]
+    kept = [(value, t) for t in targets if eligible(s, probe, t) and (value := _evaluate(s, probe, t, None, bar)) >= bar]
     kept.sort(key=lambda pair: (-pair[0], -pair[1].case_id))
     return [score(s, probe, t) for _, t in kept[:s.max_candidates]]
 

@@ -8,7 +8,8 @@ transactions (SQLite's BEGIN IMMEDIATE), the full-text index behind queue search
 from __future__ import annotations
 
 import sqlite3
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -152,6 +153,31 @@ def refresh_statistics(db: peewee.Database) -> None:
     of ~20 ms; `chuishao init` (run after upgrades and big imports) calls this.
     """
     db.execute_sql("ANALYZE")  # the same statement on SQLite and PostgreSQL
+
+
+# A long import commits a batch every few hundred rows; at SQLite's default (1,000 pages) nearly every
+# commit also checkpoints, copying the same hot index pages back to the database file again and again.
+BULK_CHECKPOINT_PAGES = 16000
+
+
+@contextmanager
+def bulk_writes(db: peewee.Database) -> Iterator[None]:
+    """For the length of a bulk write (many committed batches): checkpoint the WAL rarely, then once.
+
+    Every batch still commits on its own (durable and visible at once); only the copying of committed
+    pages into the main file is deferred, to one checkpoint at the end (or the next writer's).
+    """
+    if not is_sqlite(db):
+        yield
+        return
+    (before,) = db.execute_sql("PRAGMA wal_autocheckpoint").fetchone()
+    db.execute_sql(f"PRAGMA wal_autocheckpoint = {max(int(before), BULK_CHECKPOINT_PAGES)}")
+    try:
+        yield
+    finally:
+        db.execute_sql(f"PRAGMA wal_autocheckpoint = {int(before)}")
+        if db.transaction_depth() == 0:
+            db.execute_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def backup_to(db: peewee.Database, target: Path) -> None:

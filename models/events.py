@@ -16,9 +16,13 @@ from models import prepared
 from models.context import Context
 from models.schema import Event
 
+# Built once: json.dumps with options constructs a new encoder per call (an import encodes two per row).
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
 
 def canonical(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    """The one JSON text of a value that events store and hash (sorted keys, no spaces, UTF-8)."""
+    return _CANONICAL.encode(value)
 
 
 def event_digest(prev_hash: str, fields: dict[str, Any]) -> str:

@@ -20,6 +20,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from models import engine
 from models.config import Config
 from models.config_spec import IMPORT_TARGETS
 from models.context import Context
@@ -256,12 +257,13 @@ def import_file(ctx: Context, path: str | Path, *, profile: str | None = None, c
         importer = Importer(ctx, source, mapping, result)
         if progress is not None:
             progress(0, source.total_hint)
-        for rows in _batches(source.rows, batch_size):
-            if dry_run:
-                importer.batch(rows, progress)
-            else:
-                with ctx.write():
+        with engine.bulk_writes(ctx.db):
+            for rows in _batches(source.rows, batch_size):
+                if dry_run:
                     importer.batch(rows, progress)
+                else:
+                    with ctx.write():
+                        importer.batch(rows, progress)
     result.rejects.sort(key=lambda r: r["row"])  # rows fail at reading or at checking: report in file order
     if rejects is not None:
         write_rejects(rejects, source, [(raw, reason) for _, raw, reason in sorted(importer.rejected,
