@@ -85,6 +85,9 @@ CASE_KEYS = (
 )
 
 DIALOG_KEYS = (
+    # One key accepts what the dialog shows (the suggestion it opened with, or what was typed)
+    # from any field, a picker included; ctrl+o is not taken by terminals or SSH clients.
+    Key("dialog.accept", "ctrl+o", "accept", "key_accept", group="group_dialog", display="^o"),
     Key("dialog.cancel", "escape", "cancel", "key_cancel", group="group_dialog", display="Esc"),
 )
 

@@ -210,3 +210,21 @@ async def test_the_triage_dialog_opens_with_the_suggestion_and_its_reasons(ctx_f
         assert dialog.chosen("priority") == "urgent" and dialog.chosen("decision") == "whistle"
         shown = str(dialog.query_one(".suggestion-why", Static).render())
         assert "燃气泄漏" in shown and "CS-004" in shown and "十里铺村" in shown
+
+
+@run_async
+async def test_one_key_accepts_the_suggested_triage(ctx_for: Callable[..., Context]) -> None:
+    from models.schema import Case
+
+    admin = fixed(ctx_for())
+    case_id = new_case(admin, "十里铺村小区燃气泄漏，有人被困在家里")
+    app = console(admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first_case(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+    case = Case.get_by_id(case_id)
+    assert (case.state, case.priority, case.township) == ("whistled", "urgent", "chengguan")
+    assert case.category and case.duty_item == "CS-004"

@@ -124,5 +124,8 @@ class FormDialog(ConsoleModal[Values | None]):
             event.stop()
             self.submit()
 
+    def action_accept(self) -> None:
+        self.submit()
+
     def action_cancel(self) -> None:
         self.dismiss(None)
