@@ -1,29 +1,59 @@
 """The `chuishao` command: bare, it opens the console; with a subcommand, it runs headless.
 
-Batch subcommands never import textual: the console is imported only when it is opened.
+Batch subcommands never import textual: the console is imported only when it is opened. Command
+modules are imported only when their command runs (or help lists them), so the console and every
+batch command start without loading the others (the briefing's openpyxl, the classifier …).
 """
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
-import commands.case_merge  # registers duplicates/merge/unmerge/split on `case`
-import commands.clock  # noqa: F401  (registers clocks/pause/resume/extend/extension on `case`)
-from commands.admin import demo, init
-from commands.audit import audit
-from commands.backup import backup, restore
-from commands.case import case
 from commands.common import Group, State
-from commands.intake import intake
-from commands.meeting import meeting
-from commands.operator import operator
-from commands.org import org
-from commands.report import report
-from commands.suggest import suggest
-from commands.supervise import supervise
+
+# name → "module:attribute" of the click command.
+COMMANDS: dict[str, str] = {
+    "init": "commands.admin:init",
+    "demo": "commands.admin:demo",
+    "org": "commands.org:org",
+    "intake": "commands.intake:intake",
+    "case": "commands.case:case",
+    "operator": "commands.operator:operator",
+    "audit": "commands.audit:audit",
+    "backup": "commands.backup:backup",
+    "restore": "commands.backup:restore",
+    "report": "commands.report:report",
+    "supervise": "commands.supervise:supervise",
+    "meeting": "commands.meeting:meeting",
+    "suggest": "commands.suggest:suggest",
+}
+# Modules that add subcommands to a group defined elsewhere (imported with that group).
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "case": ("commands.case_merge", "commands.clock"),
+}
 
 
-@click.group(cls=Group, invoke_without_command=True,
+class LazyGroup(Group):
+    """The root group: resolves each subcommand's module on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, _, attribute = target.partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        for extension in EXTENSIONS.get(cmd_name, ()):
+            importlib.import_module(extension)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--config", "config_path", envvar="CHUISHAO_CONFIG", help="Config file (default: see README).")
 @click.option("--db", "db_url", help="Database URL, e.g. sqlite:///path/to/county.db.")
@@ -42,10 +72,6 @@ def cli(ctx: click.Context, config_path: str | None, db_url: str | None, as_name
         from console.app import run_console
 
         run_console(ctx.obj)
-
-
-for command in (init, demo, org, intake, case, operator, audit, backup, restore, report, supervise, meeting, suggest):
-    cli.add_command(command)
 
 
 def main() -> None:
