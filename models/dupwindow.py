@@ -22,7 +22,7 @@ from collections.abc import Set as AbstractSet
 
 import peewee as pw
 
-from models import engine
+from models import engine, prepared
 from models.context import Context
 from models.dupscore import (
     KEY_LIMIT,
@@ -98,15 +98,18 @@ class Window:
                 fresh[cid] = Target(cid, state, town, category, int(received), int(repeats or 0))
         if not fresh:
             return
-        # An IN (subquery) rather than a join: SQLite then reads the reports in case order through
-        # report.case_id, twice as fast on a million cases; each case's reports come in the same order.
-        reports = (Report.select(Report.case, Report.phone, Report.address_key, Report.category_hint)
-                   .where(Report.case.in_(Case.select(Case.id).where(condition))))
-        for cid, phone, key, hint in db.execute_sql(*reports.sql()):
-            target = fresh.get(cid)
-            if target is not None:
-                add_report(config, target, phone, key, hint)
         ids = sorted(fresh)
+        # The reports of the new cases only (a date range re-finds the open cases loaded already), by
+        # case id in order: seeks along report.case_id, each case's reports in their own order.
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            size = len(chunk)
+            # SQL cached per IN-list length: peewee takes longer to build it than SQLite to run it.
+            cursor = prepared.execute(db, ("window_reports", size), lambda size=size: Report.select(
+                Report.case, Report.phone, Report.address_key, Report.category_hint).where(
+                Report.case.in_([0] * size)), chunk)
+            for cid, phone, key, hint in cursor:
+                add_report(config, fresh[cid], phone, key, hint)
         ceiling = self.ceiling(len(self.targets) + len(ids))  # judged on the whole window, not the first few
         for start in range(0, len(ids), 5000):
             chunk = ids[start:start + 5000]
