@@ -75,6 +75,13 @@ STEP_KEYS = (
     Key("case.evaluate", "e", "step('evaluate')", "action:evaluate", group="group_steps"),
     Key("case.reopen", "R", "step('reopen')", "action:reopen", group="group_steps"),
     Key("case.close", "c", "step('close')", "action:close", group="group_steps"),
+    Key("case.merge", "m", "step('merge')", "action:merge", group="group_steps"),
+    Key("case.split", "S", "step('split')", "action:split", group="group_steps"),
+    Key("case.unmerge", "U", "step('unmerge')", "action:unmerge", group="group_steps"),
+    Key("case.pause", "p", "step('pause')", "action:pause", group="group_steps"),
+    Key("case.resume", "P", "step('resume')", "action:resume", group="group_steps"),
+    Key("case.extend", "E", "step('extend')", "action:extend", group="group_steps"),
+    Key("case.decide_extension", "A", "step('decide_extension')", "key_decide_extension", group="group_steps"),
 )
 CASE_KEYS = (
     *STEP_KEYS,

@@ -63,6 +63,7 @@ class StepFinished(Message):
     ok: bool
     message: str
     conflict: bool = False
+    confirm: bool = False  # refused until the operator confirms (models.merge.NeedsConfirmation)
 
 
 @dataclass

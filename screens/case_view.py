@@ -21,14 +21,21 @@ from textual.widgets import Footer, Label, Static
 from console import keymap
 from console.messages import CaseLoaded, LoadFailed, StepFinished
 from models.context import Context
-from models.errors import ChuishaoError, Conflict, DomainError
+from models.errors import ChuishaoError, Conflict
 from models.labels import label
+from models.merge import NeedsConfirmation
+from models.more_steps import AUTHORITY, more_refusal
+from models.states import OPEN_STATES
 from screens.base import ConsoleScreen, in_thread, literal
 from screens.steps import CaseBundle, department_choices, load_bundle, run_step
 from screens.widgets import case_sections as sections
+from screens.widgets import duplicates as dup_sections
 
 STEPS = tuple(k.action.split("'")[1] for k in keymap.STEP_KEYS)
-SECTIONS = ("summary", "reports", "assignments", "timeline", "notes", "evaluations")
+STEP_LABELS = {k.action.split("'")[1]: k.text for k in keymap.STEP_KEYS}
+SECTIONS = ("summary", "related", "duplicates", "reports", "assignments", "timeline", "notes", "evaluations")
+UNTITLED = ("summary", "related")
+MORE_DIALOGS = ("merge", "split", "unmerge", "pause", "resume", "extend", "decide_extension")
 
 
 class CaseScreen(ConsoleScreen):
@@ -44,14 +51,15 @@ class CaseScreen(ConsoleScreen):
         self.bundle: CaseBundle | None = None
         self.names = sections.Names(ctx.config, language)
         self.busy = False
+        self._last_values: dict[str, dict[str, Any]] = {}  # what each step's dialog returned last
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f" {self.t('case_heading', id=self.case_id)}"), id="topbar")
         with VerticalScroll(id="workspace"):
             yield Static(Text(self.t("loading")), id="title")
             for name in SECTIONS:
-                if name != "summary":
-                    yield Label(self.t(f"section_{name}"), classes="section-title")
+                if name not in UNTITLED:
+                    yield Label(self.t(f"section_{name}"), classes="section-title", id=f"title-{name}")
                 yield Static(id=f"sec-{name}", classes="section")
         yield Footer()
 
@@ -78,6 +86,8 @@ class CaseScreen(ConsoleScreen):
         self.query_one("#title", Static).update(title)
         rendered = {
             "summary": sections.summary(d, self.names, lang, now),
+            "related": dup_sections.related(d, bundle.pending_extension, lang),
+            "duplicates": dup_sections.duplicates(bundle.duplicates, lang),
             "reports": sections.reports(d, self.names, lang),
             "assignments": sections.assignments(d, self.names, lang, now),
             "timeline": sections.timeline(d, self.names, lang),
@@ -86,6 +96,10 @@ class CaseScreen(ConsoleScreen):
         }
         for name, renderable in rendered.items():
             self.query_one(f"#sec-{name}", Static).update(renderable)
+        self.query_one("#sec-related", Static).display = bool(rendered["related"])
+        # duplicates are looked for only while a case is open; no candidates, no section
+        for ident in ("#title-duplicates", "#sec-duplicates"):
+            self.query_one(ident).display = bool(bundle.duplicates) and d["state"] in OPEN_STATES
         self.refresh_bindings()
 
     def on_load_failed(self, message: LoadFailed) -> None:
@@ -128,9 +142,16 @@ class CaseScreen(ConsoleScreen):
             return
         from models.queries import step_refusal
 
-        refusal = step_refusal(self.ctx, bundle.case, step)  # no SQL: role and state of the loaded case
+        # no SQL: role and state of the loaded case (and what was read with it)
+        if step in AUTHORITY:
+            refusal = more_refusal(self.ctx, bundle.case, step, bundle.pending_extension)
+        else:
+            refusal = step_refusal(self.ctx, bundle.case, step)
         if refusal is not None:
             self.notify(refusal.message, severity="error", markup=False)
+            return
+        if step == "merge" and not bundle.duplicates:
+            self.notify(self.t("no_duplicates"), severity="warning", markup=False)
             return
         dialog = self.dialog_for(step, bundle)
         version = int(bundle.detail["version"])
@@ -138,6 +159,7 @@ class CaseScreen(ConsoleScreen):
 
     def _confirmed(self, step: str, version: int, values: dict[str, Any] | None) -> None:
         if values is not None:
+            self._last_values[step] = values
             self.busy = True
             self.take_step(step, version, values)
 
@@ -160,6 +182,8 @@ class CaseScreen(ConsoleScreen):
             return ReviewReturnDialog(ctx, lang, d, indexes, bundle.suggestion)
         if step == "evaluate":
             return EvaluateDialog(ctx, lang, d)
+        if step in MORE_DIALOGS:
+            return self.more_dialog(step, bundle, title, subtitle)
         if step in ("acknowledge", "arrive"):
             question = Text(self.t(f"confirm_{step}", id=d["id"])).append_text(Text("\n")).append_text(subtitle)
             return ConfirmDialog(ctx, lang, title, question, departments=depts)
@@ -170,22 +194,49 @@ class CaseScreen(ConsoleScreen):
         return ReasonDialog(ctx, lang, title, prompt, field, required, subtitle,
                             departments=depts if step == "return" else None)
 
+    def more_dialog(self, step: str, bundle: CaseBundle, title: str, subtitle: Text) -> Screen[Any]:
+        """Dialogs of merge, split, unmerge, pause, resume and the extension steps."""
+        from screens.dialogs import more
+        from screens.dialogs.text import ConfirmDialog, ReasonDialog
+
+        ctx, lang, case_id = self.ctx, self.lang, bundle.detail["id"]
+        if step == "merge":
+            return more.MergeDialog(ctx, lang, title, subtitle, bundle.detail, bundle.duplicates)
+        if step in ("unmerge", "resume"):
+            return ConfirmDialog(ctx, lang, title, Text(self.t(f"confirm_{step}", id=case_id)))
+        if step == "pause":
+            return ReasonDialog(ctx, lang, title, "field_pause_reason", "reason", True, subtitle)
+        cls = {"split": more.SplitDialog, "extend": more.ExtensionDialog,
+               "decide_extension": more.DecideExtensionDialog}[step]
+        return cls(ctx, lang, title, subtitle)
+
+    def step_name(self, step: str) -> str:
+        return self.t(STEP_LABELS.get(step, f"action:{step}"))
+
     @work(thread=True, group="step")
     def take_step(self, step: str, version: int, values: dict[str, Any]) -> None:
         try:
-            in_thread(self.ctx, run_step, step, self.case_id, version, values)
+            result = in_thread(self.ctx, run_step, step, self.case_id, version, values)
         except Conflict as exc:
             self.post_message(StepFinished(self.case_id, step, False, exc.message, conflict=True))
-        except DomainError as exc:
+        except NeedsConfirmation as exc:  # across townships / into a closed case: ask, then force
+            self.post_message(StepFinished(self.case_id, step, False, exc.message, confirm=True))
+        except ChuishaoError as exc:
             self.post_message(StepFinished(self.case_id, step, False, exc.message))
         except Exception as exc:  # noqa: BLE001 - e.g. the database stayed locked: say so, keep running
             self.post_message(StepFinished(self.case_id, step, False, f"{type(exc).__name__}: {exc}"))
         else:
-            self.post_message(StepFinished(self.case_id, step, True, ""))
+            # after a merge the workspace follows the case that was kept
+            shown = result if step == "merge" and isinstance(result, int) else self.case_id
+            self.post_message(StepFinished(shown, step, True, ""))
 
     def on_step_finished(self, message: StepFinished) -> None:
         self.busy = False
-        step_name = self.t(f"action:{message.step}")
+        step_name = self.step_name(message.step)
+        if message.confirm:
+            self.confirm_force(message)
+            return
+        self.case_id = message.case_id
         if message.ok:
             self.notify(self.t("step_done", action=step_name, id=message.case_id), markup=False)
         elif message.conflict:
@@ -195,3 +246,17 @@ class CaseScreen(ConsoleScreen):
             self.notify(message.message, title=self.t("refused_title", action=step_name), severity="error",
                         markup=False, timeout=8)
         self.load()
+
+    def confirm_force(self, message: StepFinished) -> None:
+        """A merge the domain wants confirmed: say why and, on OK, take it again with force."""
+        from screens.dialogs.text import ConfirmDialog
+
+        values = dict(self._last_values.get(message.step, {}))
+        title = self.t("dialog_title", action=self.step_name(message.step), id=self.case_id)
+        question = Text(self.t("confirm_merge_force", why=message.message))
+
+        def answered(answer: dict[str, Any] | None) -> None:
+            if answer is not None:
+                self.busy = True
+                self.take_step(message.step, 0, {**values, "force": True})
+        self.app.push_screen(ConfirmDialog(self.ctx, self.lang, title, question), callback=answered)

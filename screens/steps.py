@@ -15,13 +15,16 @@ import importlib
 import importlib.util
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from models import department, lifecycle, queries
+from models import department, lifecycle, merge, pausing, queries
 from models.context import Context
+from models.duplicates import candidate_rows, duplicate_candidates
+from models.more_steps import more_steps
 from models.schema import Case
-from models.states import NEW, RETURNED, WHISTLED
+from models.states import NEW, OPEN_STATES, RETURNED, WHISTLED
+from models.timeutil import parse_iso, to_epoch
 from models.views import case_detail
 
 OPERATIONS: dict[str, Callable[..., Any]] = {
@@ -29,6 +32,7 @@ OPERATIONS: dict[str, Callable[..., Any]] = {
     "return": department.return_case, "review_return": department.review_return, "arrive": department.arrive,
     "note": lifecycle.note, "resolve": lifecycle.resolve, "evaluate": lifecycle.evaluate,
     "reopen": lifecycle.reopen, "close": lifecycle.close,
+    "pause": pausing.pause, "resume": pausing.resume, "decide_extension": pausing.decide_extension,
 }
 SUGGEST_MODULE = "models.suggest.engine"
 SUGGEST_FIELDS = ("category", "township", "priority", "decision", "duty_item", "lead")
@@ -43,16 +47,51 @@ class CaseBundle:
     detail: dict[str, Any]
     available: list[str]
     suggestion: dict[str, Any] | None
+    duplicates: list[dict[str, Any]] = field(default_factory=list)  # candidate_rows, best first
+    pending_extension: bool = False
 
 
 def load_bundle(ctx: Context, case_id: int) -> CaseBundle:
     case = queries.show(ctx, case_id)
     suggestion = suggestion_for(ctx, case_id) if case.state in (NEW, WHISTLED, RETURNED) else None
-    return CaseBundle(case, case_detail(ctx, case), queries.available_steps(ctx, case), suggestion)
+    duplicates = candidate_rows(ctx, duplicate_candidates(ctx, case_id)) if case.state in OPEN_STATES else []
+    pending = pausing.pending_extension(case) is not None
+    available = queries.available_steps(ctx, case) + more_steps(ctx, case, pending)
+    # Shown only when they can do something: a merge needs a candidate, a pause a running clock.
+    hidden = {"merge"} if not duplicates else set()
+    hidden |= {"pause"} if case.paused_since else set()
+    return CaseBundle(case, case_detail(ctx, case), [s for s in available if s not in hidden], suggestion,
+                      duplicates, pending)
+
+
+def merge_pair(ctx: Context, case_id: int, *, other: int, force: bool = False) -> int:
+    """Merge two cases into the earlier-received one (the first report starts the clocks); its id."""
+    target, source = sorted((queries.show(ctx, case_id), queries.show(ctx, other)),
+                            key=lambda c: (int(c.received_at), int(c.id)))
+    merge.merge(ctx, int(target.id), [int(source.id)], force=force)
+    return int(target.id)
+
+
+def request_extension(ctx: Context, case_id: int, *, reason: str, by: str | None = None,
+                      until: str | None = None, expected_version: int | None = None) -> Any:
+    """The extension request with `until` as typed (ISO 8601, office zone), like `clock extend`."""
+    moment = to_epoch(parse_iso(until, ctx.config.tz, "until")) if until else None
+    return pausing.request_extension(ctx, case_id, reason=reason, by=by, until=moment,
+                                     expected_version=expected_version)
+
+
+# Operations that take no expected_version (they check the case's state themselves).
+UNVERSIONED: dict[str, Callable[..., Any]] = {
+    "merge": merge_pair, "split": lambda ctx, case_id, parts: merge.split(ctx, case_id, parts),
+    "unmerge": lambda ctx, case_id: merge.unmerge(ctx, case_id),
+}
+OPERATIONS["extend"] = request_extension
 
 
 def run_step(ctx: Context, step: str, case_id: int, version: int, values: dict[str, Any]) -> Any:
     """Take the step; refusals (DomainError, Conflict) propagate to the caller."""
+    if step in UNVERSIONED:
+        return UNVERSIONED[step](ctx, case_id, **values)
     return OPERATIONS[step](ctx, case_id, expected_version=version, **values)
 
 

@@ -1,0 +1,94 @@
+"""Dialogs of the workspace's merge, split and extension keys: which possible duplicate to merge
+with, the problems a report is split into, an extension request and the decision on it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Input, TextArea
+
+from models.context import Context
+from models.labels import label
+from screens.base import literal
+from screens.dialogs.base import FormDialog, Values
+
+
+class MergeDialog(FormDialog):
+    """Pick one possible duplicate (the best pre-selected); returns {"other": case id}."""
+
+    AUTO_FOCUS = "#other"
+
+    def __init__(self, ctx: Context, language: str, title: str, subtitle: Text, case: dict[str, Any],
+                 rows: list[dict[str, Any]]) -> None:
+        super().__init__(ctx, language, title, subtitle)
+        self.case, self.rows = case, rows
+
+    def fields(self) -> ComposeResult:
+        yield self.field_label("field_merge_with")
+        options = [(str(r["case_id"]), self.t("dup_line", id=r["case_id"], score=f"{r['score']:.2f}",
+                                                state=label("state", r["state"], self.lang),
+                                                received=r["received_at"] or "-")
+                    + "  " + literal(str(r["title"]), single_line=True).plain) for r in self.rows]
+        yield self.radio(options, options[0][0] if options else None, "other")
+
+    def collect(self) -> Values | str:
+        chosen = self.chosen("other")
+        if chosen is None:
+            return self.t("error_required", what=self.t("field_merge_with"))
+        return {"other": int(chosen)}
+
+
+class SplitDialog(FormDialog):
+    """One problem per line, at least two; returns {"parts": [...]}."""
+
+    AUTO_FOCUS = "#parts"
+
+    def fields(self) -> ComposeResult:
+        yield self.field_label("field_split_parts")
+        yield TextArea(id="parts")
+
+    def collect(self) -> Values | str:
+        parts = [line.strip() for line in self.query_one("#parts", TextArea).text.splitlines() if line.strip()]
+        if len(parts) < 2:
+            return self.t("error_split_parts")
+        return {"parts": parts}
+
+
+class ExtensionDialog(FormDialog):
+    """A duration ("3wd") or a new deadline (ISO), and the reason; returns the request's values."""
+
+    AUTO_FOCUS = "#by"
+
+    def fields(self) -> ComposeResult:
+        yield self.field_label("field_extend_by")
+        yield Input(id="by")
+        yield self.field_label("field_extend_until")
+        yield Input(id="until")
+        yield self.field_label("field_extend_reason")
+        yield Input(id="reason")
+
+    def collect(self) -> Values | str:
+        by, until, reason = self.text_value("by"), self.text_value("until"), self.text_value("reason")
+        if bool(by) == bool(until):
+            return self.t("error_by_or_until")
+        if not reason:
+            return self.t("error_required", what=self.t("field_extend_reason"))
+        return {"by": by or None, "until": until or None, "reason": reason}
+
+
+class DecideExtensionDialog(FormDialog):
+    """Approve or refuse the waiting request, with an optional note."""
+
+    AUTO_FOCUS = "#decision"
+
+    def fields(self) -> ComposeResult:
+        yield self.field_label("field_extension_decision")
+        yield self.radio([("approve", self.t("extension_approve")), ("refuse", self.t("extension_refuse"))],
+                         "approve", "decision")
+        yield self.field_label("field_decision_note")
+        yield Input(id="note")
+
+    def collect(self) -> Values | str:
+        return {"approve": self.chosen("decision") != "refuse", "note": self.text_value("note") or None}

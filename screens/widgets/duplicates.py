@@ -1,0 +1,42 @@
+"""The workspace's "possible duplicates" section (`m` merges with one of them) and the line that
+names a case's relatives and held clocks: split into, merged into, paused, extension waiting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from models.labels import label
+from screens.base import literal, ui
+
+
+def duplicates(rows: list[dict[str, Any]], language: str) -> RenderableType:
+    """One line per candidate: case id, score, state, received, title and the reasons (literal)."""
+    if not rows:
+        return Text(ui("no_duplicates", language), style="dim")
+    grid = Table.grid(padding=(0, 2))
+    for _ in range(6):
+        grid.add_column()
+    for r in rows:
+        reasons = literal("；".join(str(x) for x in r["reasons"]), single_line=True)
+        grid.add_row(Text(f"#{r['case_id']}", style="bold"), Text(f"{r['score']:.2f}"),
+                     Text(label("state", r["state"], language)), Text(str(r["received_at"] or "-")),
+                     literal(str(r["title"]), single_line=True), reasons)
+    return grid
+
+
+def related(detail: dict[str, Any], pending_extension: bool, language: str) -> Text:
+    """What ties this case to others or holds its clocks; empty when nothing does."""
+    parts = []
+    if detail.get("children"):
+        parts.append(f"{ui('related_children', language)} " + " ".join(f"#{c}" for c in detail["children"]))
+    if detail.get("merged_into"):
+        parts.append(f"{ui('related_merged_into', language)} #{detail['merged_into']}")
+    if detail.get("paused"):
+        parts.append(ui("related_paused", language))
+    if pending_extension:
+        parts.append(ui("related_extension", language))
+    return Text("  ·  ".join(parts), style="bold yellow")
