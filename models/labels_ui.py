@@ -103,7 +103,6 @@ UI: dict[str, tuple[str, str]] = {
     "related_paused": ("已挂起", "Paused"), "related_extension": ("延期申请待审批", "Extension request waiting"),
     "field_merge_with": ("与哪件合并（较早受理的一件保留为主案件）",
                          "Merge with (the earlier-received case is kept as the target)"),
-    "merge_target_note": ("保留 #{target}，#{source} 并入其中", "#{target} is kept; #{source} is merged into it"),
     "confirm_merge_force": ("{why}\n仍要合并？", "{why}\nMerge anyway?"),
     "confirm_unmerge": ("撤销案件 #{id} 的合并，恢复为独立案件？", "Undo the merge of case #{id}, making it a case again?"),
     "confirm_resume": ("恢复案件 #{id} 的计时？", "Restart the clocks of case #{id}?"),

@@ -125,3 +125,20 @@ async def test_extension_requested_and_approved(ctx_for: Callable[..., Context])
         assert Extension.get_by_id(request.id).status == "approved", notifications(app)
     case = Case.get_by_id(cid)
     assert case.extension_count == 1 and case.resolve_due == request.new_due
+
+
+@run_async
+async def test_merge_across_townships_asks_first(ctx_for: Callable[..., Context]) -> None:
+    admin = fixed(ctx_for())
+    first = new_case(admin, "幸福小区3号楼下水道堵塞，污水外溢，臭味很大", township="chengguan")
+    second = new_case(admin, "幸福小区3号楼下水道堵了，污水外溢臭味大", township="dongcheng")
+    app = console(admin)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_case(pilot, first)
+        assert [r["case_id"] for r in screen.bundle.duplicates][:1] == [second]
+        await key(pilot, "m")
+        assert isinstance(app.screen, FormDialog) and state_of(second) == "new"  # the confirm, nothing merged yet
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert state_of(second) == "merged", notifications(app)
+        assert screen.case_id == first and Case.get_by_id(first).report_count == 2
