@@ -13,6 +13,7 @@ from models.context import Context
 from models.labels import label
 from screens.base import literal
 from screens.dialogs.base import FormDialog, Values
+from screens.widgets.duplicates import received
 
 
 class MergeDialog(FormDialog):
@@ -29,7 +30,7 @@ class MergeDialog(FormDialog):
         yield self.field_label("field_merge_with")
         options = [(str(r["case_id"]), self.t("dup_line", id=r["case_id"], score=f"{r['score']:.2f}",
                                                 state=label("state", r["state"], self.lang),
-                                                received=r["received_at"] or "-")
+                                                received=received(r))
                     + "  " + literal(str(r["title"]), single_line=True).plain) for r in self.rows]
         yield self.radio(options, options[0][0] if options else None, "other")
 

@@ -13,6 +13,12 @@ from models.labels import label
 from screens.base import literal, ui
 
 
+def received(row: dict[str, Any]) -> str:
+    """"11-20 10:00" from the row's ISO time, as the rest of the workspace shows times."""
+    iso = str(row.get("received_at") or "")
+    return iso[5:16].replace("T", " ") if len(iso) >= 16 else (iso or "-")
+
+
 def duplicates(rows: list[dict[str, Any]], language: str) -> RenderableType:
     """One line per candidate: case id, score, state, received, title and the reasons (literal)."""
     if not rows:
@@ -23,7 +29,7 @@ def duplicates(rows: list[dict[str, Any]], language: str) -> RenderableType:
     for r in rows:
         reasons = literal("；".join(str(x) for x in r["reasons"]), single_line=True)
         grid.add_row(Text(f"#{r['case_id']}", style="bold"), Text(f"{r['score']:.2f}"),
-                     Text(label("state", r["state"], language)), Text(str(r["received_at"] or "-")),
+                     Text(label("state", r["state"], language)), Text(received(r)),
                      literal(str(r["title"]), single_line=True), reasons)
     return grid
 
