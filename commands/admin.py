@@ -11,8 +11,8 @@ from commands.common import State, emit_json, json_option, pass_state, say
 from models import engine
 from models.context import ensure_first_admin, os_user, sync_config_operators
 from models.errors import UsageError
-from models.migrations import migrate
-from models.schema import ALL_MODELS, Case, Operator
+from models.migrations import migrate, recreate
+from models.schema import Case, Operator
 from models.timeutil import now_utc, parse_iso, to_epoch
 
 
@@ -45,14 +45,6 @@ def init(state: State, as_json: bool) -> None:
         say(state.out, f"first admin: {admin.name} (OS user {admin.os_user})")
 
 
-def _wipe(db: object) -> None:
-    import peewee as pw
-
-    assert isinstance(db, pw.Database)
-    db.execute_sql("DROP TABLE IF EXISTS case_search")
-    db.drop_tables(ALL_MODELS, safe=True)
-
-
 @click.command("demo")
 @click.option("--cases", default=2000, show_default=True, help="How many cases to generate.")
 @click.option("--seed", default=1, show_default=True, help="Same seed and --now, same database.")
@@ -81,8 +73,7 @@ def demo(state: State, cases: int, seed: int, now_text: str | None, force: bool,
     if Case.select().exists():
         if not force:
             raise UsageError(f"database {state.url} already holds cases; use --force to replace them")
-        _wipe(db)
-        migrate(db)
+        recreate(db)
     started = time.perf_counter()
     stamp = to_epoch(now)
     with engine.write_transaction(db):

@@ -102,3 +102,11 @@ def migrate(db: pw.Database) -> tuple[int, int]:
             MIGRATIONS[version](db)
             SchemaVersion.create(version=version, applied_at=to_epoch(now_utc()))
     return before, CURRENT_VERSION
+
+
+def recreate(db: pw.Database) -> None:
+    """Drop every table and create the current schema: `demo --force` replacing a training database."""
+    with engine.write_transaction(db):
+        engine.drop_search_index(db)
+        db.drop_tables(ALL_MODELS, safe=True)
+    migrate(db)
