@@ -13,6 +13,7 @@ from textual.screen import Screen
 
 from models.context import Context
 from models.period import Period, month_of, shift_month
+from models.textnorm import printable
 
 
 class PeriodScreen(Screen[None]):
@@ -46,4 +47,4 @@ class PeriodScreen(Screen[None]):
         raise NotImplementedError
 
     def on_period_screen_failed(self, message: Failed) -> None:
-        self.notify(message.message, severity="error")
+        self.notify(printable(message.message), severity="error", markup=False)
