@@ -94,7 +94,9 @@ UI: dict[str, tuple[str, str]] = {
     "key_view_4": ("超期", "Overdue"), "key_view_5": ("待回访", "To evaluate"), "key_view_6": ("全部", "All"),
     "key_down": ("下移", "Down"), "key_up": ("上移", "Up"), "key_page_down": ("下一页", "Page down"),
     "key_page_up": ("上一页", "Page up"), "key_first": ("第一件", "First"), "key_last": ("最后一件", "Last"),
-    "key_back": ("返回", "Back"), "key_cancel": ("取消", "Cancel"), "key_accept": ("确定", "Accept"), "key_close": ("关闭", "Close"),
+    "key_back": ("返回", "Back"), "key_cancel": ("取消", "Cancel"), "key_accept": ("确定", "Accept"),
+    "key_prev_month": ("上月", "Prev month"), "key_next_month": ("下月", "Next month"),
+    "key_sweep_reload": ("巡查并刷新", "Sweep + reload"), "key_close": ("关闭", "Close"),
     "key_decide_extension": ("延期审批", "Decide extension"),
     # merge, split, pause, extension (workspace)
     "section_duplicates": ("可能重复", "Possible duplicates"), "no_duplicates": ("没有可能重复的案件", "No possible duplicates"),

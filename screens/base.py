@@ -24,6 +24,18 @@ def ui(key: str, language: str, **values: Any) -> str:
     return text.format(**values) if values else text
 
 
+def localise_descriptions(node: Any, language: str) -> None:
+    """Give a screen's own Binding descriptions (label ids of the "ui" kind) in the office's language,
+    for screens that declare Textual BINDINGS directly instead of a key table."""
+    from dataclasses import replace
+
+    from textual.binding import BindingsMap
+
+    node._bindings = BindingsMap([replace(binding, description=ui(binding.description, language))
+                                  for bindings in node._bindings.key_to_bindings.values()
+                                  for binding in bindings])
+
+
 def literal(text: str | None, single_line: bool = False) -> Text:
     """Citizen or file text as a Text that shows every character as typed: no markup is parsed and
     control characters (terminal escapes) are made visible instead of reaching the terminal."""

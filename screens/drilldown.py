@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from models.labels import label
+from screens.base import localise_descriptions
 from models.textnorm import printable
 
 HIDDEN = ("case_id", "title", "counted", "events", "cases", "assignment_id")
@@ -46,12 +47,13 @@ class CaseListScreen(Screen[None]):
     """A heading (the figure) and one line per case: counted or not, id, title, the deciding moments."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "app.pop_screen", "back", id="drilldown.back"),
-        Binding("enter", "open", "open case", id="drilldown.open", show=True),
+        Binding("escape", "app.pop_screen", "key_back", id="drilldown.back"),
+        Binding("enter", "open", "key_open", id="drilldown.open", show=True),
     ]
 
-    def __init__(self, heading: str, entries: list[dict[str, Any]]) -> None:
+    def __init__(self, heading: str, entries: list[dict[str, Any]], language: str = "zh") -> None:
         super().__init__()
+        localise_descriptions(self, language)
         self.heading = heading
         self.entries = entries
 

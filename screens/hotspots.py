@@ -130,4 +130,4 @@ class HotspotsScreen(PeriodScreen):
             self.ctx.db.close()
 
     def on_hotspots_screen_cases_loaded(self, message: CasesLoaded) -> None:
-        self.app.push_screen(CaseListScreen(message.heading, message.entries))
+        self.app.push_screen(CaseListScreen(message.heading, message.entries, self.ctx.config.language))

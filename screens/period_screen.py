@@ -14,14 +14,15 @@ from textual.screen import Screen
 from models.context import Context
 from models.period import Period, month_of, shift_month
 from models.textnorm import printable
+from screens.base import localise_descriptions
 
 
 class PeriodScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left_square_bracket", "month(-1)", "prev month", id="report.prev_month", key_display="["),
-        Binding("right_square_bracket", "month(1)", "next month", id="report.next_month", key_display="]"),
-        Binding("r", "reload", "reload", id="report.reload"),
-        Binding("escape", "app.pop_screen", "back", id="report.back"),
+        Binding("left_square_bracket", "month(-1)", "key_prev_month", id="report.prev_month", key_display="["),
+        Binding("right_square_bracket", "month(1)", "key_next_month", id="report.next_month", key_display="]"),
+        Binding("r", "reload", "key_reload", id="report.reload"),
+        Binding("escape", "app.pop_screen", "key_back", id="report.back"),
     ]
 
     @dataclass
@@ -31,6 +32,7 @@ class PeriodScreen(Screen[None]):
     def __init__(self, ctx: Context, period: Period | None = None) -> None:
         super().__init__()
         self.ctx = ctx
+        localise_descriptions(self, ctx.config.language)
         self.period = period or month_of(ctx.now(), ctx.config.tz)
         self.seq = 0
 

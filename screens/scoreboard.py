@@ -72,7 +72,7 @@ def cell_text(rate: Rate, key: str) -> Text:
 class ScoreboardScreen(PeriodScreen):
     """Department ranking and township table for one period."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("s", "sort", "sort", id="scoreboard.sort")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("s", "sort", "key_sort", id="scoreboard.sort")]
 
     @dataclass
     class Loaded(Message):
@@ -250,4 +250,4 @@ class ScoreboardScreen(PeriodScreen):
             self.ctx.db.close()
 
     def on_scoreboard_screen_explained(self, message: Explained) -> None:
-        self.app.push_screen(CaseListScreen(message.heading, message.entries))
+        self.app.push_screen(CaseListScreen(message.heading, message.entries, self.ctx.config.language))

@@ -28,7 +28,7 @@ from models.labels import label
 from models.supervision import sweep
 from models.supervision_orders import board, flag_counts
 from models.textnorm import printable
-from screens.base import in_thread
+from screens.base import in_thread, localise_descriptions
 from screens.drilldown import CaseChosen
 
 COLUMNS = ("id", "state", "lead", "flags", "late", "ladder", "orders", "title")
@@ -46,9 +46,9 @@ class SupervisionScreen(Screen[None]):
     """Must-supervise and overdue cases, most overdue first."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "open case", id="supervision.open"),
-        Binding("r,f5", "reload", "sweep + reload", id="supervision.reload"),
-        Binding("escape,q", "app.pop_screen", "back", id="supervision.back"),
+        Binding("enter", "open", "key_open", id="supervision.open"),
+        Binding("r,f5", "reload", "key_sweep_reload", id="supervision.reload"),
+        Binding("escape,q", "app.pop_screen", "key_back", id="supervision.back"),
     ]
 
     @dataclass
@@ -62,6 +62,10 @@ class SupervisionScreen(Screen[None]):
     class Failed(Message):
         message: str
 
+    def _department(self, ident: str | None) -> str:
+        department = self.ctx.config.departments.get(ident or "")
+        return department.short if department else (ident or "")
+
     def __init__(self, ctx: Context, limit: int = 200) -> None:
         super().__init__()
         self.ctx = ctx
@@ -69,6 +73,7 @@ class SupervisionScreen(Screen[None]):
         self.rows: list[dict[str, Any]] = []
         self.seq = 0
         self.lang = ctx.config.language
+        localise_descriptions(self, self.lang)
 
     def txt(self, key: str) -> str:
         return label("board", key, self.lang)
@@ -126,7 +131,7 @@ class SupervisionScreen(Screen[None]):
         ladder = (label("order_kind", "notice", lang) if row["noticed_at"] else
                   label("order_kind", "reminder", lang) if row["reminded_at"] else "")
         open_orders = sum(1 for o in row["orders"] if o["kind"] == "order" and o["status"] == "open")
-        return [Text(str(row["id"])), Text(label("state", row["state"], lang)), Text(row["lead"] or ""),
+        return [Text(str(row["id"])), Text(label("state", row["state"], lang)), Text(self._department(row["lead"])),
                 Text("、".join(label("supervise_reason", f, lang) for f in row["flags"]), style="bold"),
                 Text(format_timedelta(-late) if late else "", style="bold red" if late else ""),
                 Text(ladder, style="red" if row["noticed_at"] else "yellow"),
@@ -142,7 +147,7 @@ class SupervisionScreen(Screen[None]):
         for order in self.rows[index]["orders"][:6]:
             when = (order["issued_at"] or "")[5:16].replace("T", " ")
             lines.append(f"{when} {label('order_kind', order['kind'], self.lang)} "
-                         f"{order['department'] or ''} {order['status']}: ")
+                         f"{self._department(order['department'])} {order['status']}: ")
             lines.append(printable(order["instruction"], single_line=True))
             lines.append("\n")
         panel.update(lines if lines.plain else Text(self.txt("no_orders")))
