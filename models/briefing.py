@@ -22,6 +22,7 @@ from models.hotspots import HotspotReport, hotspots, trend_of
 from models.labels import label
 from models.measures import Rate, in_period
 from models.period import Period
+from models.permissions import text_for_viewer
 from models.queries import CaseQuery, count_cases, list_cases
 from models.schema import Case, SupervisionOrder
 from models.scoreboard import DepartmentScore, TownshipScore, department_scoreboard, township_scoreboard
@@ -139,7 +140,8 @@ def sections(ctx: Context, b: Briefing) -> list[Section]:
     now = b.generated_at
     overdue = Section("overdue", r("overdue_cases")[0],
                       r("case", "title", "township", "lead", "state", "due", "hours_late"),
-                      [[c.id, printable(c.title, single_line=True), _town(config, c.township), _dept(config, c.lead),
+                      [[c.id, printable(text_for_viewer(ctx, c.title), single_line=True), _town(config, c.township),
+                        _dept(config, c.lead),
                         label("state", c.state, lang), local_short(c.next_due, tz),
                         round((now - int(c.next_due)) / 3600, 1) if c.next_due else None] for c in b.overdue],
                       note=r("listed")[0].format(b.overdue_total, len(b.overdue)))
@@ -149,7 +151,7 @@ def sections(ctx: Context, b: Briefing) -> list[Section]:
                            _dept(config, o.department), local_short(o.issued_at, tz), o.status,
                            printable(o.instruction, single_line=True)] for o in b.orders]
                          + [[c.id, r("must_supervise")[0], _dept(config, c.lead), "",
-                             label("state", c.state, lang), printable(c.title, single_line=True) + " — " + "、".join(
+                             label("state", c.state, lang), printable(text_for_viewer(ctx, c.title), single_line=True) + " — " + "、".join(
                                  label("supervise_reason", x, lang) for x in c.must_supervise.split(",") if x)]
                             for c in b.supervised],
                          note=r("orders_note")[0].format(len(b.orders), b.supervised_total))

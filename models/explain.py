@@ -15,6 +15,7 @@ import peewee as pw
 
 from models.context import Context
 from models.errors import PermissionDenied
+from models.permissions import text_for_viewer
 from models.measures import (
     ONE,
     OVERDUE_PARTS,
@@ -87,7 +88,8 @@ def _figures(ctx: Context, rows: list[dict[str, Any]], measures: list[Measure],
             if not row[f"{m.key}__den"]:
                 continue
             value = int(row[f"{m.key}__num"] or 0)
-            entry: dict[str, Any] = {"case_id": row["case_id"], "title": row["title"], "counted": value > 0}
+            entry: dict[str, Any] = {"case_id": row["case_id"], "title": text_for_viewer(ctx, row["title"]),
+                                     "counted": value > 0}
             if "assignment_id" in row:
                 entry["assignment_id"] = row["assignment_id"]
             if m.value is not None:  # a sum (returns, seconds in limbo), not a count of rows
@@ -120,7 +122,8 @@ def _evaluation_rows(ctx: Context, query: pw.ModelSelect) -> dict[str, dict[str,
     by_source: dict[str, list[dict[str, Any]]] = {}
     for r in query.dicts():
         by_source.setdefault(r["source"], []).append({
-            "case_id": r["case_id"], "title": r["title"], "counted": bool(r["ok"]), "evaluation_id": r["id"],
+            "case_id": r["case_id"], "title": text_for_viewer(ctx, r["title"]), "counted": bool(r["ok"]),
+            "evaluation_id": r["id"],
             "source": r["source"], "rating": r["rating"], "round": r["round"],
             "at": local_iso(r["created_at"], ctx.config.tz)})
     every = [row for rows in by_source.values() for row in rows]
