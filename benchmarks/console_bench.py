@@ -160,20 +160,15 @@ class Terminal:
 def ensure_database(path: Path, cases: int) -> None:
     from models.bulkload import bulk_load
     from models.config import load_config
-    from models.context import ensure_first_admin, os_user, sync_config_operators
     from models.db import connect
-    from models.engine import write_transaction
-    from models.migrations import migrate
     from models.schema import Case
+    from models.setup import set_up
     from models.timeutil import now_utc, to_epoch
 
     config = load_config(str(ROOT / "chuishao.toml"))
     db = connect(f"sqlite:///{path}")
-    migrate(db)
     now = to_epoch(now_utc())
-    with write_transaction(db):
-        sync_config_operators(config, now)
-        ensure_first_admin(os_user(), now)
+    set_up(db, config, now=now)
     have = Case.select().count()
     if have < cases:
         started = time.perf_counter()

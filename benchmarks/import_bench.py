@@ -28,13 +28,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from models.bulkload import bulk_load
 from models.config import Config, load_config
-from models.context import ensure_first_admin, resolve_identity, sync_config_operators
+from models.context import resolve_identity
 from models.db import connect
 from models.demo_text import citizen_name, phone, report_text
 from models.dupwindow import Window
 from models.importer import import_file
-from models.migrations import migrate
 from models.schema import Case
+from models.setup import set_up
 from models.timeutil import now_utc, to_epoch
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,10 +122,7 @@ def main() -> None:
         now = to_epoch(now_utc())
         built = Path(args.keep) if args.keep else Path(tmp) / "built.db"
         db = connect(f"sqlite:///{built}")
-        migrate(db)
-        with db.atomic():
-            sync_config_operators(config, now)
-            ensure_first_admin("bench", now)
+        set_up(db, config, user="bench", now=now)
         existing = Case.select().count()
         if existing < args.cases:
             start = time.perf_counter()

@@ -36,13 +36,14 @@ import peewee as pw
 from models import engine
 from models.bulkload import bulk_load
 from models.config import load_config
-from models.context import Context, ensure_first_admin, os_user, resolve_identity, sync_config_operators
+from models.context import Context, os_user, resolve_identity
 from models.db import connect
 from models.hotspots import hotspots
 from models.migrations import migrate
 from models.period import Period, month_of
 from models.schema import Assignment, Case
 from models.scoreboard import department_scoreboard, explain, township_scoreboard
+from models.setup import set_up
 from models.timeutil import from_epoch, now_utc, to_epoch
 
 DAY = 86400
@@ -81,10 +82,7 @@ ENRICH = (
 def build(path: Path, cases: int, now: int) -> None:
     config = load_config(str(ROOT / "chuishao.toml"))
     db = connect(f"sqlite:///{path}")
-    migrate(db)
-    with engine.write_transaction(db):
-        sync_config_operators(config, now)
-        ensure_first_admin(os_user(), now)
+    set_up(db, config, now=now)
     started = time.perf_counter()
     bulk_load(config, db, cases, now, seed=7, progress=lambda n: print(f"\r  {n:,} cases", end="", flush=True)
               if n % 100_000 == 0 else None)

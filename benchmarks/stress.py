@@ -45,17 +45,14 @@ from models.config import Config, load_config
 from models.context import (
     Context,
     DatabaseBusy,
-    ensure_first_admin,
-    os_user,
     resolve_identity,
-    sync_config_operators,
 )
 from models.db import connect
 from models.errors import Conflict, DomainError
 from models.intake import NewReport, intake
-from models.migrations import migrate
 from models.operators import NewOperator, add_operator
 from models.schema import Case, Evaluation, Event, Note
+from models.setup import set_up
 from models.states import FINAL_STATES
 
 CONFIG = str(ROOT / "chuishao.toml")
@@ -70,10 +67,7 @@ def prepare(db_path: Path, processes: int, cases: int, config_path: str = CONFIG
     """A fresh database with one admin operator (and OS login) per worker and `cases` new cases."""
     config = load_config(config_path)
     db = connect(f"sqlite:///{db_path}")
-    migrate(db)
-    with db.atomic():
-        sync_config_operators(config, 0)
-        ensure_first_admin(os_user(), 0)
+    set_up(db, config, now=0)
     admin = resolve_identity(config, db)
     for i in range(processes):
         add_operator(admin, NewOperator(worker_name(i), "admin", os_user=worker_name(i)))

@@ -33,14 +33,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from models import engine
 from models.bulkload import bulk_load
 from models.config import Config, load_config
-from models.context import Context, ensure_first_admin, resolve_identity, sync_config_operators
+from models.context import Context, resolve_identity
 from models.db import connect
 from models.demo_text import report_text
-from models.migrations import migrate
 from models.schema import Case
+from models.setup import set_up
 from models.suggest.engine import suggest_text
 from models.suggest.training import load_model, read_labelled, train
 from models.timeutil import now_utc, to_epoch
@@ -53,11 +52,8 @@ def context(config: Config, path: Path, cases: int, rebuild: bool) -> Context:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     db = connect(f"sqlite:///{path}")
-    migrate(db)
     now = to_epoch(now_utc())
-    with engine.write_transaction(db):
-        sync_config_operators(config, now)
-        ensure_first_admin("bench", now)
+    set_up(db, config, user="bench", now=now)
     have = Case.select().count()
     if have < cases:
         print(f"building {cases:,} cases in {path} …", flush=True)

@@ -29,10 +29,10 @@ if str(ROOT) not in sys.path:
 from models import engine, limbo, supervision, supervision_orders
 from models.bulkload import bulk_load
 from models.config import load_config
-from models.context import ensure_first_admin, os_user, resolve_identity, sync_config_operators
+from models.context import os_user, resolve_identity
 from models.db import connect
-from models.migrations import migrate
 from models.schema import Case
+from models.setup import set_up
 from models.states import OPEN_STATES
 from models.timeutil import from_epoch, now_utc, to_epoch
 
@@ -61,11 +61,8 @@ def main() -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     db = connect(f"sqlite:///{path}")
-    migrate(db)
     now = to_epoch(now_utc())
-    with engine.write_transaction(db):
-        sync_config_operators(config, now)
-        ensure_first_admin(os_user(), now)
+    set_up(db, config, now=now)
     if not Case.select().exists():
         print(f"building {args.cases:,} cases …", flush=True)
         with engine.write_transaction(db):

@@ -9,10 +9,11 @@ import click
 
 from commands.common import State, emit_json, json_option, pass_state, say
 from models import engine
-from models.context import ensure_first_admin, os_user, sync_config_operators
+from models.context import os_user
 from models.errors import UsageError
 from models.migrations import migrate, recreate
 from models.schema import Case, Operator
+from models.setup import set_up
 from models.timeutil import now_utc, parse_iso, to_epoch
 
 
@@ -28,14 +29,11 @@ def init(state: State, as_json: bool) -> None:
     Example: chuishao --db sqlite:///var/lib/chuishao/county.db init
     """
     db = state.database(require_schema=False)
-    before, after = migrate(db)
-    now = to_epoch(now_utc())
-    with engine.write_transaction(db):
-        synced = sync_config_operators(state.config, now)
-        admin = ensure_first_admin(os_user(), now)
+    done = set_up(db, state.config)
     engine.refresh_statistics(db)
-    result = {"database": state.url, "schema_before": before, "schema": after, "operators_synced": synced,
-              "first_admin": admin.name if admin else None}
+    before, after, admin = done.schema_before, done.schema, done.first_admin
+    result = {"database": state.url, "schema_before": before, "schema": after,
+              "operators_synced": done.operators_synced, "first_admin": admin.name if admin else None}
     if as_json:
         emit_json(result)
         return
@@ -75,10 +73,7 @@ def demo(state: State, cases: int, seed: int, now_text: str | None, force: bool,
             raise UsageError(f"database {state.url} already holds cases; use --force to replace them")
         recreate(db)
     started = time.perf_counter()
-    stamp = to_epoch(now)
-    with engine.write_transaction(db):
-        sync_config_operators(config, stamp)
-        ensure_first_admin(os_user(), stamp)
+    set_up(db, config, now=to_epoch(now))
     admin = Operator.get(Operator.os_user == os_user())
     counts = build_demo(config, db, admin, cases, seed, now)
     elapsed = time.perf_counter() - started

@@ -12,11 +12,11 @@ from click.testing import CliRunner, Result
 
 from models import lifecycle
 from models.config import Config, load_config
-from models.context import Context, ensure_first_admin, resolve_identity, sync_config_operators
+from models.context import Context, resolve_identity
 from models.db import connect
 from models.intake import NewReport, intake
-from models.migrations import migrate
 from models.schema import Case
+from models.setup import set_up
 from models.timeutil import to_epoch
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,10 +62,7 @@ class County:
         self.config: Config = load_config(str(config_path))
         self.db_path = directory / db_name
         self.db: pw.Database = connect(f"sqlite:///{self.db_path}")
-        migrate(self.db)
-        with self.db.atomic():
-            sync_config_operators(self.config, 0)
-            ensure_first_admin("root", 0)
+        set_up(self.db, self.config, user="root", now=0)
 
     def ctx(self, name: str | None, moment: datetime) -> Context:
         ctx = resolve_identity(self.config, self.db, as_name=name, user="root")

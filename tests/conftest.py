@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from models.config import Config, load_config
-from models.context import Context, ensure_first_admin, resolve_identity, sync_config_operators
+from models.context import Context, resolve_identity
 from models.db import connect
-from models.migrations import migrate
+from models.setup import set_up
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data" / "tipdm2020"
@@ -42,10 +42,7 @@ def cli_run(db_path: Path) -> Callable[..., Result]:
 def ctx_for(config: Config, db_path: Path) -> Callable[..., Context]:
     """A migrated database and a Context for any operator name (None = the OS user, the admin)."""
     db = connect(f"sqlite:///{db_path}")
-    migrate(db)
-    with db.atomic():
-        sync_config_operators(config, 0)
-        ensure_first_admin("root", 0)
+    set_up(db, config, user="root", now=0)
 
     def make(name: str | None = None) -> Context:
         return resolve_identity(config, db, as_name=name, user="root")
