@@ -56,6 +56,7 @@ __all__ = [
     "load_targets",
     "note_indexed",
     "probe_of_case",
+    "targets_in_db",
     "term_stats",
 ]
 
@@ -149,6 +150,11 @@ def find_in_db(ctx: Context, probes: list[Probe], s: Settings | None = None,
                min_score: float | None = None) -> list[list[Candidate]]:
     """Candidates for each probe by indexed lookups in the database (single intake, `case duplicates`)."""
     s = s or settings(ctx.config)
+    return [rank(s, probe, targets, min_score) for probe, targets in zip(probes, targets_in_db(ctx, probes))]
+
+
+def targets_in_db(ctx: Context, probes: list[Probe]) -> list[list[Target]]:
+    """The cases each probe's blocking keys find in the database, unscored (see `find_in_db`)."""
     stats = term_stats(ctx.db)
     wanted: list[set[int]] = []
     bodies: dict[int, str] = {}
@@ -168,8 +174,7 @@ def find_in_db(ctx: Context, probes: list[Probe], s: Settings | None = None,
             ids.update(hits)
         wanted.append(ids - probe.exclude)
     targets = load_targets(ctx, set().union(*wanted) if wanted else set(), bodies)
-    return [rank(s, probe, [targets[i] for i in ids if i in targets], min_score)
-            for probe, ids in zip(probes, wanted)]
+    return [[targets[i] for i in ids if i in targets] for ids in wanted]
 
 
 def _newest_cases(db: pw.Database, column: str, value: str) -> list[int]:

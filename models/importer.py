@@ -4,7 +4,8 @@ Rows are read by models/importing (CSV in any office encoding, XLSX, JSONL, Open
 reports through an import profile ([import_profiles.NAME] in chuishao.toml: target → column),
 and taken in by the same `intake.prepare` / `intake.register` as a single report — same
 validation, clocks and event — one write transaction per batch. Duplicate detection runs on every
-row against the open and recent cases held in memory (models/dupwindow.py).
+row: against the database like a single intake for a small file, against the open and recent
+cases held in memory for a large one (models/dupwindow.py chooses).
 
 Every row ends as exactly one of: imported; duplicate (its channel + source id is already in the
 database, or repeats an earlier row of the file); rejected (with its row number and the reason).
@@ -25,7 +26,7 @@ from models.config import Config
 from models.config_spec import IMPORT_TARGETS
 from models.context import Context
 from models.dupscore import Target
-from models.dupwindow import Window
+from models.dupwindow import ImportCandidates
 from models.errors import DomainError, UsageError
 from models.importing.dates import parse_datetime
 from models.importing.readers import ImportFileError, RowError, SourceFile, SourceRow, open_source
@@ -155,7 +156,7 @@ class Importer:
 
     def __init__(self, ctx: Context, source: SourceFile, mapping: Mapping, result: ImportResult) -> None:
         self.ctx, self.source, self.mapping, self.result = ctx, source, mapping, result
-        self.window = Window(ctx)
+        self.candidates = ImportCandidates(ctx)
         self.seen: dict[tuple[str, str], int] = {}  # (channel, source id) → first row number
         self.rejected: list[tuple[int, object, str]] = []  # (row number, raw record, reason)
         self.file = Path(source.path).name
@@ -202,20 +203,21 @@ class Importer:
             if key is not None:
                 self.seen[key] = row.number
         if take:
-            self.window.cover(min(i.received for _, i in take), max(i.received for _, i in take))
+            total = self.source.total_hint
+            remaining = len(take) + (max(0, total - result.read) if total is not None else result.read)
+            self.candidates.cover(min(i.received for _, i in take), max(i.received for _, i in take), remaining)
         first = next_ids(ctx.db)
         if result.dry_run:  # nothing was written: number this batch's would-be cases after the last batch's
             first = (first[0] + result.imported, first[1] + result.imported)
-        found = []
-        for n, (_, item) in enumerate(take):
-            probe = item.probe(ctx.config)
-            found.append(self.window.find(probe))
-            self.window.add(Target(first[0] + n, "new", item.township, probe.category, item.received, 1,
-                                   tuple(probe.phones), tuple(probe.address_keys), item.tokens, len(probe.terms)),
-                            probe.terms)
+        probes = [item.probe(ctx.config) for _, item in take]
+        found = self.candidates.find(probes, [
+            Target(first[0] + n, "new", item.township, probe.category, item.received, 1, tuple(probe.phones),
+                   tuple(probe.address_keys), item.tokens, len(probe.terms))
+            for n, ((_, item), probe) in enumerate(zip(take, probes))])
         if take and not result.dry_run:
             extra = [{"import": {"file": self.file, "row": row.number}} for row, _ in take]
             done = register(ctx, [i for _, i in take], found, now, first_ids=first, extra_after=extra)
+            self.candidates.written(probes)
             result.first_case = result.first_case or done[0].case_id
             result.last_case = done[-1].case_id
         result.flagged += sum(1 for cands in found if cands)

@@ -7,12 +7,14 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 
-from models import lifecycle
+from models import dupwindow, lifecycle
 from models.context import Context
 from models.duplicates import duplicate_candidates
 from models.dupscore import Probe, Target, score, settings, terms_of
+from models.dupwindow import ImportCandidates, Window
 from models.importer import import_file
 from models.intake import NewReport, intake
 from models.schema import Case, Event, Report
@@ -81,17 +83,23 @@ def test_closed_cases_outside_the_window_and_merged_cases_are_not_candidates(
     assert [c["case_id"] for c in intake_duplicates(new.id)] == [still_open.id]
 
 
-def test_import_flags_the_same_candidates_as_single_intake(ctx_for: Callable[..., Context], tmp_path: Path) -> None:
+@pytest.mark.parametrize(("path", "batch"), [("window", 500), ("database", 500), ("database", 1)])
+def test_import_flags_the_same_candidates_as_single_intake(ctx_for: Callable[..., Context], tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch, path: str,
+                                                           batch: int) -> None:
+    # A big file loads the working set into a window, a small one asks the database row by row;
+    # both find the same pairs (forced here by what a database look-up is reckoned to cost).
+    monkeypatch.setattr(dupwindow, "DB_ROW_IN_CASES", 10**9 if path == "window" else 0)
     ctx = ctx_for()
     earlier = take(ctx, LAMP, phone="13812345678", address="幸福里小区3号楼", received_at=NOW)
-    path = tmp_path / "orders.csv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
+    orders = tmp_path / "orders.csv"
+    with orders.open("w", encoding="utf-8", newline="") as handle:
         out = csv.writer(handle)
         out.writerow(["工单编号", "受理时间", "诉求内容", "联系电话", "事发地址"])
         out.writerow(["H1", "2026-11-19 10:00", LAMP_AGAIN, "13812345678", "幸福里小区 3号楼"])
         out.writerow(["H2", "2026-11-19 11:00", NOISE, "13700000000", "城西村"])
         out.writerow(["H3", "2026-11-19 12:00", NOISE + "已经一个星期了。", "13700000000", "城西村"])
-    result = import_file(ctx, path, profile="hotline")
+    result = import_file(ctx, orders, profile="hotline", batch_size=batch)
     assert (result.imported, result.flagged) == (3, 2)
     case_of = {r.source_id: r.case_id for r in Report.select().where(Report.source_id.is_null(False))}
     events = {json.loads(e.after)["source_id"]: json.loads(e.after)["duplicates"]
@@ -102,6 +110,26 @@ def test_import_flags_the_same_candidates_as_single_intake(ctx_for: Callable[...
     # the database path (`case duplicates`) finds the same pairs for the imported cases
     assert [c.case_id for c in duplicate_candidates(ctx, case_of["H1"])] == [earlier.id]
     assert [c.case_id for c in duplicate_candidates(ctx, case_of["H3"])] == [case_of["H2"]]
+
+def test_import_path_follows_the_file_size_and_a_window_adopts_unwritten_rows(
+        ctx_for: Callable[..., Context]) -> None:
+    ctx = ctx_for()
+    for n in range(3):
+        take(ctx, NOISE + str(n), received_at=NOW)
+    few, many = ImportCandidates(ctx), ImportCandidates(ctx)
+    few.cover(NOW, NOW, remaining=0)  # nothing left to score: never worth loading 3 cases
+    many.cover(NOW, NOW, remaining=1000)
+    assert (few.loaded, many.loaded) == (False, True) and len(many.window.targets) == 3  # type: ignore[union-attr]
+    # a dry run's would-be case, scored while asking the database, is found once the window loads
+    own = Window(ctx, preload=False)
+    would_be = Target(999, "new", None, None, NOW, 1).with_body(tokens(LAMP))
+    own.add(would_be, terms_of(tokens(LAMP)))
+    full = Window(ctx)
+    full.cover(NOW, NOW)
+    full.adopt(own)
+    probe = Probe(frozenset(), frozenset(), None, None, terms_of(tokens(LAMP_AGAIN)), NOW)
+    assert [c.case_id for c in full.find(probe)] == [999]
+
 
 def test_case_duplicates_command(cli_run: Callable[..., Result]) -> None:
     assert cli_run("init").exit_code == 0
