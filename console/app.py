@@ -16,12 +16,12 @@ from textual.app import App
 from textual.binding import BindingType
 from textual.screen import Screen
 
-from console import keymap
-from console.messages import FirstPaint, IndexesReady
 from console.palette import ScreenCommands
 from models.context import Context
 from models.errors import UsageError
 from models.pinyin_index import Entry, category_items, config_indexes, department_items, township_items
+from screens import keymap
+from screens.messages import FirstPaint, IndexesReady
 
 
 class ChuishaoApp(App[None], inherit_bindings=False):

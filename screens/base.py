@@ -10,10 +10,10 @@ from typing import Any, TypeVar
 from rich.text import Text
 from textual.screen import ModalScreen, Screen
 
-from console import keymap
 from models.context import Context
 from models.session import thread_session
 from models.textnorm import printable
+from screens import keymap
 
 T = TypeVar("T")
 

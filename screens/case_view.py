@@ -18,15 +18,15 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
-from console import keymap
-from console.messages import CaseLoaded, LoadFailed, StepFinished
 from models.context import Context
 from models.errors import ChuishaoError, Conflict
 from models.labels import label
 from models.merge import NeedsConfirmation
 from models.more_steps import AUTHORITY, more_refusal
 from models.states import OPEN_STATES
+from screens import keymap
 from screens.base import ConsoleScreen, in_thread, literal
+from screens.messages import CaseLoaded, LoadFailed, StepFinished
 from screens.steps import CaseBundle, department_choices, load_bundle, run_step
 from screens.widgets import case_sections as sections
 from screens.widgets import duplicates as dup_sections

@@ -17,8 +17,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from models.labels import label
-from screens.base import localise_descriptions
 from models.textnorm import printable
+from screens.base import localise_descriptions
 
 HIDDEN = ("case_id", "title", "counted", "events", "cases", "assignment_id")
 

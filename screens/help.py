@@ -11,8 +11,8 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Label, Static
 
-from console import keymap
 from models.context import Context
+from screens import keymap
 from screens.base import ConsoleModal, ui
 
 HELP_KEYS = (keymap.Key("help.close", "escape,q,question_mark", "close", "key_close", group="group_dialog"),)

@@ -15,14 +15,14 @@ from textual.app import ComposeResult
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
-from console import keymap
-from console.messages import ChangesSeen, CountsLoaded, FirstPaint, LoadFailed, PageLoaded
 from models import queries
 from models.context import Context
 from models.errors import ChuishaoError
 from models.labels import label
 from models.queries import CaseQuery
+from screens import keymap
 from screens.base import ConsoleScreen, in_thread
+from screens.messages import ChangesSeen, CountsLoaded, FirstPaint, LoadFailed, PageLoaded
 from screens.widgets.queue_table import QueueTable, prepare
 from screens.widgets.rows import queue_rows
 

@@ -31,6 +31,13 @@ def test_commands_do_not_import_textual_or_screens() -> None:
         assert not _imports(path) & {"textual", "screens", "console"}, path
 
 
+def test_screens_do_not_import_the_shell() -> None:
+    """Imports only point down: the key tables and worker messages live in screens/, which the
+    console (the shell that wires everything) imports, never the other way round."""
+    for path in (ROOT / "screens").rglob("*.py"):
+        assert not _imports(path) & {"console", "commands", "click"}, path
+
+
 def test_batch_commands_do_not_load_textual(tmp_path: Path) -> None:
     """Importing every command module and running batch commands never imports textual."""
     code = (

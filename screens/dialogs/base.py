@@ -15,8 +15,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
 
-from console import keymap
 from models.context import Context
+from screens import keymap
 from screens.base import ConsoleModal, literal, ui
 
 Values = dict[str, Any]

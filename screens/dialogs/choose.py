@@ -8,8 +8,8 @@ from textual.containers import Vertical
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from console import keymap
 from models.context import Context
+from screens import keymap
 from screens.base import ConsoleModal
 
 

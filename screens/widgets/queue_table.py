@@ -19,8 +19,8 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from console import keymap
 from models.durations import format_timedelta
+from screens import keymap
 
 DUE_SOON = 8 * 3600  # a clock with less than a working day left shows as "due soon"
 PREFETCH = 60  # ask for the next page when the cursor is this close to the window's edge
