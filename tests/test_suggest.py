@@ -208,8 +208,11 @@ async def test_the_triage_dialog_opens_with_the_suggestion_and_its_reasons(ctx_f
         dialog = app.screen
         assert isinstance(dialog, FormDialog)
         assert dialog.chosen("priority") == "urgent" and dialog.chosen("decision") == "whistle"
-        shown = str(dialog.query_one(".suggestion-why", Static).render())
-        assert "燃气泄漏" in shown and "CS-004" in shown and "十里铺村" in shown
+        # each field's reasons stand under its own label
+        why = {str(w.render()).split("：")[0]: str(w.render()) for w in dialog.query(".suggestion-why").results(Static)}
+        assert "燃气泄漏" in why["优先级"] and "CS-004" in why["履职事项"] and "十里铺村" in why["属地"]
+        body = dialog.query_one(".dialog-body")
+        assert body.scroll_y == 0  # the first field's label and reasons are in view, not scrolled past
 
 
 @run_async

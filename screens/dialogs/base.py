@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
@@ -55,6 +55,10 @@ class FormDialog(ConsoleModal[Values | None]):
     def on_mount(self) -> None:
         self.call_after_refresh(self._fit_body)
 
+    def on_resize(self, event: events.Resize) -> None:
+        """The terminal changed size (an SSH window resized): fit the body to the new height."""
+        self.call_after_refresh(self._fit_body)
+
     def _fit_body(self) -> None:
         """Give the scrolling body an exact height (its content, at most 70% of the screen): an
         auto height would size the frame for the uncapped content and leave blank rows below."""
@@ -62,12 +66,24 @@ class FormDialog(ConsoleModal[Values | None]):
         body.styles.height = max(1, min(body.virtual_size.height, int(self.app.size.height * 0.7)))
         for options in self.query(OptionList):  # lists sized only now: show their current choice
             options.scroll_to_highlight()
+        self.call_after_refresh(self._show_top, body)
+
+    def _show_top(self, body: VerticalScroll) -> None:
+        """Focusing the first field scrolled the body to show that whole field, hiding its label and
+        the suggestion's reasons above it; go back to the top when the focused input stays in view."""
+        focused = self.focused
+        if focused is None or body not in focused.ancestors:
+            return
+        bottom = focused.region.bottom - body.region.y + body.scroll_y
+        if bottom <= body.size.height:
+            body.scroll_home(animate=False, immediate=True)
 
     def fields(self) -> ComposeResult:
         yield from ()
 
     def why(self, suggestion: dict[str, Any] | None, fields: tuple[str, ...]) -> ComposeResult:
-        """The suggestion's reasons for these fields (they quote the citizen: shown literally)."""
+        """The suggestion's reasons for these fields, shown under the field's label (they quote the
+        citizen: shown literally)."""
         why = (suggestion or {}).get("why", {})
         lines = [line for name in fields for line in why.get(name, ())]
         if lines:

@@ -41,11 +41,12 @@ class DispatchDialog(FormDialog):
         self.lead, self.cooperating = default_departments(ctx, detail, self.suggestion)
 
     def fields(self) -> ComposeResult:
-        yield from self.why(self.suggestion, ("lead", "cooperating"))
         yield self.field_label("field_lead")
+        yield from self.why(self.suggestion, ("lead",))
         yield Picker(self.indexes["department"], value=self.lead, placeholder=self.t("picker_placeholder"),
                      chosen_label=self.t("chosen"), id="lead")
         yield self.field_label("field_cooperating")
+        yield from self.why(self.suggestion, ("cooperating",))
         yield Picker(self.indexes["department"], value=self.cooperating, multiple=True,
                      placeholder=self.t("picker_placeholder_multi"), chosen_label=self.t("chosen"),
                      id="cooperating", rows=4)

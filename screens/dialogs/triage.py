@@ -40,21 +40,25 @@ class TriageDialog(FormDialog):
     def fields(self) -> ComposeResult:
         s, d = self.suggestion, self.detail
         own = self.ctx.operator.township if self.ctx.operator.role == "township" else None
-        yield from self.why(s, ("category", "township", "village", "priority", "duty_item", "decision"))
         yield self.field_label("field_category")
+        yield from self.why(s, ("category",))
         yield Picker(self.indexes["category"], value=s.get("category") or d.get("category"),
                      placeholder=self.t("picker_placeholder"), chosen_label=self.t("chosen"), id="category")
         yield self.field_label("field_township")
+        yield from self.why(s, ("township", "village"))
         yield Picker(self.indexes["township"], value=own or s.get("township") or d.get("township"),
                      placeholder=self.t("picker_placeholder"), chosen_label=self.t("chosen"), id="township",
                      rows=3)
         yield self.field_label("field_priority")
+        yield from self.why(s, ("priority",))
         yield self.radio([(p, label("priority", p, self.lang)) for p in self.ctx.config.priorities],
                          s.get("priority") or d.get("priority") or "general", "priority")
         yield self.field_label("field_duty_item")
+        yield from self.why(s, ("duty_item",))
         yield OptionList(id="duty")
         yield Static("", id="duty-hint", classes="hint")
         yield self.field_label("field_decision")
+        yield from self.why(s, ("decision",))
         yield self.radio([(x, label("decision", x, self.lang)) for x in ("local", "whistle", "reject")],
                          s.get("decision"), "decision")
         yield self.field_label("field_reason")
