@@ -174,9 +174,9 @@ class Config:
         """The rule for one clock: the longest matching category override, else the priority's."""
         best: tuple[int, ClockRule] | None = None
         for prefix, rules in self.clock_overrides:
-            if clock in rules and category and (category == prefix or category.startswith(prefix + "/")):
-                if best is None or len(prefix) > best[0]:
-                    best = (len(prefix), rules[clock])
+            matches = clock in rules and category and (category == prefix or category.startswith(prefix + "/"))
+            if matches and (best is None or len(prefix) > best[0]):
+                best = (len(prefix), rules[clock])
         if best:
             return best[1]
         return self.priorities[priority].clocks.get(clock)

@@ -11,8 +11,17 @@ from models.errors import InvalidState, NotFound, ValidationError
 from models.lifecycle import create_assignments
 from models.permissions import acting_department
 from models.schema import Assignment, Case
-from models.states import (A_ACKNOWLEDGED, A_ON_SITE, A_RETURNED, ACKNOWLEDGED, DISPATCHED, ON_SITE,
-                           PENDING, RETURNED, WITHDRAWN)
+from models.states import (
+    A_ACKNOWLEDGED,
+    A_ON_SITE,
+    A_RETURNED,
+    ACKNOWLEDGED,
+    DISPATCHED,
+    ON_SITE,
+    PENDING,
+    RETURNED,
+    WITHDRAWN,
+)
 
 LEAD_STATE = {PENDING: DISPATCHED, A_ACKNOWLEDGED: ACKNOWLEDGED, A_ON_SITE: ON_SITE, A_RETURNED: RETURNED}
 

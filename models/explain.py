@@ -15,7 +15,6 @@ import peewee as pw
 
 from models.context import Context
 from models.errors import PermissionDenied
-from models.permissions import text_for_viewer
 from models.measures import (
     ONE,
     OVERDUE_PARTS,
@@ -34,6 +33,7 @@ from models.measures import (
     when,
 )
 from models.period import Period
+from models.permissions import text_for_viewer
 from models.schema import Accountability, Assignment, Case, Evaluation, Event, SupervisionOrder
 from models.timeutil import local_iso
 

@@ -13,8 +13,18 @@ from models.clocks import deadline
 from models.context import Context
 from models.errors import PermissionDenied, ValidationError
 from models.schema import Assignment, Case, Evaluation, Note
-from models.states import (A_ON_SITE, ACKNOWLEDGED, DISPATCHED, LOCAL, ON_SITE, PENDING, REJECTED,
-                           RESOLVED, CLOSED, WHISTLED)
+from models.states import (
+    A_ON_SITE,
+    ACKNOWLEDGED,
+    CLOSED,
+    DISPATCHED,
+    LOCAL,
+    ON_SITE,
+    PENDING,
+    REJECTED,
+    RESOLVED,
+    WHISTLED,
+)
 
 DECISIONS = {"local": LOCAL, "whistle": WHISTLED, "reject": REJECTED}
 SOURCES = ("citizen", "township", "third_party")
@@ -91,7 +101,7 @@ def create_assignments(ctx: Context, case: Case, lead: str | None, cooperating: 
 
 def lead_assignment(case: Case) -> Assignment | None:
     return (Assignment.select().where((Assignment.case == case.id) & (Assignment.role == "lead")
-                                      & (Assignment.active == True))  # noqa: E712
+                                      & (Assignment.active == True))
             .order_by(Assignment.id.desc()).first())
 
 
@@ -216,4 +226,4 @@ def note(ctx: Context, case_id: int, *, text: str, expected_version: int | None 
         return created
 
 
-__all__ = ["triage", "dispatch", "resolve", "evaluate", "reopen", "close", "note", "refused", "events"]
+__all__ = ["close", "dispatch", "evaluate", "events", "note", "refused", "reopen", "resolve", "triage"]

@@ -34,8 +34,7 @@ def migration(version: int) -> Callable[[Migration], Migration]:
 def _supervision_and_merges(db: pw.Database) -> None:
     """v2: supervision orders, accountability, joint meetings, merge records; repeat and escalation
     columns on cases; the search index rebuilt for every case (v1 dumps may lack it)."""
-    from models.schema import (Accountability, Meeting, MeetingDecision, MergeRecord, Report,
-                               SupervisionOrder)
+    from models.schema import Accountability, Meeting, MeetingDecision, MergeRecord, Report, SupervisionOrder
 
     db.create_tables([SupervisionOrder, Accountability, Meeting, MeetingDecision, MergeRecord], safe=True)
     existing = {c.name for c in db.get_columns("case")}

@@ -40,8 +40,8 @@ def test_lookups_by_id_and_chinese_name(config: Config) -> None:
 def test_unknown_key_names_file_line_and_key() -> None:
     text = SHIPPED.replace('[office]\n', '[office]\ncolour = "red"\n', 1)
     line = text.splitlines().index('colour = "red"') + 1
-    assert problems(text) == [f"county.toml:{line}: office.colour: unknown key (known here: county, language, "
-                              "name, timezone)"]
+    assert problems(text) == [(f"county.toml:{line}: office.colour: unknown key (known here: county, language, "
+                               "name, timezone)")]
 
 
 def test_wrong_type_and_bad_duration() -> None:

@@ -131,7 +131,7 @@ def test_return_and_review(ctx_for: Callable[..., Context]) -> None:
     case = department.review_return(ctx, case_id, lead="gongshui", cooperating=["shengtai"])
     assert case.state == "dispatched" and case.lead == "gongshui" and case.return_count == 1
     active = {(a.department, a.role) for a in Assignment.select().where((Assignment.case == case_id)
-                                                                        & (Assignment.active == True))}  # noqa: E712
+                                                                        & (Assignment.active == True))}
     assert active == {("gongshui", "lead"), ("shengtai", "cooperating")}
     with pytest.raises(InvalidState, match="no return waiting"):
         department.review_return(ctx, case_id, uphold=True)
