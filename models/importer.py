@@ -146,13 +146,23 @@ def new_report(config: Config, mapping: Mapping, fields: dict[str, str]) -> NewR
                      received_at=received, citizen_name=optional("citizen_name"), category_hint=optional("category"))
 
 
+@dataclass
+class Staged:
+    """A batch read and prepared outside the write transaction, waiting to be scored and written."""
+
+    now: int
+    take: list[tuple[SourceRow, Prepared]]
+
+
 def _batches(rows: Iterator[SourceRow | RowError], size: int) -> Iterator[list[SourceRow | RowError]]:
     while batch := list(islice(rows, size)):
         yield batch
 
 
 class Importer:
-    """One import run: the file's rows through intake, batch by batch (see `import_file`)."""
+    """One import run: the file's rows through intake, batch by batch (see `import_file`): each
+    batch is staged (read, checked, prepared) without the write lock, then scored and written
+    holding it."""
 
     def __init__(self, ctx: Context, source: SourceFile, mapping: Mapping, result: ImportResult) -> None:
         self.ctx, self.source, self.mapping, self.result = ctx, source, mapping, result
@@ -167,8 +177,12 @@ class Importer:
         self.result.rejects.append({"row": number, "reason": text})
         self.rejected.append((number, raw, text))
 
-    def batch(self, rows: list[SourceRow | RowError], progress: Progress | None) -> None:
-        """Map, check, score and write one batch (the caller holds the write transaction, or none: dry run)."""
+    def stage(self, rows: list[SourceRow | RowError]) -> Staged:
+        """Map, check and prepare one batch, and load the duplicate candidates its dates need.
+
+        Runs outside the write transaction: it only reads, so other operators' steps are not kept
+        waiting by the part of an import that is pure work on the file.
+        """
         ctx, result = self.ctx, self.result
         now = ctx.now()
         mapped: list[tuple[SourceRow, NewReport]] = []
@@ -206,6 +220,22 @@ class Importer:
             total = self.source.total_hint
             remaining = len(take) + (max(0, total - result.read) if total is not None else result.read)
             self.candidates.cover(min(i.received for _, i in take), max(i.received for _, i in take), remaining)
+        return Staged(now, take)
+
+    def write(self, staged: Staged, progress: Progress | None) -> None:
+        """Score and write a staged batch (the caller holds the write transaction, or none: dry run)."""
+        ctx, result, now = self.ctx, self.result, staged.now
+        take = staged.take
+        keys = [(i.channel, i.source_id) for _, i in take if i.source_id]
+        if keys and not result.dry_run:
+            # Registered since `stage` looked (another import of the same file, at the same moment)?
+            # Now, under the write lock, nobody else can add one.
+            late = existing_sources(ctx.db, keys)
+            for row, item in take:
+                if (item.channel, item.source_id) in late:
+                    self.duplicate(row, item.new, f"already registered (case {late[(item.channel, item.source_id)]})",
+                                   of_case=late[(item.channel, item.source_id)])
+            take = [(row, i) for row, i in take if (i.channel, i.source_id) not in late]
         first = next_ids(ctx.db)
         if result.dry_run:  # nothing was written: number this batch's would-be cases after the last batch's
             first = (first[0] + result.imported, first[1] + result.imported)
@@ -261,11 +291,12 @@ def import_file(ctx: Context, path: str | Path, *, profile: str | None = None, c
             progress(0, source.total_hint)
         with engine.bulk_writes(ctx.db):
             for rows in _batches(source.rows, batch_size):
+                staged = importer.stage(rows)
                 if dry_run:
-                    importer.batch(rows, progress)
+                    importer.write(staged, progress)
                 else:
-                    with ctx.write():
-                        importer.batch(rows, progress)
+                    with ctx.write():  # held for scoring and writing only
+                        importer.write(staged, progress)
     result.rejects.sort(key=lambda r: r["row"])  # rows fail at reading or at checking: report in file order
     if rejects is not None:
         write_rejects(rejects, source, [(raw, reason) for _, raw, reason in sorted(importer.rejected,

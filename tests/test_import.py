@@ -11,8 +11,8 @@ import pytest
 from click.testing import Result
 
 from models.context import Context
-from models.importer import import_file
-from models.importing.readers import MAX_FIELD_CHARS, REJECT_REASON_COLUMN
+from models.importer import Importer, ImportResult, import_file, mapping_for
+from models.importing.readers import MAX_FIELD_CHARS, REJECT_REASON_COLUMN, open_source
 from models.intake import NewReport, intake
 from models.schema import Case, Event, Report
 from tests.conftest import SHARED_DATA
@@ -146,6 +146,25 @@ def test_interrupted_import_keeps_whole_batches_and_a_rerun_completes(ctx_for: C
     assert (rerun.imported, rerun.duplicate) == (6, 4)
     sources = [s for (s,) in Report.select(Report.source_id).tuples()]
     assert sorted(sources) == [f"RX{n:05d}" for n in range(1, 11)]
+
+
+def test_a_report_registered_while_its_batch_was_staged_becomes_a_duplicate(ctx_for: Callable[..., Context],
+                                                                          tmp_path: Path) -> None:
+    # A batch is read and prepared without the write lock; a second import of the same report can
+    # register it meanwhile. Under the lock the batch finds it and counts the row as a duplicate.
+    ctx = ctx_for()
+    path = write_csv(tmp_path / "in.csv", [hotline_row(1), hotline_row(2), hotline_row(3)])
+    with open_source(path) as source:
+        mapping = mapping_for(ctx.config, source, "hotline", None)
+        result = ImportResult(str(path), source.format, source.encoding, "hotline", mapping.channel, False)
+        importer = Importer(ctx, source, mapping, result)
+        staged = importer.stage(list(source.rows))
+        other, _ = intake(ctx, NewReport(channel="hotline_12345", text="同一工单", source_id="RX00002"))
+        with ctx.write():
+            importer.write(staged, None)
+    assert (result.read, result.imported, result.duplicate, result.rejected) == (3, 2, 1, 0)
+    assert result.duplicates[0]["of_case"] == other.id and result.duplicates[0]["row"] == 3
+    assert Report.select().where(Report.source_id == "RX00002").count() == 1
 
 
 def test_import_and_intake_add_make_the_same_case(ctx_for: Callable[..., Context], tmp_path: Path) -> None:
