@@ -13,51 +13,22 @@ hinge model trained by SGD (same top-1, two to three times the fit time).
 
 from __future__ import annotations
 
-import functools
 import heapq
 import math
 import random
 import re
-import unicodedata
+from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from itertools import chain, compress, repeat
-from operator import add, is_not, itemgetter, mul
+from operator import add, mul, ne, sub, truediv
 from typing import Any, Protocol
 
+from models.suggest.features import SEP, Columns, count_grams, getter, normalise, weigh
+
 FORMAT = "chuishao.suggest.linear/1"
-_SEP = " "  # every separator becomes this; grams containing it are never features
 _CODE = re.compile(r"[0-9a-z]")  # after normalising: a Latin letter or a digit
-_MAX_TITLE, _MAX_BODY = 200, 1000  # a pasted 100-page document must not stall the console
-
-
-class _CharMap(dict):
-    """str.translate table built lazily: NFKC + lower case per character, length-preserving.
-
-    One output character per input character lets a gram's position in the normalised text point
-    straight back into the original, so reasons are always substrings of what the citizen wrote.
-    """
-
-    def __missing__(self, code: int) -> str:
-        ch = chr(code)
-        out = unicodedata.normalize("NFKC", ch).lower()
-        out = out if len(out) == 1 else ch
-        if unicodedata.category(out)[0] in "PZSC":  # punctuation, spaces, symbols, controls
-            out = _SEP
-        elif out.isdigit():
-            out = "0"  # house numbers and dates vary endlessly and say nothing about the category
-        self[code] = out
-        return out
-
-
-_CHARMAP = _CharMap()
-_sublinear = functools.lru_cache(maxsize=None)(lambda n: 1.0 + math.log(n))  # tf: small ints that repeat
-
-
-def normalise(text: str) -> str:
-    """The text grams are cut from: as long as ``text``, separators turned into spaces."""
-    return text.translate(_CHARMAP)
 
 
 def prepare_text(title: str, detail: str) -> str:
@@ -83,25 +54,9 @@ def tree_texts(tree: Mapping[str, Mapping[str, Sequence[str]]]) -> dict[str, lis
     return out
 
 
-def _grams(s: str, hi: int) -> Iterable[str]:
-    """Character 1..hi-grams of ``s``, made by C-level iterators: this is the hot loop of fitting."""
-    parts: list[Iterable[str]] = [s]
-    for n in range(2, hi + 1):
-        gram: Iterable[str] = s
-        for i in range(1, n):  # a fresh chain per n: iterators cannot be shared between parts
-            gram = map(add, gram, s[i:])
-        parts.append(gram)
-    return chain.from_iterable(parts)
-
-
-def _getter(ix: Sequence[int]) -> Callable[[Sequence[float]], Sequence[float]]:
-    """row -> tuple(row[i] for i in ix), in C: about twice as fast as map(row.__getitem__, ix)."""
-    return itemgetter(*ix) if len(ix) > 1 else (lambda row: [row[i] for i in ix])  # itemgetter(i) is no tuple
-
-
 def _scores(ix: Sequence[int], vx: list[float], rows: list[list[float]]) -> list[float]:
     """Each row's dot product with the sparse vector (ix, vx)."""
-    pick = _getter(ix)
+    pick = getter(ix)
     return [sum(map(mul, pick(row), vx)) for row in rows]
 
 
@@ -135,7 +90,7 @@ class Classifier(Protocol):
     def predict(self, text: str, k: int = 3) -> list[Prediction]: ...
 
 
-_Row = tuple[list[int], list[float], int, float]  # gram ids, tf-idf values, class index, weight
+_Vec = tuple[Sequence[int], list[float]]  # gram ids, tf-idf values
 
 
 class TextClassifier:
@@ -147,8 +102,9 @@ class TextClassifier:
         self.prior_texts = {k: list(v) for k, v in (prior_texts or {}).items()}
         self._labels: list[str] = []
         self._inverse: list[str] = []
-        self._vocab: dict[str, int] = {}
+        self._columns = Columns(())
         self._idf: list[float] = []
+        self._idf_spare: list[float] = [0.0]
         self._weights: list[list[float]] = []
 
     @property
@@ -159,43 +115,40 @@ class TextClassifier:
     # -- features -----------------------------------------------------------------------------
 
     def _counts(self, text: str) -> Counter[str]:
-        title, _, body = text.partition("\n")
-        p = self.params
-        counts = Counter(_grams(normalise(body[:_MAX_BODY]), p.max_n))
-        for gram, n in Counter(_grams(normalise(title[:_MAX_TITLE]), p.max_n)).items():
-            counts[gram] += n * p.title_weight
-        return counts
+        return count_grams(text, self.params.max_n, self.params.title_weight)
 
-    def _vector(self, text: str) -> tuple[list[int], list[float]]:
-        counts = self._counts(text)
-        # One vocabulary lookup per gram, all in C: the lookups are memory-bound and dominate fit time.
-        ids = list(map(self._vocab.get, counts))
-        known = list(map(is_not, ids, repeat(None)))
-        ix: list[int] = list(compress(ids, known))
-        vx = list(map(mul, map(_sublinear, compress(counts.values(), known)), _getter(ix)(self._idf)))
-        norm = math.sqrt(sum(map(mul, vx, vx)))
-        return ix, ([x / norm for x in vx] if norm else vx)
+    def _vector(self, text: str) -> _Vec:
+        ix, vx = weigh(self._counts(text), self._columns, self._idf_spare)
+        if self._columns.spare not in ix:
+            return ix, vx
+        known = list(map(ne, ix, repeat(self._columns.spare)))
+        return list(compress(ix, known)), list(compress(vx, known))
 
-    def _featurise(self, texts: Sequence[str]) -> list[tuple[list[int], list[float]]]:
-        """Vocabulary and idf from (a seeded sample of at most ``vocab_sample``) texts, then vectors.
+    def _vocabulary(self, texts: Sequence[str]) -> tuple[dict[int, Counter[str]], list[str], list[float], list[int]]:
+        """Vocabulary and idf from (a seeded sample of at most ``vocab_sample``) texts.
 
-        At 10k texts the sample saves ~40% of fit time; the price is that a gram rare enough to miss
-        the sample stays out of the vocabulary.
+        Sets the model's vocabulary (sorted by gram) and idf. Returns for fit: the sampled texts'
+        counts (no text is cut into grams twice), the vocabulary most frequent gram first with its
+        idf, and for each stored column (by gram) its position in that order. The sample bounds the
+        time and memory of document frequencies; the price is that a gram rare enough to miss it
+        stays out of the vocabulary.
         """
         n, limit = len(texts), self.params.vocab_sample
         picked = sorted(random.Random(self.params.seed).sample(range(n), limit)) if n > limit else range(n)
-        df: Counter[str] = Counter()
-        for i in picked:
-            df.update(self._counts(texts[i]).keys())
-        kept = [(k, g) for g, k in df.items() if k >= self.params.min_df and _SEP not in g]
-        kept.sort(key=lambda kg: (-kg[0], kg[1]))  # ties broken by the gram: deterministic vocabulary
-        kept = sorted(kept[: self.params.max_features], key=lambda kg: kg[1])
-        self._set_vocab([g for _, g in kept])
-        self._idf = [round(math.log((1 + len(picked)) / (1 + k)) + 1.0, 5) for k, _ in kept]
-        return [self._vector(t) for t in texts]
+        counted = {i: self._counts(texts[i]) for i in picked}
+        df: Counter[str] = Counter(chain.from_iterable(counted.values()))  # a Counter iterates its grams
+        kept = sorted((-k, g) for g, k in df.items() if k >= self.params.min_df and SEP not in g)
+        del kept[self.params.max_features:]  # the most frequent; ties broken by the gram: deterministic
+        frequent = [g for _, g in kept]
+        dfs = [-nk for nk, _ in kept]
+        idf_of = {k: round(math.log((1 + len(picked)) / (1 + k)) + 1.0, 5) for k in set(dfs)}  # few distinct
+        idf = list(map(idf_of.__getitem__, dfs))
+        order = sorted(range(len(kept)), key=frequent.__getitem__)
+        self._set_vocab(list(getter(order)(frequent)), list(getter(order)(idf)))
+        return counted, frequent, idf, order
 
-    def _set_vocab(self, grams: list[str]) -> None:
-        self._inverse, self._vocab = grams, {g: i for i, g in enumerate(grams)}
+    def _set_vocab(self, grams: list[str], idf: list[float]) -> None:
+        self._inverse, self._columns, self._idf, self._idf_spare = grams, Columns(grams), idf, [*idf, 0.0]
 
     # -- training -----------------------------------------------------------------------------
 
@@ -213,33 +166,52 @@ class TextClassifier:
         # would get scores nothing has checked.
         for lab in self._labels:
             docs += [("\n" + t, index[lab], self.params.prior_weight) for t in self.prior_texts.get(lab, ())]
-        data = [(ix, vx, y, w) for (ix, vx), (_, y, w) in zip(self._featurise([d[0] for d in docs]), docs)]
-        self._weights = self._scaled(data, self._fit_nb(data))
+        counted, frequent, idf, order = self._vocabulary([d[0] for d in docs])
+        # While fitting, the columns are numbered most frequent gram first: the few thousand grams
+        # most lookups hit then share a few cache lines of the lookup table, idf list and class sums
+        # (numbered by gram, they were spread over megabytes, and fit time was memory-bound). Every
+        # float is computed as before, in the same order, so the model is the same bit for bit
+        # (tests/test_suggest_features.py fits against plain per-gram reference code).
+        per, sample = self._accumulate(docs, counted, Columns(frequent), [*idf, 0.0])
+        stored = getter(order)  # a row in fitting order -> by gram
+        self._weights = [list(stored(row)) for row in self._scaled(sample, self._fit_nb(per, stored))]
 
-    def _fit_nb(self, data: list[_Row]) -> list[list[float]]:
-        per = [[0.0] * len(self._idf) for _ in self._labels]
-        for ix, vx, y, w in data:
+    def _accumulate(self, docs: list[tuple[str, int, float]], counted: dict[int, Counter[str]],
+                    columns: Columns, idf: list[float]) -> tuple[list[array[float]], list[_Vec]]:
+        """Per class, the weighted sum of its documents' vectors (without the spare column), and
+        every len/500-th document's vector (for _scaled). Streamed: each vector is added while its
+        floats are in cache, and only the sample is kept."""
+        per = [array("d", bytes(8 * len(idf))) for _ in self._labels]
+        step, sample = max(1, len(docs) // 500), []
+        for n, (text, y, w) in enumerate(docs):
+            ix, vx = weigh(c if (c := counted.pop(n, None)) is not None else self._counts(text), columns, idf)
             row = per[y]
-            for j, x in zip(ix, vx if w == 1.0 else [x * w for x in vx]):  # the hot loop: no multiply
+            for j, x in zip(ix, vx if w == 1.0 else list(map(mul, vx, repeat(w)))):  # the hot loop
                 row[j] += x
-        total = [sum(col) for col in zip(*per)]
+            if n % step == 0:
+                known = list(map(ne, ix, repeat(columns.spare)))  # the spare column is no gram
+                sample.append((list(compress(ix, known)), list(compress(vx, known))))
+        return [row[:-1] for row in per], sample
+
+    def _fit_nb(self, per: Sequence[Sequence[float]],
+                stored: Callable[[Sequence[float]], Sequence[float]]) -> list[list[float]]:
+        total = list(map(sum, zip(*per)))
         out = []
         for row in per:
-            comp = [t - r + self.params.alpha for t, r in zip(total, row)]
-            log_s = math.log(sum(comp))
+            comp = list(map(add, map(sub, total, row), repeat(self.params.alpha)))  # t - r + alpha
+            log_s = math.log(sum(stored(comp)))  # summed by gram, as stored: the same float as ever
             # Complement NB: a class is likely when the *other* classes rarely use the gram; the
             # weights are normalised (WCNB) so that a class with a rich vocabulary does not dominate.
-            wk = [log_s - math.log(c) for c in comp]
-            z = sum(map(abs, wk)) or 1.0
-            out.append([x / z for x in wk])
+            wk = list(map(sub, repeat(log_s), map(math.log, comp)))
+            z = sum(map(abs, stored(wk))) or 1.0
+            out.append(list(map(truediv, wk, repeat(z))))
         return out
 
-    def _scaled(self, data: list[_Row], weights: list[list[float]]) -> list[list[float]]:
+    def _scaled(self, sample: list[_Vec], weights: list[list[float]]) -> list[list[float]]:
         # Scaled by the spread of the class-centred scores on (a sample of) the training rows: the
         # raw NB scale shrinks as the vocabulary grows, and the softmax temperature must not care.
         acc = 0.0
-        sample = data[:: max(1, len(data) // 500)]
-        for ix, vx, _, _ in sample:
+        for ix, vx in sample:
             s = _scores(ix, vx, weights)
             m = sum(s) / len(s)
             acc += sum((v - m) ** 2 for v in s)
@@ -248,8 +220,8 @@ class TextClassifier:
         # means "this gram argues for this class more than for the average class" (for reasons).
         # Rounded (typical weights are 0.01-1) so the stored JSON is 2.5x smaller; here, not in
         # to_dict, so that a stored model predicts exactly like this one.
-        means = [sum(col) / len(col) for col in zip(*weights)]
-        return [[round((x - m) * scale, 5) for x, m in zip(row, means)] for row in weights]
+        means = list(map(truediv, map(sum, zip(*weights)), repeat(len(weights))))
+        return [list(map(round, map(mul, map(sub, row, means), repeat(scale)), repeat(5))) for row in weights]
 
     # -- prediction ---------------------------------------------------------------------------
 
@@ -269,7 +241,7 @@ class TextClassifier:
     def _reasons(self, text: str, norm: str, ix: Sequence[int], vx: list[float], cls: int,
                  limit: int = 3) -> tuple[str, ...]:
         row, inverse = self._weights[cls], self._inverse
-        best = heapq.nlargest(10 * limit, zip(map(mul, _getter(ix)(row), vx), ix))
+        best = heapq.nlargest(10 * limit, zip(map(mul, getter(ix)(row), vx), ix))
         # A single character is rarely a readable reason, and codes like "A3区" or "12345" name
         # places and channels, not the problem.
         words = [inverse[j] for c, j in best if c > 0 and len(inverse[j]) > 1 and not _CODE.search(inverse[j])]
@@ -312,8 +284,7 @@ class TextClassifier:
             raise ValueError(f"not a stored suggest model: format {d.get('format')!r}, expected {FORMAT!r}")
         model = cls(**d["params"])
         model._labels = list(d["labels"])
-        model._set_vocab(list(d["vocab"]))
-        model._idf = [float(x) for x in d["idf"]]
+        model._set_vocab(list(d["vocab"]), [float(x) for x in d["idf"]])
         model._weights = [[float(x) for x in r] for r in d["weights"]]
         return model
 
