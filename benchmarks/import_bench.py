@@ -115,6 +115,32 @@ LEANER_CASE_INDEXES = (
 )
 
 
+def copy_database(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite file (the backup API: committed WAL pages included)."""
+    source_con, target_con = sqlite3.connect(source), sqlite3.connect(target)
+    source_con.backup(target_con)
+    source_con.close()
+    target_con.close()
+
+
+def working_copy(config: Config, tmp: Path, keep: str | None, cases: int, now: int, seed: int) -> tuple[Path, Path]:
+    """(the built database, a fresh copy of it to work on): the database holds `cases` cases, built
+    once with models/bulkload.py and, with `keep`, kept there for the next run — which then starts
+    from the same state, since every run works on its own copy."""
+    built = Path(keep) if keep else tmp / "built.db"
+    db = connect(f"sqlite:///{built}")
+    set_up(db, config, user="bench", now=now)
+    existing = Case.select().count()
+    if existing < cases:
+        start = time.perf_counter()
+        bulk_load(config, db, cases - existing, now, seed=seed)
+        print(f"database: {cases - existing:,} cases bulk-loaded in {time.perf_counter() - start:.1f} s")
+    db.close()
+    work = tmp / "work.db"
+    copy_database(built, work)
+    return built, work
+
+
 def storage_floor(built: Path, imported: Path, first: dict[str, int], batch: int,
                   schema_change: tuple[str, ...] = ()) -> dict[str, float]:
     """Seconds (per table, and committing) to write the rows an import wrote (cases, reports,
@@ -123,9 +149,7 @@ def storage_floor(built: Path, imported: Path, first: dict[str, int], batch: int
     the import's pragmas): what SQLite costs before any work."""
     with tempfile.TemporaryDirectory() as tmp:
         floor = Path(tmp) / "floor.db"
-        source_con, target_con = sqlite3.connect(built), sqlite3.connect(floor)
-        source_con.backup(target_con)
-        source_con.close()
+        copy_database(built, floor)
         tables = {}
         with sqlite3.connect(imported) as con:
             for table, key in (('"case"', "id"), ("report", "id"), ("event", "id"), ("case_search", "rowid")):
@@ -133,8 +157,7 @@ def storage_floor(built: Path, imported: Path, first: dict[str, int], batch: int
                 since = first["event" if table == "event" else "report" if table == "report" else "case"]
                 tables[table] = con.execute(f"SELECT {columns} FROM {table} WHERE {key} >= ? ORDER BY {key}",
                                             (since,)).fetchall()
-        con = target_con
-        con.isolation_level = None
+        con = sqlite3.connect(floor, isolation_level=None)
         for statement in schema_change:
             con.execute(statement)
         for pragma in ("journal_mode = wal", "synchronous = normal", f"cache_size = -{engine.BULK_CACHE_KIB}",
@@ -182,21 +205,7 @@ def main() -> None:
     config = load_config(str(ROOT / "chuishao.toml"))
     with tempfile.TemporaryDirectory() as tmp:
         now = to_epoch(now_utc())
-        built = Path(args.keep) if args.keep else Path(tmp) / "built.db"
-        db = connect(f"sqlite:///{built}")
-        set_up(db, config, user="bench", now=now)
-        existing = Case.select().count()
-        if existing < args.cases:
-            start = time.perf_counter()
-            bulk_load(config, db, args.cases - existing, now, seed=args.seed)
-            print(f"database: {args.cases - existing:,} cases bulk-loaded in {time.perf_counter() - start:.1f} s")
-        # Import into a copy, so a kept database serves every run in the same state.
-        db_path = Path(tmp) / "bench.db"
-        db.close()
-        source_con, target_con = sqlite3.connect(built), sqlite3.connect(db_path)
-        source_con.backup(target_con)
-        source_con.close()
-        target_con.close()
+        built, db_path = working_copy(config, Path(tmp), args.keep, args.cases, now, args.seed)
         db = connect(f"sqlite:///{db_path}")
         print(f"database: {Case.select().count():,} cases before the import")
         ctx = resolve_identity(config, db, user="bench")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -24,15 +23,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from import_bench import generate  # benchmarks/, this script's own directory
+from import_bench import generate, working_copy  # benchmarks/, this script's own directory
 
-from models.bulkload import bulk_load
 from models.config import load_config
 from models.context import Context, resolve_identity
 from models.db import connect
 from models.intake import NewReport, intake
-from models.schema import Case
-from models.setup import set_up
 from models.timeutil import now_utc, to_epoch
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,15 +58,7 @@ def main() -> None:
     config = load_config(str(ROOT / "chuishao.toml"))
     with tempfile.TemporaryDirectory() as tmp:
         now = to_epoch(now_utc())
-        built = Path(args.keep) if args.keep else Path(tmp) / "built.db"
-        db = connect(f"sqlite:///{built}")
-        set_up(db, config, user="bench", now=now)
-        existing = Case.select().count()
-        if existing < args.cases:
-            bulk_load(config, db, args.cases - existing, now, seed=args.seed)
-        db.close()
-        path = Path(tmp) / "work.db"
-        shutil.copy(built, path)
+        _, path = working_copy(config, Path(tmp), args.keep, args.cases, now, args.seed)
         source = Path(tmp) / "export.csv"
         generate(config, source, args.reports, now, args.seed, tag="C")
         db = connect(f"sqlite:///{path}")
