@@ -12,8 +12,9 @@ reuses it next time (each run imports into a copy). Target: >= 15k reports/s.
 A second reference: the storage floor, the very rows the import wrote (cases, reports, intake
 events, search index) written again by plain executemany into a copy of the database as it was,
 in the import's transaction size: what SQLite charges for this schema before any Python work.
-`--floor-variants` measures it again with 5,000-row transactions and with leaner case indexes (a
-design option; see LEANER_CASE_INDEXES).
+`--floor-variants` measures it again with 5,000-row transactions, with leaner case indexes (a
+design option; see LEANER_CASE_INDEXES), and into bare tables without any index (a bound: the rows
+alone).
 """
 
 from __future__ import annotations
@@ -115,6 +116,16 @@ LEANER_CASE_INDEXES = (
 )
 
 
+def bare_tables(built: Path) -> tuple[str, ...]:
+    """Not a design option but a bound: no secondary index on cases, reports or events, and the
+    search index a plain table — what writing the rows alone costs."""
+    with sqlite3.connect(built) as con:
+        names = [name for (name,) in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            "AND tbl_name IN ('case', 'report', 'event')")]
+    return (*(f'DROP INDEX "{name}"' for name in names), "DROP TABLE case_search", "CREATE TABLE case_search (body)")
+
+
 def copy_database(source: Path, target: Path) -> None:
     """A consistent copy of a SQLite file (the backup API: committed WAL pages included)."""
     source_con, target_con = sqlite3.connect(source), sqlite3.connect(target)
@@ -200,7 +211,7 @@ def main() -> None:
     parser.add_argument("--keep", help="database file to keep and reuse (default: a temporary one)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--floor-variants", action="store_true",
-                        help="also measure the storage floor with 5,000-row transactions and with leaner case indexes")
+                        help="also measure the storage floor with 5,000-row transactions, leaner case indexes, and no index at all")
     args = parser.parse_args()
     config = load_config(str(ROOT / "chuishao.toml"))
     with tempfile.TemporaryDirectory() as tmp:
@@ -242,7 +253,8 @@ def main() -> None:
         print("  " + ", ".join(f"{table.strip(chr(34))} {t:.1f} s" for table, t in spent.items()))
         if args.floor_variants:
             for name, size, change in (("5,000-row transactions", 5000, ()),
-                                       ("leaner case indexes", BATCH, LEANER_CASE_INDEXES)):
+                                       ("leaner case indexes", BATCH, LEANER_CASE_INDEXES),
+                                       ("bare tables, no index at all", BATCH, bare_tables(built))):
                 variant = storage_floor(built, db_path, first, size, change)
                 total = sum(variant.values())
                 print(f"  variant, {name}: {total:.1f} s = {args.reports / total:,.0f} reports/s ("
