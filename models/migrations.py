@@ -20,7 +20,7 @@ Migration = Callable[[pw.Database], None]
 # version → the step that brings a database from version-1 to version.
 MIGRATIONS: dict[int, Migration] = {}
 
-CURRENT_VERSION = 4
+CURRENT_VERSION = 5
 
 
 def migration(version: int) -> Callable[[Migration], Migration]:
@@ -72,6 +72,17 @@ def _scoreboard_indexes(db: pw.Database) -> None:
     from models.schema import Assignment, Case, Evaluation
 
     db.create_tables([Case, Assignment, Evaluation], safe=True)  # safe: creates only the missing indexes
+
+
+@migration(5)
+def _township_deadline_index(db: pw.Database) -> None:
+    """v5: cases by (township, state, next_due) in place of (township, state): a township's overdue
+    count and its queue by deadline read the index alone instead of a row per case. The old index
+    is a prefix of the new one, so nothing that used it loses its plan."""
+    from models.schema import Case
+
+    db.create_tables([Case], safe=True)  # safe: creates only the missing index
+    db.execute_sql('DROP INDEX IF EXISTS "case_township_state"')
 
 
 def schema_version(db: pw.Database) -> int:
