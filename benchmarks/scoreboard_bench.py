@@ -112,21 +112,31 @@ def best(repeat: int, func: Callable[[], Any], label: str = "") -> tuple[float, 
     return wall, result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def database_args(doc: str, default_db: str, repeat: int) -> argparse.Namespace:
+    """The options of a benchmark on a kept database of N cases (this one's, and queue_bench's)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=1_000_000)
-    parser.add_argument("--db", type=Path, default=Path("/tmp/chuishao-scoreboard-bench.db"))
+    parser.add_argument("--db", type=Path, default=Path(default_db))
     parser.add_argument("--rebuild", action="store_true", help="Delete and rebuild the database first.")
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
-    now = to_epoch(now_utc())
-    if args.rebuild:
+    parser.add_argument("--repeat", type=int, default=repeat)
+    return parser.parse_args()
+
+
+def reuse_database(path: Path, rebuild: bool) -> tuple[pw.Database, int]:
+    """The kept database at `path` (deleted first with `rebuild`), migrated, and its case count."""
+    if rebuild:
         for suffix in ("", "-wal", "-shm"):
-            Path(f"{args.db}{suffix}").unlink(missing_ok=True)
-    config = load_config(str(ROOT / "chuishao.toml"))
-    db = connect(f"sqlite:///{args.db}")
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    db = connect(f"sqlite:///{path}")
     migrate(db)  # a reused database gets any new indexes here
-    have = Case.select().count() if db.table_exists("case") else 0
+    return db, (Case.select().count() if db.table_exists("case") else 0)
+
+
+def main() -> None:
+    args = database_args(__doc__, "/tmp/chuishao-scoreboard-bench.db", 3)
+    now = to_epoch(now_utc())
+    config = load_config(str(ROOT / "chuishao.toml"))
+    db, have = reuse_database(args.db, args.rebuild)
     if have < args.cases:
         if have:
             raise SystemExit(f"{args.db} holds {have:,} cases, fewer than {args.cases:,}: use --rebuild")

@@ -79,20 +79,27 @@ def may(ctx: Context, action: str) -> bool:
     return ctx.operator.role in ROLE_ACTIONS.get(action, frozenset({"admin"}))
 
 
-def scope_filter(ctx: Context, query: pw.ModelSelect) -> pw.ModelSelect:
+def scope_filter(ctx: Context, query: pw.ModelSelect, case_id: pw.Node = Case.id) -> pw.ModelSelect:
     """Restrict a Case query to the cases the operator may see.
 
     A department sees every case it has (or had) an assignment on: a return or a withdrawal does
-    not hide the case's later history from the department that worked on it.
+    not hide the case's later history from the department that worked on it. `case_id` is what
+    is tested against the department's cases (see `department_cases`).
     """
     require_active(ctx)
     op = ctx.operator
     if op.role == "township":
         return query.where(Case.township == op.township)
     if op.role == "department":
-        mine = Assignment.select(Assignment.case).where(Assignment.department == op.department)
-        return query.where(Case.id.in_(mine))
+        return query.where(department_cases(op.department, case_id))
     return query
+
+
+def department_cases(department: str, case_id: pw.Node = Case.id) -> pw.Expression:
+    """The condition "a case the department has (or had) an assignment on", tested on `case_id`
+    (Case.id, or engine.filter_only(db, Case.id) for a query that walks another index)."""
+    mine = Assignment.select(Assignment.case).where(Assignment.department == department)
+    return pw.Expression(case_id, pw.OP.IN, mine)
 
 
 def can_see(ctx: Context, case: Case) -> bool:
