@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import UTC
 
 import click
 
@@ -14,7 +14,7 @@ from models.errors import UsageError
 from models.migrations import migrate, recreate
 from models.schema import Case, Operator
 from models.setup import set_up
-from models.timeutil import now_utc, parse_iso, to_epoch
+from models.timeutil import parse_iso, to_epoch
 
 
 @click.command("init")
@@ -29,7 +29,7 @@ def init(state: State, as_json: bool) -> None:
     Example: chuishao --db sqlite:///var/lib/chuishao/county.db init
     """
     db = state.database(require_schema=False)
-    done = set_up(db, state.config)
+    done = set_up(db, state.config, now=to_epoch(state.clock()))
     engine.refresh_statistics(db)
     before, after, admin = done.schema_before, done.schema, done.first_admin
     result = {"database": state.url, "schema_before": before, "schema": after,
@@ -64,8 +64,8 @@ def demo(state: State, cases: int, seed: int, now_text: str | None, force: bool,
     if now_text:
         now = parse_iso(now_text, tz, "--now")
     else:
-        today = datetime.now(tz).replace(hour=0, minute=0, second=0, microsecond=0)
-        now = today.astimezone(now_utc().tzinfo)
+        today = state.clock().astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+        now = today.astimezone(UTC)
     db = state.database(require_schema=False)
     migrate(db)
     if Case.select().exists():

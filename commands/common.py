@@ -10,6 +10,7 @@ import json
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -25,6 +26,7 @@ from models.db import connect, database_url
 from models.errors import ChuishaoError, UsageError
 from models.migrations import CURRENT_VERSION, schema_version
 from models.textnorm import printable
+from models.timeutil import now_utc
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,6 +38,9 @@ class State:
     config_path: str | None = None
     db_url: str | None = None
     as_name: str | None = None
+    # The time commands act at. Only code sets it (tests hand the CLI a State with their clock);
+    # no option or environment variable does, so nobody backdates a step from the command line.
+    clock: Callable[[], datetime] = now_utc
     _config: Config | None = None
     _db: pw.Database | None = None
     _ctx: Context | None = None
@@ -67,7 +72,7 @@ class State:
     @property
     def ctx(self) -> Context:
         if self._ctx is None:
-            self._ctx = resolve_identity(self.config, self.database(), self.as_name)
+            self._ctx = resolve_identity(self.config, self.database(), self.as_name, clock=self.clock)
         return self._ctx
 
 

@@ -67,7 +67,8 @@ def cli(ctx: click.Context, config_path: str | None, db_url: str | None, as_name
 
     Example: chuishao demo --cases 2000 && chuishao
     """
-    ctx.obj = State(config_path=config_path, db_url=db_url, as_name=as_name)
+    preset = ctx.obj if isinstance(ctx.obj, State) else State()  # a caller in code may hand in its clock
+    ctx.obj = State(config_path=config_path, db_url=db_url, as_name=as_name, clock=preset.clock)
     if ctx.invoked_subcommand is None:
         from console.app import run_console
 

@@ -166,15 +166,19 @@ def _lookup(name: str) -> Operator:
 
 
 def resolve_identity(config: Config, db: pw.Database, as_name: str | None = None,
-                     user: str | None = None) -> Context:
-    """The Context for this process: the OS user's operator, or --as another one (admins only)."""
+                     user: str | None = None, clock: Callable[[], datetime] = now_utc) -> Context:
+    """The Context for this process: the OS user's operator, or --as another one (admins only).
+
+    `clock` is the time the context acts at: the wall clock, or a clock a test (or the demo
+    builder) injects from code; no command-line option or environment variable sets it.
+    """
     user = user or os_user()
     me = Operator.get_or_none(Operator.os_user == user)
     if me is None:
         mapped = next((o for o in config.operators if o.get("os_user") == user), None)
         if mapped is not None:
             with engine.write_transaction(db):
-                sync_config_operators(config, to_epoch(now_utc()))
+                sync_config_operators(config, to_epoch(clock()))
             me = Operator.get_or_none(Operator.os_user == user)
     if me is None:
         if not Operator.select().exists():
@@ -189,5 +193,5 @@ def resolve_identity(config: Config, db: pw.Database, as_name: str | None = None
         target = _lookup(as_name)
         if not target.active:
             raise PermissionDenied(f"operator '{target.name}' is disabled")
-        return Context(config, db, target, actor=me.name)
-    return Context(config, db, me, actor=me.name)
+        return Context(config, db, target, actor=me.name, clock=clock)
+    return Context(config, db, me, actor=me.name, clock=clock)

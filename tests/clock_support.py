@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import peewee as pw
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 from models import lifecycle
 from models.config import Config, load_config
@@ -18,9 +17,9 @@ from models.intake import NewReport, intake
 from models.schema import Case
 from models.setup import set_up
 from models.timeutil import to_epoch
+from tests.cli_support import SH, Clock, invoke
 
 ROOT = Path(__file__).resolve().parent.parent
-SH = ZoneInfo("Asia/Shanghai")
 GENERAL_RESOLVE = 'resolve = { limit = "7d", from = "received" }'
 # Distinct problems, so that intake's duplicate detection does not count the test cases as repeats;
 # none holds an urgent or utility signal word, so every case runs the general priority's rules.
@@ -58,6 +57,7 @@ class County:
 
     def __init__(self, directory: Path, config_path: Path, db_name: str = "county.db") -> None:
         self.config_path = config_path
+        self.clock = Clock()  # when `run` acts (TODAY unless the test moves it)
         self.made = 0
         self.config: Config = load_config(str(config_path))
         self.db_path = directory / db_name
@@ -69,12 +69,13 @@ class County:
         ctx.clock = lambda: moment
         return ctx
 
-    def run(self, *args: str) -> Result:
-        """The real CLI on this county (real time: use it for checks that do not depend on now)."""
-        from console.cli import cli
+    @property
+    def now(self) -> datetime:
+        return self.clock()
 
-        return CliRunner().invoke(cli, ["--config", str(self.config_path), "--db", f"sqlite:///{self.db_path}",
-                                        *args])
+    def run(self, *args: str) -> Result:
+        """The real CLI on this county, acting at `self.clock`."""
+        return invoke(self.config_path, self.db_path, args, clock=self.clock)
 
     def case(self, case_id: int) -> Case:
         return Case.get_by_id(case_id)

@@ -6,12 +6,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 from models.config import Config, load_config
 from models.context import Context, resolve_identity
 from models.db import connect
 from models.setup import set_up
+from tests.cli_support import Clock, invoke
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data" / "tipdm2020"
@@ -28,22 +29,26 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def cli_run(db_path: Path) -> Callable[..., Result]:
-    """Run the real click CLI against this test's database."""
-    from console.cli import cli
+def clock() -> Clock:
+    """This test's "now" (TODAY until the test moves it)."""
+    return Clock()
 
+
+@pytest.fixture
+def cli_run(db_path: Path, clock: Clock) -> Callable[..., Result]:
+    """Run the real click CLI against this test's database, at this test's clock."""
     def run(*args: str, db: Path | None = None, env: dict[str, str] | None = None) -> Result:
-        return CliRunner(env=env).invoke(cli, ["--config", str(ROOT / "chuishao.toml"),
-                                               "--db", f"sqlite:///{db or db_path}", *args])
+        return invoke(ROOT / "chuishao.toml", db or db_path, args, clock=clock, env=env)
     return run
 
 
 @pytest.fixture
-def ctx_for(config: Config, db_path: Path) -> Callable[..., Context]:
-    """A migrated database and a Context for any operator name (None = the OS user, the admin)."""
+def ctx_for(config: Config, db_path: Path, clock: Clock) -> Callable[..., Context]:
+    """A migrated database and a Context for any operator name (None = the OS user, the admin),
+    acting at this test's clock."""
     db = connect(f"sqlite:///{db_path}")
     set_up(db, config, user="root", now=0)
 
     def make(name: str | None = None) -> Context:
-        return resolve_identity(config, db, as_name=name, user="root")
+        return resolve_identity(config, db, as_name=name, user="root", clock=clock)
     return make

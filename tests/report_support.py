@@ -9,13 +9,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 from models import department, lifecycle
 from models.config import Config
 from models.context import Context, os_user, resolve_identity
 from models.db import connect
 from models.intake import NewReport, intake
+from tests.cli_support import Clock, invoke
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_ARGS = ("demo", "--cases", "150", "--seed", "3", "--now", "2026-11-20T00:00")
@@ -25,9 +26,7 @@ _DEMO: dict[str, Path] = {}
 
 
 def run_cli(db: Path, *args: str, columns: int = 80) -> Result:
-    from console.cli import cli
-
-    return CliRunner(env={"COLUMNS": str(columns)}).invoke(cli, ["--config", str(ROOT / "chuishao.toml"), "--db", f"sqlite:///{db}", *args])
+    return invoke(ROOT / "chuishao.toml", db, args, env={"COLUMNS": str(columns)})
 
 
 def demo_county(factory: pytest.TempPathFactory) -> Path:
@@ -43,7 +42,7 @@ def demo_county(factory: pytest.TempPathFactory) -> Path:
 def admin_on(config: Config, path: Path, name: str | None = None) -> Context:
     """A Context on an existing database (binding the schema to it) as its admin or a named operator."""
     db = connect(f"sqlite:///{path}")
-    return resolve_identity(config, db, as_name=name, user=os_user())
+    return resolve_identity(config, db, as_name=name, user=os_user(), clock=Clock())
 
 
 def at(ctx: Context, text: str) -> Context:

@@ -230,10 +230,45 @@ def test_pause_across_the_holiday_costs_only_office_time() -> None:
         CAL.shift(due, 1, "weeks")
 
 
-def test_thousands_of_fifteen_working_day_deadlines_are_cheap() -> None:
+_OPEN = ((time(9), time(12)), (time(13, 30), time(17, 30)))
+
+
+def _reference_15wd(start: datetime, next_working_day: bool) -> datetime:
+    """The 15-working-day due moment worked out the slow way: walk the calendar one day at a time
+    with the statutory package's own is_workday, apply HOURS by hand (no WorkCalendar code)."""
+    moment = local(start)
+    day, clock = moment.date(), moment.time()
+    if next_working_day:
+        due_clock = _OPEN[-1][1]  # the office end of the 15th working day after the start's date
+    elif not chinese_calendar.is_workday(day) or clock >= _OPEN[-1][1]:
+        day, due_clock = None, _OPEN[0][0]  # opens at 09:00 on the next working day
+    elif clock < _OPEN[0][0]:
+        due_clock = _OPEN[0][0]
+    elif _OPEN[0][1] <= clock < _OPEN[1][0]:
+        due_clock = _OPEN[1][0]  # the lunch break waits for the afternoon
+    else:
+        due_clock = clock
+    if day is None:  # the clock opens on the next working day; the count starts after it
+        day = moment.date() + timedelta(days=1)
+        while not chinese_calendar.is_workday(day):
+            day += timedelta(days=1)
+    counted = 0
+    while counted < 15:
+        day += timedelta(days=1)
+        counted += chinese_calendar.is_workday(day)
+    return datetime.combine(day, due_clock, tzinfo=SH)
+
+
+def test_three_thousand_fifteen_working_day_deadlines_match_a_day_by_day_count() -> None:
+    # Starts every 97 minutes from 2026-01-05 09:00 for ~200 days: every time of day, weekends,
+    # Spring Festival, Qingming, Labour Day, Dragon Boat and their make-up Saturdays/Sundays.
+    # (How fast this is belongs to benchmarks/, not to a test.)
     start = at(2026, 1, 5, 9)
     for i in range(3000):
-        CAL.add(start + timedelta(minutes=97 * i), Duration(15, "wd"), next_working_day=bool(i % 2))
+        moment, nwd = start + timedelta(minutes=97 * i), bool(i % 2)
+        deadline = CAL.add(moment, Duration(15, "wd"), next_working_day=nwd)
+        assert local(deadline.due) == _reference_15wd(moment, nwd), (moment, nwd)
+        assert deadline.confirmed and deadline.unconfirmed_years == ()
 
 
 # -- properties -------------------------------------------------------------------------------

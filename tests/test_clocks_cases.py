@@ -163,8 +163,8 @@ def test_extension_before_the_deadline_approved_moves_the_resolve_due(tmp_path: 
 
 def test_an_extension_requested_after_the_deadline_is_refused_clearly(tmp_path: Path) -> None:
     c = county(tmp_path)
-    case_id = c.dispatched_case(datetime.now(SH) - timedelta(days=20))  # resolve 7d: long past
-    department.acknowledge(c.ctx("yangfan", datetime.now(SH)), case_id)
+    case_id = c.dispatched_case(c.now - timedelta(days=20))  # resolve 7d: long past
+    department.acknowledge(c.ctx("yangfan", c.now), case_id)
     due = local_iso(c.case(case_id).resolve_due, SH)
     result = c.run("--as", "yangfan", "case", "extend", str(case_id), "--by", "3wd", "--reason", "来不及")
     assert result.exit_code == 1
@@ -178,7 +178,7 @@ def test_an_extension_requested_after_the_deadline_is_refused_clearly(tmp_path: 
 
 def test_case_list_overdue_and_due_within(tmp_path: Path) -> None:
     c = county(tmp_path)
-    now = datetime.now(SH).replace(microsecond=0)
+    now = c.now
     late = c.new_case(now - timedelta(days=3))  # dispatch clock (24 h) overdue
     fresh = c.new_case(now)  # dispatch due in 24 h
     overdue = c.run("case", "list", "--overdue", "--json")

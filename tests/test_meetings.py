@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,7 @@ import pytest
 from models import department, meetings, supervision
 from models.errors import InvalidState, PermissionDenied, UsageError, ValidationError
 from models.schema import Assignment, Case, Event, Meeting, MeetingDecision
-from tests.clock_support import SH, at, county, epoch
+from tests.clock_support import at, county, epoch
 
 
 def _active(case_id: int) -> list[tuple[str, str, str]]:
@@ -113,7 +113,7 @@ def test_one_bad_decision_stores_nothing(tmp_path: Path) -> None:
 
 def test_meeting_cli_record_from_options_and_file(tmp_path: Path) -> None:
     c = county(tmp_path)
-    now = datetime.now(SH).replace(microsecond=0)
+    now = c.now
     first = c.new_case(now)
     c.whistle(first, now)
     second = c.new_case(now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from models.context import Context
 from models.errors import PermissionDenied
 from models.schema import Accountability, SupervisionOrder
 from models.scoreboard import department_scoreboard, explain, explain_township, township_scoreboard
+from tests.cli_support import TODAY
 from tests.report_support import WHOLE, admin_on, at, demo_county, handled_case, run_cli
 
 
@@ -66,7 +67,7 @@ def test_cli_rates_equal_a_recount_from_case_json_and_explain_lists_those_cases(
     dept = busiest["department"]
     start, end = _epoch(board["period"]["from"]), _epoch(board["period"]["to"])
     assert start is not None and end is not None
-    recount = _by_hand(demo, dept, start, end, int(datetime.now(UTC).timestamp()))
+    recount = _by_hand(demo, dept, start, end, int(TODAY.timestamp()))
     for key in ("response", "resolution"):
         num, den = recount[key]
         assert (busiest["rates"][key]["num"], busiest["rates"][key]["den"]) == (len(num), len(den)), key

@@ -13,7 +13,7 @@ from models.errors import InvalidState, PermissionDenied, ValidationError
 from models.intake import NewReport, intake
 from models.schema import Case, Event, Report, SupervisionOrder
 from models.timeutil import to_epoch
-from tests.clock_support import SH, at, county, epoch
+from tests.clock_support import at, county, epoch
 
 
 def _events(case_id: int, action: str) -> list[Event]:
@@ -52,7 +52,7 @@ def test_overdue_by_one_working_day_gets_a_reminder_then_a_notice_once_each(tmp_
 
 def test_reminder_event_and_flag_show_in_case_list_json(tmp_path: Path) -> None:
     c = county(tmp_path)
-    case_id = c.dispatched_case(datetime.now(SH) - timedelta(days=30))  # every clock long past
+    case_id = c.dispatched_case(c.now - timedelta(days=30))  # every clock long past
     swept = c.run("supervise", "sweep", "--json")
     assert swept.exit_code == 0, swept.output
     result = json.loads(swept.output)
@@ -86,7 +86,7 @@ def _gather(target: int, others: list[int]) -> None:
 
 def test_a_problem_reported_three_times_in_thirty_days_is_flagged_must_supervise(tmp_path: Path) -> None:
     c = county(tmp_path)
-    now = datetime.now(SH).replace(microsecond=0)
+    now = c.now
     ids = [_report(c, now - timedelta(days=d), "东关社区3号楼下水道堵塞", f"R{d}") for d in (20, 10, 1)]
     _gather(ids[0], ids[1:])
     spread = [_report(c, now - timedelta(days=d), "西关社区路面塌陷", f"S{d}") for d in (70, 35, 1)]
@@ -156,8 +156,8 @@ def test_supervisors_issue_orders_departments_answer_accountability_links_cases(
 
 def test_supervise_cli_order_and_accountability(tmp_path: Path) -> None:
     c = county(tmp_path)
-    case_id = c.dispatched_case(datetime.now(SH))
-    deadline = (datetime.now(SH) + timedelta(days=3)).strftime("%Y-%m-%dT17:30")
+    case_id = c.dispatched_case(c.now)
+    deadline = (c.now + timedelta(days=3)).strftime("%Y-%m-%dT17:30")
     made = c.run("--as", "sunli", "supervise", "order", str(case_id), "--level", "listed", "--instruction",
                  "[bold]挂牌督办[/bold]", "--deadline", deadline, "--json")
     assert made.exit_code == 0, made.output
