@@ -158,12 +158,12 @@ class Terminal:
 # --- the database --------------------------------------------------------------------------------
 
 def ensure_database(path: Path, cases: int) -> None:
-    from models.bulkload import bulk_load
-    from models.config import load_config
-    from models.db import connect
-    from models.schema import Case
-    from models.setup import set_up
-    from models.timeutil import now_utc, to_epoch
+    from models.demo.bulkload import bulk_load
+    from models.org.config import load_config
+    from models.org.db import connect
+    from models.org.setup import set_up
+    from models.store.schema import Case
+    from models.worktime.timeutil import now_utc, to_epoch
 
     config = load_config(str(ROOT / "chuishao.toml"))
     db = connect(f"sqlite:///{path}")

@@ -6,7 +6,7 @@ machine: raw `sqlite3.executemany` of the same rows (the CSV's cells as read) in
     .venv/bin/python benchmarks/import_bench.py                      # 1M cases, 100k reports
     .venv/bin/python benchmarks/import_bench.py --cases 100000 --reports 20000 --keep /tmp/b.db
 
-The 1M-case database is built with models/bulkload.py (a few minutes); `--keep PATH` keeps it and
+The 1M-case database is built with models/demo/bulkload.py (a few minutes); `--keep PATH` keeps it and
 reuses it next time (each run imports into a copy). Target: >= 15k reports/s.
 
 A second reference: the storage floor, the very rows the import wrote (cases, reports, intake
@@ -34,18 +34,18 @@ import peewee as pw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from models import engine
-from models.bulkload import bulk_load
-from models.config import Config, load_config
-from models.context import resolve_identity
-from models.db import connect
-from models.demo_text import citizen_name, phone, report_text
-from models.dupwindow import Window
-from models.importer import BATCH, import_file
-from models.intake import next_ids
-from models.schema import Case, Event
-from models.setup import set_up
-from models.timeutil import now_utc, to_epoch
+from models.demo.bulkload import bulk_load
+from models.demo.demo_text import citizen_name, phone, report_text
+from models.intake.dupwindow import Window
+from models.intake.importer import BATCH, import_file
+from models.intake.intake import next_ids
+from models.org.config import Config, load_config
+from models.org.context import resolve_identity
+from models.org.db import connect
+from models.org.setup import set_up
+from models.store import engine
+from models.store.schema import Case, Event
+from models.worktime.timeutil import now_utc, to_epoch
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = ["工单编号", "受理时间", "诉求标题", "诉求内容", "来电人", "联系电话", "事发地址", "所属街镇", "诉求分类"]
@@ -136,7 +136,7 @@ def copy_database(source: Path, target: Path) -> None:
 
 def working_copy(config: Config, tmp: Path, keep: str | None, cases: int, now: int, seed: int) -> tuple[Path, Path]:
     """(the built database, a fresh copy of it to work on): the database holds `cases` cases, built
-    once with models/bulkload.py and, with `keep`, kept there for the next run — which then starts
+    once with models/demo/bulkload.py and, with `keep`, kept there for the next run — which then starts
     from the same state, since every run works on its own copy."""
     built = Path(keep) if keep else tmp / "built.db"
     db = connect(f"sqlite:///{built}")

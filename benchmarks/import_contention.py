@@ -25,11 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from import_bench import generate, working_copy  # benchmarks/, this script's own directory
 
-from models.config import load_config
-from models.context import Context, resolve_identity
-from models.db import connect
-from models.intake import NewReport, intake
-from models.timeutil import now_utc, to_epoch
+from models.intake.intake import NewReport, intake
+from models.org.config import load_config
+from models.org.context import Context, resolve_identity
+from models.org.db import connect
+from models.worktime.timeutil import now_utc, to_epoch
 
 ROOT = Path(__file__).resolve().parent.parent
 PAUSE = 0.2

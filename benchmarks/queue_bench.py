@@ -29,14 +29,15 @@ if str(ROOT) not in sys.path:
 import peewee as pw
 from scoreboard_bench import database_args, reuse_database  # benchmarks/, this script's own directory
 
-from models import engine, queries
-from models.bulkload import bulk_load
-from models.config import load_config
-from models.context import Context
-from models.queries import CaseQuery
-from models.schema import Assignment, Case, Operator
-from models.setup import set_up
-from models.timeutil import now_utc, to_epoch
+from models.cases import queries
+from models.cases.queries import CaseQuery
+from models.demo.bulkload import bulk_load
+from models.org.config import load_config
+from models.org.context import Context
+from models.org.setup import set_up
+from models.store import engine
+from models.store.schema import Assignment, Case, Operator
+from models.worktime.timeutil import now_utc, to_epoch
 
 PAGE = 200
 

@@ -33,18 +33,18 @@ if str(ROOT) not in sys.path:
 
 import peewee as pw
 
-from models import engine
-from models.bulkload import bulk_load
-from models.config import load_config
-from models.context import Context, os_user, resolve_identity
-from models.db import connect
-from models.hotspots import hotspots
-from models.migrations import migrate
-from models.period import Period, month_of
-from models.schema import Assignment, Case
-from models.scoreboard import department_scoreboard, explain, township_scoreboard
-from models.setup import set_up
-from models.timeutil import from_epoch, now_utc, to_epoch
+from models.demo.bulkload import bulk_load
+from models.org.config import load_config
+from models.org.context import Context, os_user, resolve_identity
+from models.org.db import connect
+from models.org.setup import set_up
+from models.reports.hotspots import hotspots
+from models.reports.scoreboard import department_scoreboard, explain, township_scoreboard
+from models.store import engine
+from models.store.migrations import migrate
+from models.store.schema import Assignment, Case
+from models.worktime.period import Period, month_of
+from models.worktime.timeutil import from_epoch, now_utc, to_epoch
 
 DAY = 86400
 # Deterministic pseudo-random 0..9999 per row: Knuth's multiplicative hash of the id.

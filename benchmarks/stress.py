@@ -39,21 +39,21 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from models import department, lifecycle
-from models.audit import verify_chain
-from models.config import Config, load_config
-from models.context import (
+from models.cases import department, lifecycle
+from models.errors import Conflict, DomainError
+from models.intake.intake import NewReport, intake
+from models.ledger.audit import verify_chain
+from models.org.config import Config, load_config
+from models.org.context import (
     Context,
     DatabaseBusy,
     resolve_identity,
 )
-from models.db import connect
-from models.errors import Conflict, DomainError
-from models.intake import NewReport, intake
-from models.operators import NewOperator, add_operator
-from models.schema import Case, Evaluation, Event, Note
-from models.setup import set_up
-from models.states import FINAL_STATES
+from models.org.db import connect
+from models.org.operators import NewOperator, add_operator
+from models.org.setup import set_up
+from models.store.schema import Case, Evaluation, Event, Note
+from models.store.states import FINAL_STATES
 
 CONFIG = str(ROOT / "chuishao.toml")
 HOT = 8

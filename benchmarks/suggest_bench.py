@@ -35,16 +35,16 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from models.bulkload import bulk_load
-from models.config import Config, load_config
-from models.context import Context, resolve_identity
-from models.db import connect
-from models.demo_text import report_text
-from models.schema import Case
-from models.setup import set_up
+from models.demo.bulkload import bulk_load
+from models.demo.demo_text import report_text
+from models.org.config import Config, load_config
+from models.org.context import Context, resolve_identity
+from models.org.db import connect
+from models.org.setup import set_up
+from models.store.schema import Case
 from models.suggest.engine import suggest_text
 from models.suggest.training import load_model, read_labelled, train
-from models.timeutil import now_utc, to_epoch
+from models.worktime.timeutil import now_utc, to_epoch
 
 SAMPLE = ROOT.parent / "shared" / "data" / "tipdm2020" / "messages_sample.csv"
 

@@ -26,15 +26,17 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from models import engine, limbo, supervision, supervision_orders
-from models.bulkload import bulk_load
-from models.config import load_config
-from models.context import os_user, resolve_identity
-from models.db import connect
-from models.schema import Case
-from models.setup import set_up
-from models.states import OPEN_STATES
-from models.timeutil import from_epoch, now_utc, to_epoch
+from models.demo.bulkload import bulk_load
+from models.org.config import load_config
+from models.org.context import os_user, resolve_identity
+from models.org.db import connect
+from models.org.setup import set_up
+from models.reports import limbo
+from models.store import engine
+from models.store.schema import Case
+from models.store.states import OPEN_STATES
+from models.supervision import supervision, supervision_orders
+from models.worktime.timeutil import from_epoch, now_utc, to_epoch
 
 
 def timed(func: Callable[[], Any]) -> tuple[float, Any]:

@@ -8,13 +8,13 @@ from datetime import UTC
 import click
 
 from commands.common import State, emit_json, json_option, pass_state, say
-from models import engine
-from models.context import os_user
 from models.errors import UsageError
-from models.migrations import migrate, recreate
-from models.schema import Case, Operator
-from models.setup import set_up
-from models.timeutil import parse_iso, to_epoch
+from models.org.context import os_user
+from models.org.setup import set_up
+from models.store import engine
+from models.store.migrations import migrate, recreate
+from models.store.schema import Case, Operator
+from models.worktime.timeutil import parse_iso, to_epoch
 
 
 @click.command("init")
@@ -55,7 +55,7 @@ def demo(state: State, cases: int, seed: int, now_text: str | None, force: bool,
 
     Example: chuishao --db sqlite:///tmp/demo.db demo --cases 2000 --seed 7
     """
-    from models.demo import build_demo
+    from models.demo.demo import build_demo
 
     if cases < 1:
         raise UsageError("--cases must be at least 1")

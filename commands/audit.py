@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from commands.common import Group, State, emit_json, json_option, pass_state, say
-from models import audit as audit_ops
 from models.errors import UsageError
+from models.ledger import audit as audit_ops
 
 
 @click.group(cls=Group)

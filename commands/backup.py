@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from commands.common import State, emit_json, json_option, pass_state, say
-from models import backup as backup_ops
+from models.ledger import backup as backup_ops
 
 file_argument = click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 

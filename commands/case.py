@@ -5,11 +5,11 @@ from __future__ import annotations
 import click
 
 from commands.common import Group, State, emit_json, json_option, pass_state, say, table
-from models import department, lifecycle, queries
-from models.clocks import window_seconds
-from models.queries import CaseQuery
-from models.states import STATES
-from models.views import case_detail, case_row, event_row
+from models.cases import department, lifecycle, queries
+from models.cases.queries import CaseQuery
+from models.cases.views import case_detail, case_row, event_row
+from models.clocks.clocks import window_seconds
+from models.store.states import STATES
 
 
 @click.group(cls=Group)

@@ -9,9 +9,9 @@ import click
 
 from commands.case import _done, case
 from commands.common import State, emit_json, json_option, pass_state, say, table
-from models import merge as merge_ops
-from models.duplicates import candidate_rows, duplicate_candidates
-from models.views import case_row
+from models.cases.views import case_row
+from models.intake import merge as merge_ops
+from models.intake.duplicates import candidate_rows, duplicate_candidates
 
 
 @case.command("duplicates")

@@ -9,10 +9,10 @@ import click
 
 from commands.case import case, version_option
 from commands.common import Group, State, emit_json, json_option, pass_state, say, table
-from models import pausing, queries
-from models.clocks import clock_rows
-from models.timeutil import local_iso, parse_iso, to_epoch
-from models.views import case_row
+from models.cases import pausing, queries
+from models.cases.views import case_row
+from models.clocks.clocks import clock_rows
+from models.worktime.timeutil import local_iso, parse_iso, to_epoch
 
 
 def _done(state: State, case_obj: object, message: str, as_json: bool) -> None:

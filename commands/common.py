@@ -20,13 +20,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from models.config import Config, load_config
-from models.context import Context, resolve_identity
-from models.db import connect, database_url
 from models.errors import ChuishaoError, UsageError
-from models.migrations import CURRENT_VERSION, schema_version
-from models.textnorm import printable
-from models.timeutil import now_utc
+from models.org.config import Config, load_config
+from models.org.context import Context, resolve_identity
+from models.org.db import connect, database_url
+from models.store.migrations import CURRENT_VERSION, schema_version
+from models.text.textnorm import printable
+from models.worktime.timeutil import now_utc
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -9,10 +9,10 @@ from contextlib import contextmanager
 import click
 
 from commands.common import Group, State, emit_json, json_option, pass_state, say
-from models.importer import import_file
-from models.intake import NewReport
-from models.intake import intake as intake_op
-from models.timeutil import parse_iso, to_epoch
+from models.intake.importer import import_file
+from models.intake.intake import NewReport
+from models.intake.intake import intake as intake_op
+from models.worktime.timeutil import parse_iso, to_epoch
 
 SHOWN = 20  # duplicate / rejected rows listed in the summary
 

@@ -10,9 +10,9 @@ from typing import Any
 import click
 
 from commands.common import Group, State, emit_json, json_option, pass_state, say, table
-from models import meetings
 from models.errors import UsageError
-from models.timeutil import parse_iso, to_epoch
+from models.supervision import meetings
+from models.worktime.timeutil import parse_iso, to_epoch
 
 
 @click.group(cls=Group)

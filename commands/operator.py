@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from commands.common import Group, State, emit_json, json_option, pass_state, say, table
-from models.operators import NewOperator, add_operator, list_operators, operator_row, set_active
-from models.permissions import ROLES
+from models.org.operators import NewOperator, add_operator, list_operators, operator_row, set_active
+from models.org.permissions import ROLES
 
 
 @click.group(cls=Group)

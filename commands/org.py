@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from commands.common import Group, State, emit_json, json_option, pass_state, table
-from models.schema import Operator
+from models.store.schema import Operator
 
 
 @click.group(cls=Group)

@@ -1,6 +1,6 @@
 """`chuishao report …`: scoreboards (绩效考核), hot spots (热点) and the monthly briefing (月度通报).
 
-Thin: every number comes from models/scoreboard.py, models/hotspots.py and models/briefing.py,
+Thin: every number comes from models/reports/scoreboard.py, models/reports/hotspots.py and models/reports/briefing.py,
 the same functions the console's screens call.
 """
 
@@ -12,14 +12,14 @@ from typing import Any
 import click
 
 from commands.common import Group, State, emit_json, json_option, pass_state, say, table
-from models import briefing as briefing_model
-from models import period as periods
-from models.briefing import text_cell
 from models.errors import UsageError
-from models.hotspots import hotspots as find_hotspots
-from models.labels import label
-from models.measures import Rate
-from models.scoreboard import department_scoreboard, explain, explain_township, township_scoreboard
+from models.reports import briefing as briefing_model
+from models.reports.briefing import text_cell
+from models.reports.hotspots import hotspots as find_hotspots
+from models.reports.measures import Rate
+from models.reports.scoreboard import department_scoreboard, explain, explain_township, township_scoreboard
+from models.text.labels import label
+from models.worktime import period as periods
 
 period_options = [
     click.option("--month", "month_text", help="A calendar month, YYYY-MM (default: the current month)."),

@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 
 from commands.common import Group, State, emit_json, json_option, pass_state, say, table
-from models import supervision, supervision_orders
-from models.supervision import FLAGS
-from models.timeutil import parse_iso, to_epoch
+from models.supervision import supervision, supervision_orders
+from models.supervision.supervision import FLAGS
+from models.worktime.timeutil import parse_iso, to_epoch
 
 
 @click.group(cls=Group)

@@ -17,9 +17,9 @@ from textual.binding import BindingType
 from textual.screen import Screen
 
 from console.palette import ScreenCommands
-from models.context import Context
 from models.errors import UsageError
-from models.pinyin_index import Entry, category_items, config_indexes, department_items, township_items
+from models.org.context import Context
+from models.org.pinyin_index import Entry, category_items, config_indexes, department_items, township_items
 from screens import keymap
 from screens.messages import FirstPaint, IndexesReady
 
@@ -139,7 +139,7 @@ def _entry(entry_id: str) -> keymap.ScreenEntry:
 
 def _plain_indexes(ctx: Context) -> dict[str, list[Entry]]:
     def plain(items: list[tuple[str, str, list[str]]]) -> list[Entry]:
-        from models.pinyin_index import normalise
+        from models.org.pinyin_index import normalise
 
         return [Entry(i, text, tuple(normalise(x) for x in (i, text, *extra)), (), ()) for i, text, extra in items]
     config = ctx.config

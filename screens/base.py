@@ -10,16 +10,16 @@ from typing import Any, TypeVar
 from rich.text import Text
 from textual.screen import ModalScreen, Screen
 
-from models.context import Context
-from models.session import thread_session
-from models.textnorm import printable
+from models.org.context import Context
+from models.store.session import thread_session
+from models.text.textnorm import printable
 from screens import keymap
 
 T = TypeVar("T")
 
 
 def ui(key: str, language: str, **values: Any) -> str:
-    """A UI text from models.labels ("ui" kind, or "kind:id"), with {placeholders} filled in."""
+    """A UI text from models.text.labels ("ui" kind, or "kind:id"), with {placeholders} filled in."""
     text = keymap.text(key, language)
     return text.format(**values) if values else text
 

@@ -18,12 +18,12 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
-from models.context import Context
+from models.cases.more_steps import AUTHORITY, more_refusal
 from models.errors import ChuishaoError, Conflict
-from models.labels import label
-from models.merge import NeedsConfirmation
-from models.more_steps import AUTHORITY, more_refusal
-from models.states import OPEN_STATES
+from models.intake.merge import NeedsConfirmation
+from models.org.context import Context
+from models.store.states import OPEN_STATES
+from models.text.labels import label
 from screens import keymap
 from screens.base import ConsoleScreen, in_thread, literal
 from screens.messages import CaseLoaded, LoadFailed, StepFinished
@@ -140,7 +140,7 @@ class CaseScreen(ConsoleScreen):
         bundle = self.bundle
         if bundle is None or self.busy:
             return
-        from models.queries import step_refusal
+        from models.cases.queries import step_refusal
 
         # no SQL: role and state of the loaded case (and what was read with it)
         if step in AUTHORITY:

@@ -16,8 +16,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from models.labels import label
-from models.textnorm import printable
+from models.text.labels import label
+from models.text.textnorm import printable
 from screens.base import localise_descriptions
 
 HIDDEN = ("case_id", "title", "counted", "events", "cases", "assignment_id")

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Label, Static
 
-from models.context import Context
+from models.org.context import Context
 from screens import keymap
 from screens.base import ConsoleModal, ui
 

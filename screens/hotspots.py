@@ -1,7 +1,7 @@
 """The hot-spot screen (热点): recurring problems by category × township × place, week by week, and
 the candidates for the month's one problem (每月一题).
 
-The figures come from models.hotspots.hotspots — the function behind `chuishao report hotspots`
+The figures come from models.reports.hotspots.hotspots — the function behind `chuishao report hotspots`
 and the briefing — loaded in a worker thread. Enter on a hot spot or a candidate lists its cases;
 Enter there posts CaseChosen. `[` / `]` step a month, `r` reloads.
 """
@@ -18,12 +18,12 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
-from models.context import Context
 from models.errors import ChuishaoError
-from models.hotspots import HotspotReport, case_summaries, hotspots, trend_of
-from models.labels import label
-from models.period import Period
-from models.textnorm import printable
+from models.org.context import Context
+from models.reports.hotspots import HotspotReport, case_summaries, hotspots, trend_of
+from models.text.labels import label
+from models.text.textnorm import printable
+from models.worktime.period import Period
 from screens.charts import sparkline
 from screens.drilldown import CaseListScreen
 from screens.period_screen import PeriodScreen

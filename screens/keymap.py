@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from textual.binding import Binding, BindingsMap
 from textual.dom import DOMNode
 
-from models.labels import label
+from models.text.labels import label
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
 
-from models.context import Context
-from models.period import Period, month_of, shift_month
-from models.textnorm import printable
+from models.org.context import Context
+from models.text.textnorm import printable
+from models.worktime.period import Period, month_of, shift_month
 from screens.base import localise_descriptions
 
 

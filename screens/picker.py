@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from models.pinyin_index import Entry, search
+from models.org.pinyin_index import Entry, search
 
 
 class Picker(Vertical):

@@ -15,11 +15,11 @@ from textual.app import ComposeResult
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
-from models import queries
-from models.context import Context
+from models.cases import queries
+from models.cases.queries import CaseQuery
 from models.errors import ChuishaoError
-from models.labels import label
-from models.queries import CaseQuery
+from models.org.context import Context
+from models.text.labels import label
 from screens import keymap
 from screens.base import ConsoleScreen, in_thread
 from screens.messages import ChangesSeen, CountsLoaded, FirstPaint, LoadFailed, PageLoaded

@@ -1,6 +1,6 @@
 """The scoreboard screen (绩效考核): departments ranked, townships flagged, every number drillable.
 
-Figures come from models.scoreboard — the very functions behind `chuishao report scoreboard` and
+Figures come from models.reports.scoreboard — the very functions behind `chuishao report scoreboard` and
 the briefing — loaded in a worker thread. `s` sorts by the column under the cursor (again: the other
 way), and the bar column draws that column's values; `[` / `]` step a month back or forward; Enter
 on a number lists the cases behind it (models.scoreboard.explain), Enter there posts CaseChosen.
@@ -19,12 +19,10 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
-from models.context import Context
 from models.errors import ChuishaoError
-from models.labels import label
-from models.measures import Rate
-from models.period import Period
-from models.scoreboard import (
+from models.org.context import Context
+from models.reports.measures import Rate
+from models.reports.scoreboard import (
     DepartmentScore,
     TownshipScore,
     department_scoreboard,
@@ -32,6 +30,8 @@ from models.scoreboard import (
     explain_township,
     township_scoreboard,
 )
+from models.text.labels import label
+from models.worktime.period import Period
 from screens.charts import bar
 from screens.drilldown import CaseListScreen
 from screens.period_screen import PeriodScreen

@@ -18,14 +18,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from models import department, lifecycle, merge, pausing, queries
-from models.context import Context
-from models.duplicates import candidate_rows, duplicate_candidates
-from models.more_steps import more_steps
-from models.schema import Case
-from models.states import NEW, OPEN_STATES, RETURNED, WHISTLED
-from models.timeutil import parse_iso, to_epoch
-from models.views import case_detail
+from models.cases import department, lifecycle, pausing, queries
+from models.cases.more_steps import more_steps
+from models.cases.views import case_detail
+from models.intake import merge
+from models.intake.duplicates import candidate_rows, duplicate_candidates
+from models.org.context import Context
+from models.store.schema import Case
+from models.store.states import NEW, OPEN_STATES, RETURNED, WHISTLED
+from models.worktime.timeutil import parse_iso, to_epoch
 
 OPERATIONS: dict[str, Callable[..., Any]] = {
     "triage": lifecycle.triage, "dispatch": lifecycle.dispatch, "acknowledge": department.acknowledge,

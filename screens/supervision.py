@@ -21,13 +21,13 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from models.context import Context
-from models.durations import format_timedelta
 from models.errors import ChuishaoError
-from models.labels import label
-from models.supervision import sweep
-from models.supervision_orders import board, flag_counts
-from models.textnorm import printable
+from models.org.context import Context
+from models.supervision.supervision import sweep
+from models.supervision.supervision_orders import board, flag_counts
+from models.text.labels import label
+from models.text.textnorm import printable
+from models.worktime.durations import format_timedelta
 from screens.base import in_thread, localise_descriptions
 from screens.drilldown import CaseChosen
 

@@ -9,14 +9,14 @@ from pathlib import Path
 import peewee as pw
 from click.testing import Result
 
-from models import lifecycle
-from models.config import Config, load_config
-from models.context import Context, resolve_identity
-from models.db import connect
-from models.intake import NewReport, intake
-from models.schema import Case
-from models.setup import set_up
-from models.timeutil import to_epoch
+from models.cases import lifecycle
+from models.intake.intake import NewReport, intake
+from models.org.config import Config, load_config
+from models.org.context import Context, resolve_identity
+from models.org.db import connect
+from models.org.setup import set_up
+from models.store.schema import Case
+from models.worktime.timeutil import to_epoch
 from tests.cli_support import SH, Clock, invoke
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from models.config import Config, load_config
-from models.context import Context, resolve_identity
-from models.db import connect
-from models.setup import set_up
+from models.org.config import Config, load_config
+from models.org.context import Context, resolve_identity
+from models.org.db import connect
+from models.org.setup import set_up
 from tests.cli_support import Clock, invoke
 
 ROOT = Path(__file__).resolve().parent.parent

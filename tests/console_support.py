@@ -15,10 +15,10 @@ from textual.app import App
 from textual.pilot import Pilot
 
 from console.app import ChuishaoApp, create_app
-from models import department, lifecycle
-from models.context import Context
-from models.intake import NewReport, intake
-from models.schema import Case
+from models.cases import department, lifecycle
+from models.intake.intake import NewReport, intake
+from models.org.context import Context
+from models.store.schema import Case
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # Friday 10:00 in the office's zone
 SIZE = (120, 40)

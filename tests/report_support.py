@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from models import department, lifecycle
-from models.config import Config
-from models.context import Context, os_user, resolve_identity
-from models.db import connect
-from models.intake import NewReport, intake
+from models.cases import department, lifecycle
+from models.intake.intake import NewReport, intake
+from models.org.config import Config
+from models.org.context import Context, os_user, resolve_identity
+from models.org.db import connect
 from tests.cli_support import Clock, invoke
 
 ROOT = Path(__file__).resolve().parent.parent

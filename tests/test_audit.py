@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from models.events import event_digest
+from models.store.events import event_digest
 
 CASES = 3
 

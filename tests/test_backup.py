@@ -13,17 +13,17 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from models.backup import inspect_file
+from models.ledger.backup import inspect_file
 
 ROOT = Path(__file__).resolve().parent.parent
 
 # A second operator's process: opens the database through chuishao and keeps writing notes.
 WRITER = """
 import sys
-from models.config import load_config
-from models.db import connect
-from models.context import resolve_identity
-from models import lifecycle
+from models.org.config import load_config
+from models.org.db import connect
+from models.org.context import resolve_identity
+from models.cases import lifecycle
 ctx = resolve_identity(load_config(sys.argv[1]), connect("sqlite:///" + sys.argv[2]), user="root")
 for n in range(int(sys.argv[3])):
     lifecycle.note(ctx, 1, text=f"note {n}")

@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 from click.testing import Result
 
-from models.context import Context
-from models.intake import NewReport, intake
+from models.intake.intake import NewReport, intake
+from models.org.context import Context
 from tests.report_support import at, demo_county, run_cli
 
 MONTH = ("--month", "2026-10")

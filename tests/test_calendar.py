@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models.calendar import CalendarConfigError, Deadline, WorkCalendar
-from models.durations import Duration, parse_duration
+from models.worktime.calendar import CalendarConfigError, Deadline, WorkCalendar
+from models.worktime.durations import Duration, parse_duration
 
 SH = ZoneInfo("Asia/Shanghai")
 HOURS = ["09:00-12:00", "13:30-17:30"]

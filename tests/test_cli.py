@@ -137,7 +137,7 @@ def test_init_upgrades_a_version_1_database(cli_run: Callable[..., Result], tmp_
     con.executescript((ROOT / "tests" / "fixtures" / "schema_v1.sql").read_text(encoding="utf-8"))
     con.close()
     assert cli_run("case", "list", db=old).exit_code == 2  # refuses to run on an old schema
-    from models.migrations import CURRENT_VERSION
+    from models.store.migrations import CURRENT_VERSION
 
     result = json.loads(ok(cli_run("init", "--json", db=old)))
     assert (result["schema_before"], result["schema"]) == (1, CURRENT_VERSION)

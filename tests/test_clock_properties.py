@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models import pausing
-from models.calendar import WorkCalendar
-from models.clocks import clock_rows
-from models.config import load_config
-from models.timeutil import from_epoch
+from models.cases import pausing
+from models.clocks.clocks import clock_rows
+from models.org.config import load_config
+from models.worktime.calendar import WorkCalendar
+from models.worktime.timeutil import from_epoch
 from tests.clock_support import SH, County, write_config
 
 RULES = ('"5wd"', '"4wh"', '{ limit = "3wd", from = "received", next_working_day = true }', '"30h"')

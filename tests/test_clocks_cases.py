@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from models import department, lifecycle, limbo, pausing
-from models.clocks import clock_rows
+from models.cases import department, lifecycle, pausing
+from models.clocks.clocks import clock_rows
 from models.errors import InvalidState, PermissionDenied, ValidationError
-from models.schema import Event, Extension
-from models.timeutil import local_iso, to_epoch
+from models.reports import limbo
+from models.store.schema import Event, Extension
+from models.worktime.timeutil import local_iso, to_epoch
 from tests.clock_support import SH, at, county, epoch
 
 
@@ -275,7 +276,7 @@ def test_time_in_limbo_unassigned_sign_for_and_bouncing(tmp_path: Path) -> None:
 
 
 def test_entering_2027_later_recomputes_open_cases_on_the_next_sweep(tmp_path: Path) -> None:
-    from models import supervision
+    from models.supervision import supervision
     from tests.clock_support import County, write_config
 
     c = county(tmp_path, general_resolve='"7wd"')

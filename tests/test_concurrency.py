@@ -14,10 +14,10 @@ import pytest
 from click.testing import Result
 
 from benchmarks.stress import check, run_stress
-from models import lifecycle
-from models.context import Context, DatabaseBusy
-from models.intake import NewReport, intake
-from models.schema import Case, Event, Note
+from models.cases import lifecycle
+from models.intake.intake import NewReport, intake
+from models.org.context import Context, DatabaseBusy
+from models.store.schema import Case, Event, Note
 
 ROOT = Path(__file__).resolve().parent.parent
 

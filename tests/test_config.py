@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from models.config import Config, find_config, load_config, parse_config
 from models.errors import ConfigError
+from models.org.config import Config, find_config, load_config, parse_config
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = (ROOT / "chuishao.toml").read_text(encoding="utf-8")

@@ -7,8 +7,8 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from models.context import Context
-from models.schema import Case, Extension
+from models.org.context import Context
+from models.store.schema import Case, Extension
 from screens.case_view import CaseScreen
 from screens.dialogs.base import FormDialog
 from tests.console_support import (

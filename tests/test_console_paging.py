@@ -7,13 +7,14 @@ from collections.abc import Callable
 
 import pytest
 
-from models import pinyin_index, queries
-from models.bulkload import bulk_load
-from models.config import Config
-from models.context import Context
-from models.dutymatch import decision_for, matching_duty_items
-from models.queries import CaseQuery
-from models.schema import Case
+from models.cases import queries
+from models.cases.queries import CaseQuery
+from models.demo.bulkload import bulk_load
+from models.org import pinyin_index
+from models.org.config import Config
+from models.org.context import Context
+from models.org.dutymatch import decision_for, matching_duty_items
+from models.store.schema import Case
 from tests.console_support import fixed, new_case
 
 
@@ -116,7 +117,7 @@ def test_change_token_moves_with_every_change(ctx_for: Callable[..., Context]) -
     cid = new_case(admin, "路灯不亮")
     after_intake = queries.change_token(admin)
     assert after_intake != before
-    from models import lifecycle
+    from models.cases import lifecycle
 
     lifecycle.note(admin, cid, text="已联系")
     assert queries.change_token(admin) != after_intake
@@ -155,8 +156,8 @@ def test_duty_items_match_by_category_then_keywords(config: Config) -> None:
 
 
 def test_migration_5_gives_townships_their_deadline_index(ctx_for: Callable[..., Context]) -> None:
-    from models.migrations import CURRENT_VERSION, migrate, schema_version
-    from models.schema import SchemaVersion
+    from models.store.migrations import CURRENT_VERSION, migrate, schema_version
+    from models.store.schema import SchemaVersion
 
     db = ctx_for().db
     db.execute_sql('DROP INDEX "case_township_state_next_due"')  # back to a version 4 database

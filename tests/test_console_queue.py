@@ -11,10 +11,10 @@ from textual.command import CommandPalette
 
 from console.app import locale_problem
 from console.cli import cli
-from models import lifecycle
-from models.bulkload import bulk_load
-from models.context import Context
-from models.queries import CaseQuery, iter_cases
+from models.cases import lifecycle
+from models.cases.queries import CaseQuery, iter_cases
+from models.demo.bulkload import bulk_load
+from models.org.context import Context
 from screens.case_view import CaseScreen
 from screens.help import HelpScreen
 from screens.queue import QueueScreen

@@ -9,9 +9,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from models import department
-from models.context import Context
-from models.schema import Note
+from models.cases import department
+from models.org.context import Context
+from models.store.schema import Note
 from screens.case_view import CaseScreen
 from screens.dialogs.base import FormDialog
 from tests.console_support import (

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from models import department, lifecycle
-from models.context import Context
+from models.cases import department, lifecycle
+from models.org.context import Context
 from tests.console_support import console, fixed, new_case, settle
 
 TEXTS = [

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from models.context import Context
-from models.queries import history
-from models.schema import Case, Evaluation, Note
+from models.cases.queries import history
+from models.org.context import Context
+from models.store.schema import Case, Evaluation, Note
 from screens.case_view import CaseScreen
 from screens.dialogs.base import FormDialog
 from tests.console_support import (

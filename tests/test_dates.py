@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from models.importing.dates import parse_datetime
+from models.intake.importing.dates import parse_datetime
 
 TZ = ZoneInfo("Asia/Shanghai")
 

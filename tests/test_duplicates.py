@@ -10,15 +10,16 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from models import dupwindow, lifecycle
-from models.context import Context
-from models.duplicates import duplicate_candidates
-from models.dupscore import Probe, Target, score, settings, terms_of
-from models.dupwindow import ImportCandidates, Window
-from models.importer import import_file
-from models.intake import NewReport, intake
-from models.schema import Case, Event, Report
-from models.search import tokens
+from models.cases import lifecycle
+from models.intake import dupwindow
+from models.intake.duplicates import duplicate_candidates
+from models.intake.dupscore import Probe, Target, score, settings, terms_of
+from models.intake.dupwindow import ImportCandidates, Window
+from models.intake.importer import import_file
+from models.intake.intake import NewReport, intake
+from models.org.context import Context
+from models.store.schema import Case, Event, Report
+from models.text.search import tokens
 
 DAY = 86400
 NOW = 1795000000  # 2026-11-18

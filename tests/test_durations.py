@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.durations import MAX_AMOUNT, UNITS, Duration, format_timedelta, parse_duration
+from models.worktime.durations import MAX_AMOUNT, UNITS, Duration, format_timedelta, parse_duration
 
 
 @pytest.mark.parametrize(

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from models import lifecycle
-from models import period as periods
-from models.config import Config
-from models.context import Context
-from models.hotspots import hotspots, place_from_text, slope, trend_of
-from models.intake import NewReport, intake
+from models.cases import lifecycle
+from models.intake.intake import NewReport, intake
+from models.org.config import Config
+from models.org.context import Context
+from models.reports.hotspots import hotspots, place_from_text, slope, trend_of
+from models.worktime import period as periods
 from tests.report_support import at
 
 SANITATION = "城乡建设/城市建设和市政管理/环境卫生"

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from models.context import Context
-from models.importer import Importer, ImportResult, import_file, mapping_for
-from models.importing.readers import MAX_FIELD_CHARS, REJECT_REASON_COLUMN, open_source
-from models.intake import NewReport, intake
-from models.schema import Case, Event, Report
+from models.intake.importer import Importer, ImportResult, import_file, mapping_for
+from models.intake.importing.readers import MAX_FIELD_CHARS, REJECT_REASON_COLUMN, open_source
+from models.intake.intake import NewReport, intake
+from models.org.context import Context
+from models.store.schema import Case, Event, Report
 from tests.conftest import SHARED_DATA
 
 SAMPLE = SHARED_DATA / "messages_sample.csv"
@@ -171,8 +171,8 @@ def test_import_and_intake_add_make_the_same_case(ctx_for: Callable[..., Context
     ctx = ctx_for()
     text = "东关社区3号楼前燃气泄漏，味道很大"
     import_file(ctx, write_csv(tmp_path / "one.csv", [hotline_row(1, text=text)]), profile="hotline")
-    from models.importing.dates import parse_datetime
-    from models.timeutil import to_epoch
+    from models.intake.importing.dates import parse_datetime
+    from models.worktime.timeutil import to_epoch
 
     single, _ = intake(ctx, NewReport(channel="hotline_12345", text=text, title="标题1", phone="13912340001",
                                       address="城关镇东关社区1号", township="城关镇", source_id="other",
@@ -224,7 +224,7 @@ def test_open311_and_json_lines_without_a_profile(ctx_for: Callable[..., Context
 
 
 def test_intake_clocks_are_those_of_the_clock_rules(ctx_for: Callable[..., Context]) -> None:
-    from models.clocks import deadline
+    from models.clocks.clocks import deadline
 
     ctx = ctx_for()
     # urgent, utility and general wording; received on a Saturday evening before a holiday week

@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 import unicodedata
 
-from models.dupscore import Probe, Settings, Target, eligible, rank, score, terms_of
-from models.events import canonical
-from models.search import _RUNS, tokens
+from models.intake.dupscore import Probe, Settings, Target, eligible, rank, score, terms_of
+from models.store.events import canonical
+from models.text.search import _RUNS, tokens
 
 WORDS = ["路灯", "不亮", "噪音", "扰民", "漏水", "停电", "小区", "门口", "垃圾", "堆放", "施工", "夜间", "油烟",
          "占道", "经营", "井盖", "破损", "3号楼", "ABC1234", "，", "。", "：", "！", "（", "）", "Ａ１２", "\u3000"]

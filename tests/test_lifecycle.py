@@ -6,11 +6,11 @@ from collections.abc import Callable
 
 import pytest
 
-from models import department, lifecycle
-from models.context import Context
+from models.cases import department, lifecycle
 from models.errors import Conflict, InvalidState, NotFound, PermissionDenied, ValidationError
-from models.intake import NewReport, intake
-from models.schema import Assignment, Case, Event, Report
+from models.intake.intake import NewReport, intake
+from models.org.context import Context
+from models.store.schema import Assignment, Case, Event, Report
 
 
 def new_case(ctx: Context, text: str = "东关社区路灯坏了三天", **kw: object) -> int:

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from models import department, meetings, supervision
+from models.cases import department
 from models.errors import InvalidState, PermissionDenied, UsageError, ValidationError
-from models.schema import Assignment, Case, Event, Meeting, MeetingDecision
+from models.store.schema import Assignment, Case, Event, Meeting, MeetingDecision
+from models.supervision import meetings, supervision
 from tests.clock_support import at, county, epoch
 
 

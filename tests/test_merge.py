@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from models import lifecycle
-from models.context import Context
+from models.cases import lifecycle
+from models.cases.queries import CaseQuery, list_cases
 from models.errors import InvalidState, PermissionDenied, ValidationError
-from models.intake import NewReport, intake
-from models.merge import NeedsConfirmation, merge, split, unmerge
-from models.queries import CaseQuery, list_cases
-from models.schema import Case, Event, MergeRecord, Report
+from models.intake.intake import NewReport, intake
+from models.intake.merge import NeedsConfirmation, merge, split, unmerge
+from models.org.context import Context
+from models.store.schema import Case, Event, MergeRecord, Report
 
 DAY = 86400
 NOW = 1795000000

@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from models import lifecycle
-from models.audit import verify_chain
-from models.config import Config
-from models.context import Context, resolve_identity
+from models.cases import lifecycle
 from models.errors import Conflict, PermissionDenied, ValidationError
-from models.intake import NewReport, intake
-from models.operators import NewOperator, add_operator, set_active
-from models.schema import Case, Event, Note
+from models.intake.intake import NewReport, intake
+from models.ledger.audit import verify_chain
+from models.org.config import Config
+from models.org.context import Context, resolve_identity
+from models.org.operators import NewOperator, add_operator, set_active
+from models.store.schema import Case, Event, Note
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -165,8 +165,8 @@ def test_a_dropped_session_leaves_no_half_written_step(ctx_for: Callable[..., Co
     case, _ = intake(admin, NewReport(channel="grid", text="西关村路灯不亮"))
     script = (
         "import os, signal, sys\n"
-        "from models.config import load_config\nfrom models.db import connect\n"
-        "from models.context import resolve_identity\nfrom models.schema import Note, Case\n"
+        "from models.org.config import load_config\nfrom models.db import connect\n"
+        "from models.org.context import resolve_identity\nfrom models.schema import Note, Case\n"
         f"config = load_config({str(ROOT / 'chuishao.toml')!r})\n"
         f"ctx = resolve_identity(config, connect('sqlite:///{db_path}'), "
         "user='root')\n"

@@ -11,14 +11,14 @@ import pytest
 from click.testing import CliRunner, Result
 
 from console.cli import cli
-from models import department, lifecycle, queries
-from models.context import Context
+from models.cases import department, lifecycle, queries
+from models.cases.queries import CaseQuery
+from models.cases.views import case_detail
 from models.errors import PermissionDenied
-from models.intake import NewReport, intake
-from models.operators import set_active
-from models.permissions import mask_phone, mask_text
-from models.queries import CaseQuery
-from models.views import case_detail
+from models.intake.intake import NewReport, intake
+from models.org.context import Context
+from models.org.operators import set_active
+from models.org.permissions import mask_phone, mask_text
 
 ROOT = Path(__file__).resolve().parent.parent
 MASKED_PHONE = re.compile(r"^1\d{2}\*{4}\d{4}$")

@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from models.importing.readers import (
+from models.intake.importing.readers import (
     MAX_FIELD_CHARS,
     REJECT_REASON_COLUMN,
     REJECT_REASON_KEY,
@@ -20,7 +20,7 @@ from models.importing.readers import (
     SourceRow,
     open_source,
 )
-from models.importing.writers import write_rejects
+from models.intake.importing.writers import write_rejects
 
 SAMPLE = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "tipdm2020" / "messages_sample.csv"
 needs_sample = pytest.mark.skipif(not SAMPLE.is_file(), reason="tipdm2020 sample data not present")

@@ -13,11 +13,11 @@ from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import DataTable
 
-from models import period as periods
-from models.config import Config
-from models.context import Context
-from models.hotspots import hotspots
-from models.scoreboard import department_scoreboard, explain
+from models.org.config import Config
+from models.org.context import Context
+from models.reports.hotspots import hotspots
+from models.reports.scoreboard import department_scoreboard, explain
+from models.worktime import period as periods
 from screens.charts import bar, sparkline
 from screens.drilldown import CaseChosen, CaseListScreen
 from screens.hotspots import HotspotsScreen

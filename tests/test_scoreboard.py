@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from models import period as periods
-from models.config import Config
-from models.context import Context
 from models.errors import PermissionDenied
-from models.schema import Accountability, SupervisionOrder
-from models.scoreboard import department_scoreboard, explain, explain_township, township_scoreboard
+from models.org.config import Config
+from models.org.context import Context
+from models.reports.scoreboard import department_scoreboard, explain, explain_township, township_scoreboard
+from models.store.schema import Accountability, SupervisionOrder
+from models.worktime import period as periods
 from tests.cli_support import TODAY
 from tests.report_support import WHOLE, admin_on, at, demo_county, handled_case, run_cli
 
@@ -175,9 +175,9 @@ def test_migration_4_adds_the_covering_indexes_the_scoreboard_reads(ctx_for: Cal
                                                                    config: Config) -> None:
     import peewee as pw
 
-    from models.measures import assignment_base, department_measures, sums
-    from models.migrations import CURRENT_VERSION, migrate, schema_version
-    from models.schema import Assignment, Case, Evaluation, SchemaVersion
+    from models.reports.measures import assignment_base, department_measures, sums
+    from models.store.migrations import CURRENT_VERSION, migrate, schema_version
+    from models.store.schema import Assignment, Case, Evaluation, SchemaVersion
 
     db = ctx_for().db
     new = {name for model in (Case, Assignment, Evaluation) for name in _index_names(db, model)
@@ -203,8 +203,8 @@ def _index_names(db, model) -> set[str]:  # type: ignore[no-untyped-def]
 
 
 def test_an_upheld_return_must_be_signed_for_again(ctx_for: Callable[..., Context], config: Config) -> None:
-    from models import department, lifecycle
-    from models.intake import NewReport, intake
+    from models.cases import department, lifecycle
+    from models.intake.intake import NewReport, intake
 
     admin = ctx_for()
     case, _ = intake(at(admin, "2026-11-02T01:00"), NewReport(channel="hotline_12345", text="东关社区违建",

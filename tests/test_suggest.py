@@ -12,11 +12,11 @@ import pytest
 from click.testing import Result
 from textual.widgets import Static
 
-from models.context import Context
+from models.cases.lifecycle import dispatch, triage
 from models.errors import PermissionDenied
-from models.intake import NewReport, intake
-from models.lifecycle import dispatch, triage
-from models.schema import Setting
+from models.intake.intake import NewReport, intake
+from models.org.context import Context
+from models.store.schema import Setting
 from models.suggest.engine import suggest_case, suggest_text
 from models.suggest.places import find_places
 from models.suggest.training import MODEL_KEY, load_model, train
@@ -217,7 +217,7 @@ async def test_the_triage_dialog_opens_with_the_suggestion_and_its_reasons(ctx_f
 
 @run_async
 async def test_one_key_accepts_the_suggested_triage(ctx_for: Callable[..., Context]) -> None:
-    from models.schema import Case
+    from models.store.schema import Case
 
     admin = fixed(ctx_for())
     case_id = new_case(admin, "十里铺村小区燃气泄漏，有人被困在家里")

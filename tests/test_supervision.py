@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from models import department, lifecycle, supervision, supervision_orders
+from models.cases import department, lifecycle
 from models.errors import InvalidState, PermissionDenied, ValidationError
-from models.intake import NewReport, intake
-from models.schema import Case, Event, Report, SupervisionOrder
-from models.timeutil import to_epoch
+from models.intake.intake import NewReport, intake
+from models.store.schema import Case, Event, Report, SupervisionOrder
+from models.supervision import supervision, supervision_orders
+from models.worktime.timeutil import to_epoch
 from tests.clock_support import at, county, epoch
 
 
@@ -76,7 +77,7 @@ def _report(c, moment: datetime, text: str, source: str) -> int:  # type: ignore
 
 
 def _gather(target: int, others: list[int]) -> None:
-    # What a merge leaves behind (models/merge.py is another issue's): the reports on one case.
+    # What a merge leaves behind (models/intake/merge.py is another issue's): the reports on one case.
     Report.update(case=target).where(Report.case.in_(others)).execute()
     Case.update(report_count=Report.select().where(Report.case == target).count(), state="merged",
                 merged_into=target).where(Case.id.in_(others)).execute()

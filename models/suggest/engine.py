@@ -23,11 +23,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from models import queries
-from models.config import Config
-from models.context import Context
-from models.intake import township_from_hint
-from models.schema import Report
+from models.cases import queries
+from models.intake.intake import township_from_hint
+from models.org.config import Config
+from models.org.context import Context
+from models.store.schema import Report
 from models.suggest.classifier import Prediction, prepare_text
 from models.suggest.history import Precedents, key_phrases, similar_cases
 from models.suggest.places import rank_places, without_places
@@ -41,7 +41,7 @@ from models.suggest.signals import (
     suggest_priority,
 )
 from models.suggest.training import load_model, model_is_stale
-from models.textnorm import first_line
+from models.text.textnorm import first_line
 
 MODEL_RANKS = 5  # the classifier's softmax mass beyond its fifth label is negligible
 HISTORY_SCALE = 2.0  # many similar cases decided alike outweigh a confident model

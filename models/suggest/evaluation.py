@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from models.context import Context
 from models.errors import UsageError
+from models.org.context import Context
 from models.suggest.engine import suggest_text
 from models.suggest.training import LabelledRow, Model, load_model, read_labelled, text_key
 

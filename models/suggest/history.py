@@ -24,8 +24,9 @@ from typing import Any
 
 import peewee as pw
 
-from models import engine, prepared, search
-from models.schema import Assignment, Case
+from models.store import engine, prepared
+from models.store.schema import Assignment, Case
+from models.text import search
 
 MAX_PHRASES = 4
 PER_PHRASE = 30

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.config import Config
+from models.org.config import Config
 from models.suggest.result import Option, say
 
 VILLAGE, TOWNSHIP, ALIAS = "village", "township", "alias"

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from models.config import Config
-from models.dutymatch import decision_for
-from models.labels import label
+from models.org.config import Config
+from models.org.dutymatch import decision_for
 from models.suggest.history import Precedents
 from models.suggest.result import DutyMatch, Option, quoted, say
+from models.text.labels import label
 
 # A signal word right after one of these is being denied ("无人被困", "没有燃气泄漏"), not reported.
 NEGATIONS = ("没有", "并无", "不是", "无", "没", "未")

@@ -27,14 +27,14 @@ from typing import Any
 
 import peewee as pw
 
-from models import prepared
-from models.config import Config
-from models.context import Context
 from models.errors import DomainError, UsageError
-from models.importer import mapping_for
-from models.importing.readers import RowError, open_source
-from models.permissions import require_role
-from models.schema import Case, Report, Setting
+from models.intake.importer import mapping_for
+from models.intake.importing.readers import RowError, open_source
+from models.org.config import Config
+from models.org.context import Context
+from models.org.permissions import require_role
+from models.store import prepared
+from models.store.schema import Case, Report, Setting
 from models.suggest.classifier import TextClassifier, prepare_text, tree_texts
 
 MODEL_KEY = "suggest.model"

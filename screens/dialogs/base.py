@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
 
-from models.context import Context
+from models.org.context import Context
 from screens import keymap
 from screens.base import ConsoleModal, literal, ui
 

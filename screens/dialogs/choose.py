@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from models.context import Context
+from models.org.context import Context
 from screens import keymap
 from screens.base import ConsoleModal
 

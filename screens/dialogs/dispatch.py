@@ -9,8 +9,8 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Input, RadioSet
 
-from models.context import Context
-from models.pinyin_index import Entry
+from models.org.context import Context
+from models.org.pinyin_index import Entry
 from screens.base import literal
 from screens.dialogs.base import FormDialog, Values, step_title
 from screens.picker import Picker

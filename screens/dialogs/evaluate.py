@@ -7,9 +7,9 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Input
 
-from models.context import Context
-from models.labels import label
-from models.lifecycle import RATINGS, SOURCES
+from models.cases.lifecycle import RATINGS, SOURCES
+from models.org.context import Context
+from models.text.labels import label
 from screens.base import literal
 from screens.dialogs.base import FormDialog, Values, step_title
 

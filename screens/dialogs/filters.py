@@ -7,10 +7,10 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Button, Select
 
-from models.context import Context
-from models.labels import label
-from models.queries import CaseQuery
-from models.states import STATES
+from models.cases.queries import CaseQuery
+from models.org.context import Context
+from models.store.states import STATES
+from models.text.labels import label
 from screens.base import ui
 from screens.dialogs.base import FormDialog, Values
 

@@ -9,8 +9,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Input, TextArea
 
-from models.context import Context
-from models.labels import label
+from models.org.context import Context
+from models.text.labels import label
 from screens.base import literal
 from screens.dialogs.base import FormDialog, Values
 from screens.widgets.duplicates import received

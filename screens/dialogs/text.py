@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Input, Select
 
-from models.context import Context
+from models.org.context import Context
 from screens.dialogs.base import FormDialog, Values
 
 

@@ -11,11 +11,11 @@ from textual.app import ComposeResult
 from textual.widgets import Input, OptionList, RadioSet, Static
 from textual.widgets.option_list import Option
 
-from models.config import DutyItem
-from models.context import Context
-from models.dutymatch import decision_for, matching_duty_items
-from models.labels import label
-from models.pinyin_index import Entry
+from models.org.config import DutyItem
+from models.org.context import Context
+from models.org.dutymatch import decision_for, matching_duty_items
+from models.org.pinyin_index import Entry
+from models.text.labels import label
 from screens.base import literal
 from screens.dialogs.base import FormDialog, Values, step_title
 from screens.picker import Picker

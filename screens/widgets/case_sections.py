@@ -1,7 +1,7 @@
 """The workspace's sections as Rich renderables, from the one JSON shape of a case (models.views).
 
 Every value that came from a citizen, a file or an operator is wrapped by `literal` (a Text, no
-markup, control characters made visible); labels come from models.labels.
+markup, control characters made visible); labels come from models.text.labels.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from models.config import Config
-from models.durations import format_timedelta
-from models.labels import label
+from models.org.config import Config
+from models.text.labels import label
+from models.worktime.durations import format_timedelta
 from screens.base import literal, ui
 from screens.widgets.queue_table import DUE_SOON
 

@@ -9,7 +9,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from models.labels import label
+from models.text.labels import label
 from screens.base import literal, ui
 
 

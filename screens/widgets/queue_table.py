@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from models.durations import format_timedelta
+from models.worktime.durations import format_timedelta
 from screens import keymap
 
 DUE_SOON = 8 * 3600  # a clock with less than a working day left shows as "due soon"

@@ -5,12 +5,12 @@ Runs in the worker thread that fetched the page, so the UI thread only draws.
 
 from __future__ import annotations
 
-from models.context import Context
-from models.labels import label
-from models.queries import CaseQuery, sort_key
-from models.schema import Case
-from models.textnorm import printable
-from models.timeutil import local_short
+from models.cases.queries import CaseQuery, sort_key
+from models.org.context import Context
+from models.store.schema import Case
+from models.text.labels import label
+from models.text.textnorm import printable
+from models.worktime.timeutil import local_short
 from screens.widgets.queue_table import QueueRow
 
 SUPERVISED = "督"

@@ -1,0 +1,229 @@
+"""The dispatch office's and township's steps: triage, dispatch, resolve, evaluate, reopen, close, note.
+
+Each step: load (scope, role, state, stale-read check) → validate → change → save with one event,
+all inside one write transaction. Department steps (acknowledge, return, arrive) are in
+models/cases/department.py.
+"""
+
+from __future__ import annotations
+
+from models.cases.casebase import load_for, refused, require_text, save, snapshot
+from models.clocks.clocks import deadline
+from models.errors import PermissionDenied, ValidationError
+from models.org.context import Context
+from models.store import events, prepared
+from models.store.schema import Assignment, Case, Evaluation, Note
+from models.store.states import (
+    A_ON_SITE,
+    ACKNOWLEDGED,
+    CLOSED,
+    DISPATCHED,
+    LOCAL,
+    ON_SITE,
+    PENDING,
+    REJECTED,
+    RESOLVED,
+    WHISTLED,
+)
+
+DECISIONS = {"local": LOCAL, "whistle": WHISTLED, "reject": REJECTED}
+SOURCES = ("citizen", "township", "third_party")
+RATINGS = ("satisfied", "basically_satisfied", "unsatisfied")
+
+
+def triage(ctx: Context, case_id: int, *, category: str, township: str, priority: str, decision: str,
+           duty_item: str | None = None, reason: str | None = None, village: str | None = None,
+           expected_version: int | None = None) -> Case:
+    """Classify a new case once and decide: handle locally, whistle, or reject (with a reason)."""
+    config = ctx.config
+    if decision not in DECISIONS:
+        raise ValidationError(f"decision must be one of local, whistle, reject; got '{decision}'")
+    path = config.category(category)
+    town = config.township(township)
+    prio = config.priority(priority)
+    item = config.duty_item(duty_item) if duty_item else None
+    if decision == "reject":
+        require_text(reason, "a rejection's reason")
+    if village and village not in town.villages:
+        raise ValidationError(f"'{village}' is not a village or community of {town.name}")
+    with ctx.write():
+        case = load_for(ctx, case_id, "triage", expected_version)
+        if ctx.operator.role == "township" and town.id != ctx.operator.township:
+            raise PermissionDenied(f"no permission: {ctx.operator.name} triages for {ctx.operator.township} "
+                                   f"only, not {town.id}")
+        before = snapshot(case)
+        case.category, case.township, case.priority = path, town.id, prio.id
+        case.village = village or case.village
+        case.decision, case.duty_item, case.reason = decision, item.code if item else None, reason
+        case.state = DECISIONS[decision]
+        case.triaged_at = ctx.now()
+        case.last_progress_at = case.triaged_at
+        case.dispatch_due, confirmed_d = deadline(ctx, case, "dispatch")
+        case.resolve_due, confirmed_r = deadline(ctx, case, "resolve")
+        case.due_confirmed = confirmed_d and confirmed_r
+        extra = {"duty_scope": item.scope} if item else {}
+        return save(ctx, case, before, "triage", extra_after=extra)
+
+
+def dispatch(ctx: Context, case_id: int, *, lead: str, cooperating: list[str] | None = None,
+             expected_version: int | None = None) -> Case:
+    """分哨: name one lead and zero or more cooperating departments, each with its own clocks."""
+    config = ctx.config
+    lead_id = config.department(lead).id
+    coop_ids = list(dict.fromkeys(config.department(d).id for d in cooperating or []))
+    if lead_id in coop_ids:
+        raise ValidationError(f"{lead_id} cannot be both lead and cooperating")
+    with ctx.write():
+        case = load_for(ctx, case_id, "dispatch", expected_version)
+        before = snapshot(case)
+        now = ctx.now()
+        case.dispatched_at = now
+        case.state = DISPATCHED
+        case.lead = lead_id
+        create_assignments(ctx, case, lead_id, coop_ids, now)
+        resolve_due, confirmed = deadline(ctx, case, "resolve")
+        case.resolve_due = resolve_due
+        case.due_confirmed = bool(case.due_confirmed and confirmed)
+        case.last_progress_at = now
+        return save(ctx, case, before, "dispatch", extra_after={"lead": lead_id, "cooperating": coop_ids})
+
+
+def create_assignments(ctx: Context, case: Case, lead: str | None, cooperating: list[str], now: int) -> None:
+    """New pending assignments with acknowledge and arrive clocks started now (lead None: keep the lead)."""
+    pairs = ([(lead, "lead")] if lead else []) + [(d, "cooperating") for d in cooperating]
+    for dept, role in pairs:
+        assignment = Assignment(case=case.id, department=dept, role=role, state=PENDING, active=True,
+                                dispatched_at=now, dispatched_by=ctx.actor)
+        assignment.ack_due, _ = deadline(ctx, case, "acknowledge", assignment)
+        assignment.arrive_due, _ = deadline(ctx, case, "arrive", assignment)
+        prepared.insert(assignment)
+
+
+def lead_assignment(case: Case) -> Assignment | None:
+    return (Assignment.select().where((Assignment.case == case.id) & (Assignment.role == "lead")
+                                      & (Assignment.active == True))
+            .order_by(Assignment.id.desc()).first())
+
+
+def resolve(ctx: Context, case_id: int, *, result: str, expected_version: int | None = None) -> Case:
+    """办结: the lead department (or the township, for a local case) reports the result."""
+    require_text(result, "the result")
+    with ctx.write():
+        case = load_for(ctx, case_id, "resolve", expected_version)
+        op = ctx.operator
+        if case.state == LOCAL:
+            if op.role == "department":
+                raise PermissionDenied(f"no permission: case {case.id} is handled locally by its township")
+        elif op.role == "township":
+            raise PermissionDenied(f"no permission: case {case.id} was whistled; its lead department resolves it")
+        elif op.role == "department" and op.department != case.lead:
+            raise PermissionDenied(f"no permission: only the lead department ({case.lead}) resolves case {case.id}")
+        before = snapshot(case)
+        case.state = RESOLVED
+        case.result = result
+        case.resolved_at = ctx.now()
+        case.last_progress_at = case.resolved_at
+        return save(ctx, case, before, "resolve", extra_after={"result": result})
+
+
+def evaluate(ctx: Context, case_id: int, *, source: str, rating: str | None, comment: str | None = None,
+             unreachable: bool = False, expected_version: int | None = None) -> Case:
+    """回访/评价: a citizen callback, a township or a third party rates the result."""
+    if source not in SOURCES:
+        raise ValidationError(f"source must be one of {', '.join(SOURCES)}; got '{source}'")
+    if unreachable:
+        if source != "citizen":
+            raise ValidationError("only a citizen callback can be recorded as unreachable")
+        rating = None
+    elif rating not in RATINGS:
+        raise ValidationError(f"rating must be one of {', '.join(RATINGS)}; got '{rating}'")
+    role = ctx.operator.role
+    if source == "township" and role not in ("township", "admin"):
+        raise PermissionDenied("no permission: township evaluations come from township operators")
+    if source != "township" and role == "township":
+        raise PermissionDenied("no permission: a township operator records township evaluations only")
+    with ctx.write():
+        case = load_for(ctx, case_id, "evaluate", expected_version)
+        before = snapshot(case)
+        prepared.insert(Evaluation(case=case.id, source=source, rating=rating, comment=comment,
+                                   outcome="unreachable" if unreachable else "rated", round=case.reopen_count,
+                                   operator=ctx.actor, created_at=ctx.now()))
+        return save(ctx, case, before, "evaluate",
+                    extra_after={"source": source, "rating": rating, "comment": comment,
+                                 "outcome": "unreachable" if unreachable else "rated"})
+
+
+def reopen(ctx: Context, case_id: int, *, reason: str, expected_version: int | None = None) -> Case:
+    """重办: an unsatisfying result goes back to the lead (or the township) with a new resolve clock."""
+    require_text(reason, "the reason for reopening")
+    with ctx.write():
+        case = load_for(ctx, case_id, "reopen", expected_version)
+        if ctx.operator.role == "township" and case.decision != "local":
+            raise PermissionDenied(f"no permission: case {case.id} was whistled; the dispatch office reopens it")
+        before = snapshot(case)
+        if case.decision == "local":
+            case.state = LOCAL
+        else:
+            lead = lead_assignment(case)
+            case.state = ON_SITE if lead is not None and lead.state == A_ON_SITE else ACKNOWLEDGED
+        case.reopen_count += 1
+        case.resolved_at = None
+        now = ctx.now()
+        case.resolve_due, confirmed = deadline(ctx, case, "resolve", start_override=now)
+        case.due_confirmed = confirmed
+        case.last_progress_at = now
+        return save(ctx, case, before, "reopen", extra_after={"reason": reason})
+
+
+def close_allowed(ctx: Context, case: Case) -> str | None:
+    """Why the case may not be closed yet (None when the evaluation rule is met)."""
+    rule = ctx.config.section("evaluation")
+    attempts = int(rule["callback_attempts"])
+    current = list(Evaluation.select().where((Evaluation.case == case.id)
+                                             & (Evaluation.round == case.reopen_count)))
+    for source in rule["close_requires"]:
+        if source == "citizen":
+            rated = [e for e in current if e.source == "citizen" and e.outcome == "rated"]
+            unreachable = [e for e in current if e.source == "citizen" and e.outcome == "unreachable"]
+            if not rated and len(unreachable) < attempts:
+                return (f"case {case.id} needs a citizen evaluation first (or {attempts} unreachable "
+                        f"callback attempts; {len(unreachable)} recorded)")
+        elif not any(e.source == source for e in current):
+            return f"case {case.id} needs a {source} evaluation before it can be closed"
+    latest = max((e for e in current if e.outcome == "rated"), key=lambda e: e.id, default=None)
+    if latest is not None and latest.rating == "unsatisfied":
+        return f"case {case.id}: the latest evaluation is unsatisfied; reopen it, or close with a reason"
+    return None
+
+
+def close(ctx: Context, case_id: int, *, reason: str | None = None, expected_version: int | None = None) -> Case:
+    """归档: close the loop once the configured evaluations are in."""
+    with ctx.write():
+        case = load_for(ctx, case_id, "close", expected_version)
+        if ctx.operator.role == "township" and case.decision != "local":
+            raise PermissionDenied(f"no permission: case {case.id} was whistled; the dispatch office closes it")
+        why_not = close_allowed(ctx, case)
+        if why_not and not (reason and "unsatisfied" in why_not):
+            raise ValidationError(why_not)
+        before = snapshot(case)
+        case.state = CLOSED
+        case.closed_at = ctx.now()
+        return save(ctx, case, before, "close", extra_after={"reason": reason} if reason else None)
+
+
+def note(ctx: Context, case_id: int, *, text: str, expected_version: int | None = None) -> Note:
+    """办理进展: a progress note; counts as progress for the stall rule."""
+    require_text(text, "the note")
+    with ctx.write():
+        case = load_for(ctx, case_id, "note", expected_version)
+        before = snapshot(case)
+        now = ctx.now()
+        created = Note(case=case.id, operator=ctx.actor, department=ctx.operator.department,
+                       text=text, created_at=now)
+        prepared.insert(created)
+        case.last_progress_at = now
+        save(ctx, case, before, "note", extra_after={"text": text})
+        return created
+
+
+__all__ = ["close", "dispatch", "evaluate", "events", "note", "refused", "reopen", "resolve", "triage"]

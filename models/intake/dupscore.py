@@ -1,0 +1,293 @@
+"""Possible duplicates, the scoring: how alike a report (or a case) and an existing case are, and why.
+
+Signals, weights, threshold and window come from [duplicates] in chuishao.toml: same phone
+(normalised), same or near address (`Report.address_key`), text similarity, same township, same
+category. The score is the weighted mean over the signals *both* sides carry: a report without a
+phone number is judged on what it has instead of being marked down for the number it lacks.
+
+Text similarity is the cosine (Ochiai) coefficient of the two texts' sets of character bigrams —
+the very tokens the search index stores (models/text/search.py), so a candidate's text comes out of the
+index without re-reading or re-tokenising its reports. Why not rapidfuzz's token_set_ratio over the
+same bigrams: it compares the sorted token strings character by character, so two unrelated
+complaints share enough single characters (的, 小, 区 …) to score 30–40 % and two reports of the
+same broken street lamp only 45–55 %; bigram cosine gives about 3 % against 20–30 %, ignores word
+order, and costs one set intersection. rapidfuzz is used where character edits matter: addresses
+("3号楼" vs "3栋"), with fuzz.ratio on the normalised keys.
+
+A case is eligible when it is neither merged nor split, and is open or was received within
+window_days of the report. Where candidates come from: models/intake/duplicates.py (the database, for one
+intake and `case duplicates`) and models/intake/dupwindow.py (memory, for an import).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from models.errors import ValidationError
+from models.org.config import Config
+from models.org.permissions import mask_phone
+from models.store.states import MERGED, OPEN_STATES, SPLIT
+
+DAY = 86400
+KEY_LIMIT = 50  # newest cases per phone / address key: a placeholder number must not fetch 100k rows
+TEXT_LIMIT = 50  # newest cases per rare term (text query)
+TEXT_CANDIDATES = 8  # of those, the ones sharing most rare terms are scored
+RARE_TERMS = 8  # a report's rarest bigrams used as blocking keys (two must be shared)
+SIGNALS = ("phone", "address", "text", "township", "category")
+ADDRESS_NEAR = 0.8  # address keys at least this similar count (partially) as the same place
+
+
+@dataclass(frozen=True)
+class Settings:
+    """[duplicates] (and the repeat window from [supervision]) in the units the code uses."""
+
+    window: int
+    threshold: float
+    max_candidates: int
+    weights: dict[str, float]
+    repeat_window: int
+
+
+def settings(config: Config) -> Settings:
+    section = config.section("duplicates")
+    weights = dict.fromkeys(SIGNALS, 0.0)
+    weights.update({k: float(v) for k, v in dict(section.get("weights") or {}).items()})
+    return Settings(int(section["window_days"]) * DAY, float(section["threshold"]),
+                    int(section.get("max_candidates", 10)), weights,
+                    int(config.section("supervision")["repeat_days"]) * DAY)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a candidate scored: kind is phone | address | text | township | category."""
+
+    kind: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        if self.kind == "phone":
+            return f"same phone {self.detail}"
+        if self.kind in ("address", "text") and self.detail:
+            return f"{self.kind} {self.detail} similar"
+        return f"same {self.kind}" + (f" {self.detail}" if self.detail else "")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A case that may report the same problem, with its score (0–1) and the reasons."""
+
+    case_id: int
+    score: float
+    reasons: tuple[Reason, ...]
+    state: str
+    received_at: int
+    repeat_count: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {"case_id": self.case_id, "score": round(self.score, 3), "state": self.state,
+                "reasons": [str(r) for r in self.reasons], "reason_kinds": [r.kind for r in self.reasons]}
+
+
+@dataclass
+class Probe:
+    """What a report (or a case) offers for comparison."""
+
+    phones: frozenset[str]
+    address_keys: frozenset[str]
+    township: str | None
+    category: str | None
+    terms: frozenset[str]
+    received_at: int
+    exclude: frozenset[int] = frozenset()
+
+
+@dataclass(slots=True)
+class Target:
+    """An existing case as the scorer sees it; `body` is its indexed token text.
+
+    Compact (slots, tuples): an import holds one per open or recent case.
+    """
+
+    case_id: int
+    state: str
+    township: str | None
+    category: str | None
+    received_at: int
+    repeat_count: int
+    phones: tuple[str, ...] = ()
+    address_keys: tuple[str, ...] = ()
+    body: str = ""
+    size: int = 0  # distinct terms in body (set with it: see `with_body`)
+
+    def with_body(self, body: str, size: int | None = None) -> Target:
+        self.body = body
+        self.size = len(set(body.split())) if size is None else size
+        return self
+
+
+def terms_of(tokens: str) -> frozenset[str]:
+    """The comparable terms of a token text (its bigrams, words, and each run's last character)."""
+    return frozenset(tokens.split())
+
+
+def is_blocking(term: str) -> bool:
+    """Specific enough to look up: a CJK bigram, or an ASCII word of 4+ characters (numbers, plates)."""
+    return len(term) == 2 and not term.isascii() or len(term) >= 4 and term.isascii()
+
+
+def blocking_terms(terms: Iterable[str]) -> list[str]:
+    return [t for t in terms if is_blocking(t)]
+
+
+_CATEGORY_CACHE: dict[tuple[int, str], str] = {}
+
+
+def category_path(config: Config, text: str | None) -> str | None:
+    """A category path for a hint ("城乡建设" → its path); unknown hints compare as written."""
+    if not text:
+        return None
+    key = (id(config), text)
+    found = _CATEGORY_CACHE.get(key)
+    if found is None:
+        try:
+            found = config.category(text)
+        except ValidationError:
+            found = text.strip()
+        _CATEGORY_CACHE[key] = found
+    return found
+
+
+def _related(a: str, b: str) -> bool:
+    return a == b or a.startswith(b + "/") or b.startswith(a + "/")
+
+
+def cosine(terms: frozenset[str], t: Target) -> float:
+    """Cosine of the report's term set and the target's, without building the target's set: one
+    C-level pass of its tokens against the report's set (a window holds 100k+ targets)."""
+    if not terms or not t.size:
+        return 0.0
+    return len(terms.intersection(t.body.split())) / math.sqrt(len(terms) * t.size)
+
+
+def eligible(s: Settings, probe: Probe, t: Target) -> bool:
+    """Neither merged nor split, not excluded, and open or received within the window."""
+    if t.case_id in probe.exclude or t.state in (MERGED, SPLIT):
+        return False
+    return t.state in OPEN_STATES or abs(t.received_at - probe.received_at) <= s.window
+
+
+def _evaluate(s: Settings, probe: Probe, t: Target, reasons: list[Reason] | None,
+              bar: float | None = None) -> float:
+    """The score; with a `reasons` list, also why (kept apart: most candidates fall below the bar).
+
+    With a `bar`, the text cosine (the costly signal) is skipped when even a perfect text match
+    could not lift the other signals to the bar; the value returned then is only known to be
+    below it. Signals are summed in one fixed order either way, so a score is the same float.
+    """
+    w = s.weights
+    phone = address = township = category = 0.0  # what each signal adds to total / got
+    phone_got = address_got = township_got = category_got = 0.0
+    found: list[Reason] = []
+    if probe.phones and t.phones:
+        phone = w["phone"]
+        if not probe.phones.isdisjoint(t.phones):
+            phone_got = w["phone"]
+            if reasons is not None:
+                same = min(p for p in t.phones if p in probe.phones)
+                found.append(Reason("phone", mask_phone(same) or ""))
+    if probe.address_keys and t.address_keys:
+        address = w["address"]
+        if not probe.address_keys.isdisjoint(t.address_keys):
+            address_got = w["address"]
+            if reasons is not None:
+                found.append(Reason("address"))
+        else:
+            near = max(fuzz.ratio(a, b) for a in probe.address_keys for b in t.address_keys) / 100
+            if near >= ADDRESS_NEAR:
+                address_got = w["address"] * near
+                if reasons is not None:
+                    found.append(Reason("address", f"{near:.0%}"))
+    has_text = bool(probe.terms) and t.size > 0
+    text = w["text"] if has_text else 0.0
+    same_township = False
+    if probe.township and t.township:
+        township = w["township"]
+        if same_township := probe.township == t.township:
+            township_got = w["township"]
+    same_category = False
+    if probe.category and t.category:
+        category = w["category"]
+        if same_category := _related(probe.category, t.category):
+            category_got = w["category"]
+    total = 0.0 + phone + address + text + township + category
+    if not total:
+        return 0.0
+    text_got = 0.0
+    if has_text:
+        if bar is not None:
+            # cosine <= min(a, b) / sqrt(a * b): the shorter set entirely inside the longer one
+            most = min(len(probe.terms), t.size) / math.sqrt(len(probe.terms) * t.size)
+            best = 0.0 + phone_got + address_got + text * most + township_got + category_got
+            if best / total < bar - 1e-9:
+                return best / total
+        similar = cosine(probe.terms, t)
+        text_got = text * similar
+        if reasons is not None and similar >= 0.2:
+            found.append(Reason("text", f"{similar:.0%}"))
+    if reasons is not None:
+        if same_township:
+            found.append(Reason("township", t.township or ""))
+        if same_category:
+            found.append(Reason("category", (t.category or "").split("/")[0]))
+        reasons.extend(found)
+    return (0.0 + phone_got + address_got + text_got + township_got + category_got) / total
+
+
+def score(s: Settings, probe: Probe, t: Target) -> Candidate:
+    """The weighted mean of the signals both sides carry, with a reason per signal that matched."""
+    reasons: list[Reason] = []
+    value = _evaluate(s, probe, t, reasons)
+    return Candidate(t.case_id, value, tuple(reasons), t.state, t.received_at, t.repeat_count)
+
+
+def rank(s: Settings, probe: Probe, targets: Iterable[Target], min_score: float | None = None) -> list[Candidate]:
+    """Eligible targets scoring at least the threshold, best first, at most max_candidates."""
+    bar = s.threshold if min_score is None else min_score
+    kept = [(value, t) for t in targets if eligible(s, probe, t) and (value := _evaluate(s, probe, t, None, bar)) >= bar]
+    kept.sort(key=lambda pair: (-pair[0], -pair[1].case_id))
+    return [score(s, probe, t) for _, t in kept[:s.max_candidates]]
+
+
+def repeat_count(s: Settings, received_at: int, candidates: list[Candidate]) -> int:
+    """How often this problem has now been reported within the repeat window: this report, plus the
+    most-repeated duplicate received within the window (its own count includes its earlier ones)."""
+    earlier = [max(c.repeat_count, 1) for c in candidates if abs(c.received_at - received_at) <= s.repeat_window]
+    return 1 + max(earlier, default=0)
+
+
+# --- targets from the database ------------------------------------------------------------------
+
+def add_report(config: Config, t: Target, phone: str | None, key: str | None, hint: str | None) -> None:
+    """Fold one of a case's reports into its target."""
+    if phone and phone not in t.phones:
+        t.phones += (phone,)
+    if key and key not in t.address_keys:
+        t.address_keys += (key,)
+    if t.category is None and hint:
+        t.category = category_path(config, hint)
+
+
+def best_shared(shared: Counter[int], rare: list[str]) -> list[int]:
+    """Cases sharing at least two of the rare terms (or the only one), most shared first, bounded."""
+    need = min(2, len(rare))
+    enough = [(n, cid) for cid, n in shared.items() if n >= need]
+    if len(enough) > TEXT_CANDIDATES:
+        enough = heapq.nlargest(TEXT_CANDIDATES, enough)
+    return [cid for _, cid in enough]

@@ -1,0 +1,285 @@
+"""Unified intake: one report from any channel becomes a case in the `new` queue.
+
+One path for every way a report arrives: `intake()` (a keypress, `intake add`, the demo), a batch
+import (models/intake/importer.py) and a split (models/intake/merge.py) all `prepare()` each report — the same
+validation and derived fields — and `register()` the prepared reports inside the caller's write
+transaction: cases with their clocks, reports, the search index, and one hash-chained `intake`
+event per case that names the possible duplicates found. `register` writes many reports with one
+statement per table, so an import pays SQLite's cost per row, not Python's per statement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from operator import attrgetter, itemgetter
+from types import SimpleNamespace
+from typing import Any
+
+import peewee as pw
+
+from models.cases.casebase import snapshot
+from models.clocks.clocks import deadline, refresh_next_due, rule_for
+from models.errors import PermissionDenied, ValidationError
+from models.intake.duplicates import find_in_db, note_indexed
+from models.intake.dupscore import Candidate, Probe, category_path, repeat_count, settings, terms_of
+from models.org.config import ClockRule, Config
+from models.org.context import Context
+from models.org.permissions import require_role
+from models.store import engine, events, prepared
+from models.store.events import EVENT_COLUMNS
+from models.store.schema import Case, Event, Report
+from models.store.states import NEW
+from models.text import search
+from models.text.textnorm import first_line, normalise_address, normalise_phone
+from models.worktime.durations import Duration, parse_duration
+
+TOP_CANDIDATES = 5  # possible duplicates named in the intake event
+
+
+@dataclass
+class NewReport:
+    """One message as it arrived on one channel, kept verbatim."""
+
+    channel: str
+    text: str
+    title: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    township: str | None = None
+    source_id: str | None = None
+    received_at: int | None = None  # epoch seconds; None = now
+    citizen_name: str | None = None
+    category_hint: str | None = None
+
+
+@dataclass
+class Prepared:
+    """A report that passed validation, with everything intake derives from it."""
+
+    new: NewReport
+    channel: str
+    township: str | None
+    village: str | None
+    title: str
+    priority: str
+    received: int
+    phone: str | None
+    address_key: str | None
+    tokens: str
+
+    @property
+    def source_id(self) -> str | None:
+        return self.new.source_id or None
+
+    def probe(self, config: Config) -> Probe:
+        """What duplicate detection compares for this report."""
+        return Probe(frozenset([self.phone]) if self.phone else frozenset(),
+                     frozenset([self.address_key]) if self.address_key else frozenset(),
+                     self.township, category_path(config, self.new.category_hint), terms_of(self.tokens),
+                     self.received)
+
+
+@dataclass(frozen=True)
+class Registered:
+    case_id: int
+    report_id: int
+    candidates: list[Candidate]
+    case_row: dict[str, Any]
+    report_row: dict[str, Any]
+
+
+def township_from_hint(config: Config, hint: str | None) -> tuple[str | None, str | None]:
+    """(township id, village) from an id, a name, an alias or a village name; (None, None) if unknown."""
+    if not hint or not hint.strip():
+        return None, None
+    text = hint.strip()
+    if text in config.village_township:
+        return config.village_township[text], text
+    try:
+        return config.township(text).id, None
+    except ValidationError:
+        return None, None
+
+
+def priority_from_text(config: Config, text: str) -> str:
+    """`urgent` or `utility` when the text holds one of their configured signal words, else general."""
+    for name in ("urgent", "utility"):
+        if any(word and word in text for word in config.priorities[name].urgent_keywords):
+            return name
+    return "general"
+
+
+def prepare(ctx: Context, new: NewReport, now: int) -> Prepared:
+    """Validate one report and derive its case's fields (no database access, no permission check
+    beyond the township operator's own township)."""
+    config = ctx.config
+    channel = config.channel(new.channel)
+    if not new.text or not new.text.strip():
+        raise ValidationError("report text must not be empty")
+    township, village = township_from_hint(config, new.township)
+    if new.township and township is None:
+        raise ValidationError(f"unknown township '{new.township}' (see `chuishao org townships`)")
+    if ctx.operator.role == "township":
+        if township and township != ctx.operator.township:
+            raise PermissionDenied(f"no permission: {ctx.operator.name} takes reports for "
+                                   f"{ctx.operator.township} only, not {township}")
+        township = ctx.operator.township
+    title = (new.title or "").strip() or first_line(new.text)
+    phone = normalise_phone(new.phone) or (new.phone.strip() if new.phone and new.phone.strip() else None)
+    return Prepared(new, channel, township, village, title, priority_from_text(config, f"{title}\n{new.text}"),
+                    new.received_at if new.received_at is not None else now, phone,
+                    normalise_address(new.address), search.tokens(f"{title}\n{new.text}"))
+
+
+def next_ids(db: pw.Database) -> tuple[int, int]:
+    """The ids the next case and report will get (read under the write lock: nobody else inserts)."""
+    case_max = prepared.execute(db, "max_case_id", lambda: Case.select(pw.fn.MAX(Case.id)), ()).fetchone()[0]
+    report_max = prepared.execute(db, "max_report_id", lambda: Report.select(pw.fn.MAX(Report.id)), ()).fetchone()[0]
+    return int(case_max or 0) + 1, int(report_max or 0) + 1
+
+
+def existing_sources(db: pw.Database, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Which (channel, source id) pairs are registered already, each with its report's case."""
+    by_channel: dict[str, list[str]] = {}
+    for channel, source_id in dict.fromkeys(keys):
+        by_channel.setdefault(channel, []).append(source_id)
+    out: dict[tuple[str, str], int] = {}
+    for channel, ids in by_channel.items():
+        for start in range(0, len(ids), 100):
+            chunk = ids[start:start + 100]
+            size = len(chunk)  # cached per IN-list length: building the SQL costs more than running it
+            cursor = prepared.execute(db, ("sources", size), lambda size=size: Report.select(Report.source_id, Report.case)
+                                      .where((Report.channel == "") & Report.source_id.in_([""] * size)),
+                                      [channel, *chunk])
+            for source_id, case_id in cursor:
+                out[(channel, source_id)] = int(case_id)
+    return out
+
+
+def _fields(model: type[pw.Model]) -> list[pw.Field]:
+    return list(model._meta.sorted_fields)
+
+
+def _defaults(model: type[pw.Model]) -> dict[str, Any]:
+    return {f.name: (f.default() if callable(f.default) else f.default) for f in _fields(model)}
+
+
+def _insert_sql(db: pw.Database, model: type[pw.Model]) -> str:
+    """INSERT of every column, ids included (peewee builds it once per database)."""
+    names = [f.name for f in _fields(model)]
+    return prepared.sql_for(db, ("bulk_insert", model.__name__), lambda: model.insert(**dict.fromkeys(names)))
+
+
+def _start_clocks(ctx: Context, rules: dict[tuple[str, str], tuple[ClockRule | None, Duration | None]],
+                  case: SimpleNamespace) -> None:
+    """The dispatch and resolve clocks of a new case, as `clocks.deadline` computes them.
+
+    At intake a case has no category, so its rules depend on the priority only and are looked up
+    once per batch; a natural-time rule (m/h/d) counted from the received time is a plain addition
+    (WorkCalendar.add's definition), the rest go through `deadline` and the work calendar.
+    """
+    confirmed = True
+    for clock in ("dispatch", "resolve"):
+        key = (case.priority, clock)
+        if key not in rules:
+            rule = rule_for(ctx, case, clock)  # type: ignore[arg-type]
+            rules[key] = (rule, parse_duration(rule.limit) if rule is not None else None)
+        rule, duration = rules[key]
+        if rule is not None and duration is not None and rule.start == "received" and not duration.is_working:
+            due, ok = int(case.received_at) + duration.natural_seconds, True
+        else:
+            due, ok = deadline(ctx, case, clock)  # type: ignore[arg-type]
+        setattr(case, f"{clock}_due", due)
+        confirmed = confirmed and ok
+    case.due_confirmed = confirmed
+
+
+def register(ctx: Context, items: list[Prepared], found: list[list[Candidate]], now: int, *,
+             first_ids: tuple[int, int] | None = None, action: str = "intake", parent: int | None = None,
+             extra_after: list[dict[str, Any]] | None = None) -> list[Registered]:
+    """Write prepared reports as new cases; call inside a write transaction.
+
+    Each case gets its clocks (models/clocks.deadline, as every step computes them), its report,
+    its search text and one event (`action`, default "intake") naming its top possible duplicates.
+    `first_ids` are the ids from `next_ids()` when the caller numbered the cases already (an
+    import adds each case to its duplicate window before the batch is written).
+    """
+    if not items:
+        return []
+    db = ctx.db
+    s = settings(ctx.config)
+    case_id, report_id = first_ids or next_ids(db)
+    case_defaults, report_defaults = _defaults(Case), _defaults(Report)
+    # C-level getters: a row's tuple in one call instead of a generator over 40-odd names.
+    case_values = attrgetter(*[f.name for f in _fields(Case)])
+    report_values = itemgetter(*[f.name for f in _fields(Report)])
+    event_values = attrgetter(*EVENT_COLUMNS)
+    cases, reports, texts, logged = [], [], [], []
+    prev = events.last_hash(db)
+    rules: dict[tuple[str, str], tuple[ClockRule | None, Duration | None]] = {}
+    out: list[Registered] = []
+    for n, (item, candidates) in enumerate(zip(items, found, strict=True)):
+        top = candidates[:TOP_CANDIDATES]
+        row = {**case_defaults, "id": case_id, "state": NEW, "title": item.title, "channel": item.channel,
+               "township": item.township, "village": item.village, "priority": item.priority,
+               "received_at": item.received, "created_at": now, "updated_at": now, "updated_by": ctx.actor,
+               "last_progress_at": item.received, "repeat_count": repeat_count(s, item.received, top),
+               "parent": parent}
+        case = SimpleNamespace(**row, merged_into_id=None, parent_id=parent)
+        _start_clocks(ctx, rules, case)
+        refresh_next_due(case, [])  # type: ignore[arg-type]
+        cases.append(case_values(case))
+        new = item.new
+        report = {**report_defaults, "id": report_id, "case": case_id, "home_case": case_id,
+                  "channel": item.channel, "source_id": item.source_id, "title": item.title, "text": new.text,
+                  "citizen_name": new.citizen_name, "phone": item.phone, "address": new.address,
+                  "address_key": item.address_key, "township_hint": new.township,
+                  "category_hint": new.category_hint, "received_at": item.received, "created_at": now,
+                  "created_by": ctx.actor}
+        reports.append(report_values(report))
+        texts.append((case_id, item.tokens))
+        # The new case's fields that have a value: the state it starts from (later events record diffs).
+        after = {**{k: v for k, v in snapshot(case).items() if v is not None}, "report_id": report_id,
+                 "channel": item.channel, "source_id": item.source_id,
+                 "duplicates": [{"case_id": c.case_id, "score": round(c.score, 3)} for c in top]}
+        if extra_after is not None:
+            after.update(extra_after[n])
+        event = SimpleNamespace(case=case_id, at=now, operator=ctx.actor, on_behalf_of=ctx.on_behalf_of,
+                                action=action, state_before=None, state_after=NEW, before=events.canonical({}),
+                                after=events.canonical(after), prev_hash=prev)
+        event.hash = prev = events.event_digest(prev, events.hashed_fields(event))  # type: ignore[arg-type]
+        logged.append(event_values(event))
+        out.append(Registered(case_id, report_id, top, vars(case), report))
+        case_id += 1
+        report_id += 1
+    engine.execute_many(db, _insert_sql(db, Case), cases)
+    engine.execute_many(db, _insert_sql(db, Report), reports)
+    engine.index_many(db, texts)
+    event_sql = prepared.sql_for(db, "event_insert", lambda: Event.insert(**{c: "" for c in EVENT_COLUMNS}))
+    engine.execute_many(db, event_sql, logged)
+    return out
+
+
+def intake(ctx: Context, new: NewReport) -> tuple[Case, Report]:
+    """Register a report and open a case for it (one transaction, one event), flagging possible
+    duplicates of open and recent cases in the event."""
+    require_role(ctx, "intake")
+    now = ctx.now()
+    item = prepare(ctx, new, now)
+    with ctx.write():
+        if item.source_id:
+            existing = existing_sources(ctx.db, [(item.channel, item.source_id)])
+            if existing:
+                raise ValidationError(f"report {item.channel}/{item.source_id} is already registered "
+                                      f"(case {existing[(item.channel, item.source_id)]})")
+        probe = item.probe(ctx.config)
+        done = register(ctx, [item], find_in_db(ctx, [probe]), now)[0]
+        note_indexed(ctx.db, probe.terms)
+    return _instance(Case, done.case_row), _instance(Report, done.report_row)
+
+
+def _instance(model: type[pw.Model], row: dict[str, Any]) -> Any:
+    """A model instance for a row just written (no read back)."""
+    instance = model(**{f.name: row[f.name] for f in _fields(model)})
+    instance._dirty.clear()
+    return instance

@@ -1,0 +1,208 @@
+"""Backup and restore of the SQLite database file, while others keep working.
+
+Both go through SQLite's online backup API, never a file copy: a copy of a WAL database taken
+mid-write can miss committed transactions still in the -wal file or tear a page; the API copies a
+consistent snapshot under a read lock, and in WAL mode readers never block writers. This module is
+SQLite-only by nature (a PostgreSQL deployment uses pg_dump), so its file-level work lives here
+rather than in engine.py's portable seam.
+
+"Live" (restore refuses without --force): after chuishao closes its own connection, the database's
+`-wal` file still exists. SQLite deletes the WAL when the last connection closes — and a WAL left by
+a killed process is recovered and removed by that same open-and-close — so a remaining WAL means
+another process has the database open right now: a console over SSH, a script, a cron job.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import peewee as pw
+
+from models.errors import DomainError, UsageError, ValidationError
+from models.ledger.audit import ChainReport, verify_chain
+from models.org.context import Context
+from models.org.db import connect
+from models.org.permissions import require_role
+from models.store import engine
+from models.store.events import record
+from models.store.migrations import CURRENT_VERSION, schema_version
+from models.store.schema import SchemaVersion
+from models.worktime.timeutil import now_utc
+
+
+@dataclass
+class Inspection:
+    """What a database file holds, checked read-only."""
+
+    path: str
+    schema: int
+    cases: int
+    events: int
+    head: str  # the event chain's last hash: note it down, pass it to `audit verify --anchor` later
+    bytes: int
+    chain_ok: bool
+    chain_problem: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _read_only(path: Path) -> pw.SqliteDatabase:
+    return pw.SqliteDatabase(path.resolve().as_uri() + "?mode=ro", uri=True)
+
+
+def inspect_file(path: Path) -> tuple[Inspection, ChainReport]:
+    """Check that a file is a sound chuishao database: SQLite, schema_version table, quick_check, chain."""
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    db = _read_only(path)
+    try:
+        try:
+            db.connect()
+            if not db.table_exists("schema_version"):
+                raise ValidationError(f"{path} is an SQLite database but not chuishao's "
+                                      f"(no schema_version table)")
+        except pw.DatabaseError as exc:
+            raise ValidationError(f"{path} is not a chuishao database ({exc})") from None
+        check = db.execute_sql("PRAGMA quick_check").fetchone()[0]
+        if check != "ok":
+            raise ValidationError(f"{path} is damaged: {check}")
+        # Bound to this file explicitly: the schema's models are bound to the live database.
+        version = int(SchemaVersion.select(pw.fn.MAX(SchemaVersion.version)).bind(db).scalar() or 0)
+        if version > CURRENT_VERSION:
+            raise ValidationError(f"{path} has schema version {version}, newer than this chuishao "
+                                  f"({CURRENT_VERSION}); upgrade chuishao first")
+        chain = verify_chain(db)
+        cases = db.execute_sql(f"SELECT COUNT(*) FROM {db.quote[0]}case{db.quote[1]}").fetchone()[0]
+        found = Inspection(str(path), version, int(cases), chain.checked, chain.head, path.stat().st_size,
+                           chain.ok, chain.detail)
+        return found, chain
+    finally:
+        db.close()
+
+
+def backup(ctx: Context, target: Path) -> Inspection:
+    """Write a consistent copy of the live database to a new file (admin), checked afterwards.
+
+    The copy is written under a temporary name and renamed only once complete and checked, so a
+    file under the given name is always a whole backup. It is a single file (journal mode DELETE),
+    with the database file's permission bits: readable exactly by whoever can read the database.
+    """
+    require_role(ctx, "backup")
+    if target.exists():
+        raise UsageError(f"{target} already exists; choose a new name (backups are never overwritten)")
+    if not target.parent.is_dir():
+        raise UsageError(f"{target.parent}: no such directory")
+    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    try:
+        engine.backup_to(ctx.db, partial)
+        single = pw.SqliteDatabase(str(partial))
+        single.execute_sql("PRAGMA journal_mode=DELETE")
+        single.close()
+        source = _db_file(ctx.db)
+        if source is not None:
+            os.chmod(partial, source.stat().st_mode & 0o777)
+        found, _ = inspect_file(partial)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    found.path = str(target)
+    return found
+
+
+def _db_file(db: pw.Database) -> Path | None:
+    name = getattr(db, "database", None)
+    if not engine.is_sqlite(db) or not name or name == ":memory:":
+        return None
+    return Path(str(name))
+
+
+def in_use(path: Path) -> str | None:
+    """Why the database at `path` counts as live (see the module docstring), or None."""
+    wal = Path(f"{path}-wal")
+    if wal.exists():
+        return (f"database {path} is in use: {wal.name} exists, so another process (a console, a script) "
+                f"has it open; close them, or restore with --force (open sessions then see the "
+                f"restored data and their unsaved steps are refused as stale)")
+    return None
+
+
+@dataclass
+class Restored:
+    """The outcome of a restore."""
+
+    target: str
+    source: Inspection
+    safety_copy: str | None
+    chain_ok: bool
+    chain_problem: str | None
+    schema_note: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def restore(db: pw.Database, source: Path, *, force: bool, identify: Callable[[], Context]) -> Restored:
+    """Replace the database's content with a backup's.
+
+    Order: check the backup (a sound chuishao database with an intact chain) → check the operator
+    is an admin of the database being replaced (skipped when it is empty: nobody could log in) →
+    close our own connection and refuse if another process has the file open (unless `force`) →
+    keep a safety copy of the current content → copy the backup in through the backup API (the
+    file keeps its inode, owner, group and mode, so every SSH user can still write it) → verify the
+    result and record a "restore" event in the restored chain.
+    """
+    target = _db_file(db)
+    if target is None:
+        raise UsageError("restore works on an SQLite database file (--db sqlite:///PATH)")
+    if source.exists() and target.exists() and source.resolve() == target.resolve():
+        raise UsageError(f"{source} is the database itself; restore from a backup file")
+    found, chain = inspect_file(source)
+    if not chain.ok and not force:
+        raise DomainError(f"{source}: the event chain is broken ({chain.detail}); "
+                          f"restore it anyway with --force")
+    ctx: Context | None = None
+    if target.exists() and schema_version(db) > 0:
+        ctx = identify()
+        require_role(ctx, "backup")
+    db.close()
+    # sqlite3_close_v2 keeps a closed connection as a "zombie", WAL and all, until each of its
+    # statements is finalized; statements held by cursors in reference cycles go only with a
+    # collection. Without it, our own leftovers would look like "another process".
+    gc.collect()
+    reason = in_use(target)
+    if reason and not force:
+        raise DomainError(reason)
+    safety: Path | None = None
+    if target.exists() and target.stat().st_size > 0:
+        safety = target.with_name(f"{target.name}.before-restore-{now_utc().strftime('%Y%m%dT%H%M%SZ')}")
+        current = engine.open_database(f"sqlite:///{target}")
+        try:
+            engine.backup_to(current, safety)
+        finally:
+            current.close()
+        os.chmod(safety, target.stat().st_mode & 0o777)  # as private as the database, no more
+    source_db = _read_only(source)
+    try:
+        destination = engine.open_database(f"sqlite:///{target}")
+        try:
+            source_db.connection().backup(destination.connection())
+        finally:
+            destination.close()
+    finally:
+        source_db.close()
+    restored = connect(f"sqlite:///{target}")
+    after = verify_chain(restored)
+    if ctx is not None and after.ok:
+        later = Context(ctx.config, restored, ctx.operator, ctx.actor)
+        with later.write():
+            record(later, "restore", None, after={"from": str(source), "backup_head": found.head,
+                                                  "safety_copy": str(safety) if safety else None})
+    note = (f"the backup has schema {found.schema}; run `chuishao init` to upgrade it to {CURRENT_VERSION}"
+            if found.schema < CURRENT_VERSION else None)
+    return Restored(str(target), found, str(safety) if safety else None, after.ok, after.detail, note)

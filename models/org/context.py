@@ -1,0 +1,197 @@
+"""Who is acting, on which database, under which configuration, at what time.
+
+Every models/ operation takes a Context, so the console, batch commands and tests share one
+permission check and one audit record. `clock` is injectable: the demo generator and tests replay
+history at chosen times.
+"""
+
+from __future__ import annotations
+
+import getpass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import peewee as pw
+
+from models.errors import DomainError, NotFound, PermissionDenied, UsageError
+from models.org.config import Config
+from models.store import engine
+from models.store.schema import Operator
+from models.worktime.timeutil import now_utc, to_epoch
+
+if TYPE_CHECKING:
+    from models.worktime.calendar import WorkCalendar
+
+
+@dataclass
+class Context:
+    config: Config
+    db: pw.Database
+    operator: Operator  # whose role and scope apply
+    actor: str  # who acted: the operator's name, or the admin's when acting --as someone
+    clock: Callable[[], datetime] = field(default=now_utc)
+
+    def now(self) -> int:
+        return to_epoch(self.clock())
+
+    @property
+    def on_behalf_of(self) -> str | None:
+        return self.operator.name if self.actor != self.operator.name else None
+
+    @cached_property
+    def calendar(self) -> WorkCalendar:
+        from models.worktime.calendar import WorkCalendar
+
+        return WorkCalendar.from_config(self.config.section("calendar"),
+                                        self.config.section("office")["timezone"])
+
+    def write(self) -> WriteTransaction:
+        """A write transaction (BEGIN IMMEDIATE on SQLite); nested calls are savepoints.
+
+        A lock that cannot be had becomes `DatabaseBusy` (a DomainError), never a raw
+        "database is locked" traceback.
+        """
+        return WriteTransaction(self.db)
+
+
+class DatabaseBusy(DomainError):
+    """Another process held the write lock longer than the busy timeout; nothing was saved."""
+
+
+# BEGIN IMMEDIATE waits up to the busy timeout for the write lock. A refusal well before that means
+# SQLite skipped the wait (a reader rebuilding the WAL index, a lock race at WAL restart): try
+# again, briefly. A refusal after the full wait is reported, not retried — the operator has waited
+# long enough, and the message says nothing was saved.
+BEGIN_ATTEMPTS = 3
+QUICK_FAILURE_S = engine.BUSY_TIMEOUT_MS / 2000
+
+
+def is_locked(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+class WriteTransaction:
+    """`with ctx.write():` — one short write transaction with a bounded retry of its BEGIN."""
+
+    def __init__(self, db: pw.Database) -> None:
+        self.db = db
+        self.inner: Any = None
+
+    def __enter__(self) -> Any:
+        for attempt in range(1, BEGIN_ATTEMPTS + 1):
+            started = time.monotonic()
+            inner = engine.write_transaction(self.db)
+            try:
+                entered = inner.__enter__()
+            except pw.OperationalError as exc:
+                waited = time.monotonic() - started
+                if not is_locked(exc):
+                    raise
+                if attempt == BEGIN_ATTEMPTS or waited >= QUICK_FAILURE_S:
+                    raise busy(waited) from None
+                time.sleep(0.05 * attempt)
+                continue
+            self.inner = inner
+            return entered
+        raise AssertionError("unreachable")
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> Any:
+        try:
+            return self.inner.__exit__(exc_type, exc, tb)
+        except pw.OperationalError as error:
+            if is_locked(error):
+                raise busy(0.0) from None
+            raise
+
+
+def busy(waited: float) -> DatabaseBusy:
+    waited_text = f" for {waited:.0f} s" if waited >= 1 else ""
+    return DatabaseBusy(f"the database is busy: another process held the write lock{waited_text}; "
+                        f"nothing was saved — try again in a moment")
+
+
+def os_user() -> str:
+    """The login name of the process (SSH users arrive as themselves)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def sync_config_operators(config: Config, now: int) -> int:
+    """Insert or update the operators listed in the config; returns how many changed."""
+    changed = 0
+    for entry in config.operators:
+        values = {"display": entry.get("display", entry["name"]), "role": entry["role"],
+                  "township": entry.get("township"), "department": entry.get("department"),
+                  "os_user": entry.get("os_user")}
+        existing = Operator.get_or_none(Operator.name == entry["name"])
+        if existing is None:
+            Operator.create(name=entry["name"], created_at=now, **values)
+            changed += 1
+        elif any(getattr(existing, key) != value for key, value in values.items()):
+            Operator.update(**values).where(Operator.id == existing.id).execute()
+            changed += 1
+    return changed
+
+
+def ensure_first_admin(user: str, now: int) -> Operator | None:
+    """Whoever initialises a database no admin can log in to becomes its first admin.
+
+    Config-listed admins without an OS user mapping do not count: nobody could act as them.
+    """
+    if Operator.select().where((Operator.role == "admin") & Operator.os_user.is_null(False)
+                               & (Operator.active == True)).exists():
+        return None
+    mapped = Operator.get_or_none(Operator.os_user == user)
+    if mapped is not None:
+        Operator.update(role="admin", active=True).where(Operator.id == mapped.id).execute()
+        return Operator.get_by_id(mapped.id)
+    name = user if not Operator.select().where(Operator.name == user).exists() else f"{user}_admin"
+    return Operator.create(name=name, display=user, role="admin", os_user=user, created_at=now)
+
+
+def _lookup(name: str) -> Operator:
+    found = Operator.get_or_none(Operator.name == name)
+    if found is None:
+        raise NotFound(f"no operator named '{name}' (see `chuishao org operators`)")
+    return found
+
+
+def resolve_identity(config: Config, db: pw.Database, as_name: str | None = None,
+                     user: str | None = None, clock: Callable[[], datetime] = now_utc) -> Context:
+    """The Context for this process: the OS user's operator, or --as another one (admins only).
+
+    `clock` is the time the context acts at: the wall clock, or a clock a test (or the demo
+    builder) injects from code; no command-line option or environment variable sets it.
+    """
+    user = user or os_user()
+    me = Operator.get_or_none(Operator.os_user == user)
+    if me is None:
+        mapped = next((o for o in config.operators if o.get("os_user") == user), None)
+        if mapped is not None:
+            with engine.write_transaction(db):
+                sync_config_operators(config, to_epoch(clock()))
+            me = Operator.get_or_none(Operator.os_user == user)
+    if me is None:
+        if not Operator.select().exists():
+            raise UsageError("this database has no operators yet: run `chuishao init` (or `chuishao demo`)")
+        raise PermissionDenied(f"OS user '{user}' is not an operator here; an admin can add one with "
+                               f"`chuishao operator add NAME --role ROLE --os-user {user}`")
+    if not me.active:
+        raise PermissionDenied(f"operator '{me.name}' is disabled")
+    if as_name and as_name != me.name:
+        if me.role != "admin":
+            raise PermissionDenied(f"only an admin may act as another operator; '{me.name}' is {me.role}")
+        target = _lookup(as_name)
+        if not target.active:
+            raise PermissionDenied(f"operator '{target.name}' is disabled")
+        return Context(config, db, target, actor=me.name, clock=clock)
+    return Context(config, db, me, actor=me.name, clock=clock)

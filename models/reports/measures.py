@@ -1,0 +1,277 @@
+"""The scoreboards' measures as SQL predicates, defined once and used twice.
+
+Each Measure names the rows of its denominator and, among them, those of its numerator, as peewee
+expressions over one joined row (an assignment with its case, or a case). The scoreboard sums them
+with one GROUP BY (`SUM(CASE WHEN den AND num THEN value ELSE 0 END)`); `explain` selects the very
+same rows with the very same predicates. The number and the list behind it cannot disagree.
+
+The definitions in words are in models/reports/scoreboard.py and the README section "Scoreboards".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import peewee as pw
+
+from models.org.config import Config
+from models.store.schema import Assignment, Case, Evaluation
+from models.store.states import (
+    A_ACKNOWLEDGED,
+    A_RETURNED,
+    ACKNOWLEDGED,
+    CLOSED,
+    DISPATCHED,
+    MERGED,
+    ON_SITE,
+    OPEN_STATES,
+    PENDING,
+    RESOLVED,
+    SPLIT,
+    WITHDRAWN,
+)
+from models.worktime.period import Period
+
+ONE = pw.Value(1)
+TRUE = pw.SQL("1 = 1")
+SATISFIED = ("satisfied", "basically_satisfied")
+# Case states in which a department holds the case and its clocks count against it. A case waiting
+# for the dispatch office's review of a return (state `returned`) is the office's, not the department's.
+HELD = (DISPATCHED, ACKNOWLEDGED, ON_SITE)
+OVERDUE_PARTS = ("overdue_sign_for", "overdue_arrival", "overdue_resolve")  # clocks past due, by kind
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A figure with its parts: `num` of `den` (num may be a sum, e.g. returns or seconds)."""
+
+    num: int
+    den: int
+
+    @property
+    def rate(self) -> float | None:
+        return round(self.num / self.den, 4) if self.den else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"num": self.num, "den": self.den, "rate": self.rate}
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    kind: str  # rate | count | duration
+    den: pw.Node  # rows counted in the denominator
+    num: pw.Node  # rows (among den) counted in the numerator
+    value: pw.Node | None = None  # what a numerator row adds (None: 1)
+    actions: tuple[str, ...] = ()  # the events that explain a row
+
+
+def when(condition: pw.Node, value: pw.Node = ONE) -> pw.Node:
+    return pw.Case(None, ((condition, value),), 0)
+
+
+def in_period(column: pw.Field, period: Period) -> pw.Node:
+    return (column >= period.start) & (column < period.end)
+
+
+# --- departments ------------------------------------------------------------------------------------
+# Two row sources, each read without a join (a million-row join costs a random B-tree seek per row):
+#   assignment rows: its assignments dispatched in the period (sign-for, arrival, returns, limbo);
+#   lead-case rows:  cases first dispatched in the period whose current lead (Case.lead) it is
+#                    (resolution, on-time, reopen, satisfaction, the resolve clock).
+# The few facts an assignment needs from its case (is the case merged, paused, over?) are asked only
+# for the assignments still waiting, through correlated subqueries that run for those rows alone.
+
+def _case_of_assignment() -> pw.ModelAlias:
+    return Case.alias("owner")
+
+
+def assignment_base(period: Period) -> pw.Node:
+    """Assignments dispatched in the period. Withdrawn ones (the office took them back before the
+    department acted) and those of merged or split cases (their problem lives on elsewhere) count nowhere."""
+    gone = Case.select(Case.id).where(Case.state.in_([MERGED, SPLIT]))
+    return (in_period(Assignment.dispatched_at, period) & (Assignment.state != WITHDRAWN)
+            & Assignment.case.not_in(gone))
+
+
+def _clocks_running() -> pw.Node:
+    """The assignment's case is with the departments and its clocks run: held (not returned or
+    resolved) and not paused — a paused case has no next_due (models/clocks.refresh_next_due).
+
+    An IN list, not a subquery per row: SQLite builds the set of such cases once, from the
+    (state, next_due, id) index alone, and each late assignment is a lookup in memory."""
+    return Assignment.case.in_(Case.select(Case.id).where(Case.state.in_(HELD) & Case.next_due.is_null(False)))
+
+
+def _acked() -> pw.Node:
+    """Signed for since its latest dispatch: an upheld return sends an assignment back to pending with
+    a new dispatched_at, and its earlier sign-for or return no longer answers it."""
+    return Assignment.acknowledged_at >= Assignment.dispatched_at
+
+
+def _returned() -> pw.Node:
+    return Assignment.returned_at >= Assignment.dispatched_at
+
+
+def limbo_seconds(now: int) -> pw.Node:
+    """How long an assignment waited for sign-for since its latest dispatch: until signed for or
+    returned; while it still waits, until now — or, if its case was resolved without it, until then."""
+    a, owner = Assignment, _case_of_assignment()
+    # Named states (not NOT IN): the set is then read from the state index, state by state.
+    unresolved = a.case.in_(Case.select(Case.id).where(Case.state.in_(sorted(OPEN_STATES - {RESOLVED}))))
+    ended = pw.fn.COALESCE(owner.select(pw.fn.COALESCE(owner.closed_at, owner.resolved_at))
+                           .where(owner.id == a.case), now)
+    # CASE stops at the first true branch: the case's own row is read only for an assignment still
+    # waiting on a case already resolved (a cooperating department that never signed for it).
+    return pw.Case(None, ((_acked(), a.acknowledged_at - a.dispatched_at),
+                          (_returned(), a.returned_at - a.dispatched_at),
+                          (unresolved, now - a.dispatched_at),
+                          (ended > a.dispatched_at, ended - a.dispatched_at)), 0)
+
+
+def department_measures(now: int) -> list[Measure]:
+    """Figures over assignment rows."""
+    a = Assignment
+    acked_on_time = _acked() & (a.ack_due.is_null() | (a.acknowledged_at <= a.ack_due))
+    sign_for_settled = _acked() | _returned() | (a.ack_due <= now)
+    arrival_settled = (a.arrive_due.is_null(False) & (a.state != A_RETURNED)
+                       & (a.arrived_at.is_null(False) | (a.arrive_due <= now)))
+    # AND stops at the first false term: the case is consulted only for a clock already late.
+    late_sign_for = (a.active == True) & (a.state == PENDING) & (a.ack_due < now) & _clocks_running()
+    late_arrival = ((a.active == True) & a.state.in_([PENDING, A_ACKNOWLEDGED]) & (a.arrive_due < now)
+                    & _clocks_running())
+    return [
+        Measure("assignments", "count", TRUE, TRUE, actions=("dispatch", "review_return")),
+        Measure("lead", "count", TRUE, a.role == "lead", actions=("dispatch", "review_return")),
+        Measure("cooperating", "count", TRUE, a.role == "cooperating", actions=("dispatch", "review_return")),
+        Measure("response", "rate", sign_for_settled, acked_on_time,
+                actions=("dispatch", "acknowledge", "return", "review_return")),
+        Measure("arrival", "rate", arrival_settled, a.arrived_at.is_null(False) & (a.arrived_at <= a.arrive_due),
+                actions=("acknowledge", "arrive")),
+        Measure("returns", "rate", TRUE, a.return_count > 0, a.return_count, actions=("return", "review_return")),
+        Measure("limbo", "duration", TRUE, TRUE, limbo_seconds(now),
+                actions=("dispatch", "acknowledge", "return", "review_return")),
+        Measure("overdue_sign_for", "count", TRUE, late_sign_for, actions=("dispatch",)),
+        Measure("overdue_arrival", "count", TRUE, late_arrival, actions=("acknowledge",)),
+    ]
+
+
+def lead_case_base(period: Period) -> pw.Node:
+    """Cases first dispatched in the period that have a lead (merged or split ones left out)."""
+    return Case.lead.is_null(False) & in_period(Case.dispatched_at, period) & Case.state.not_in([MERGED, SPLIT])
+
+
+def lead_case_measures(now: int) -> list[Measure]:
+    """Figures over the department's lead cases (Case rows, grouped by Case.lead)."""
+    c = Case
+    resolved = c.resolved_at.is_null(False)
+    return [
+        Measure("lead_cases", "count", TRUE, TRUE, actions=("dispatch", "review_return")),
+        Measure("resolution", "rate", TRUE, resolved, actions=("resolve", "reopen")),
+        Measure("on_time", "rate", resolved, c.resolve_due.is_null() | (c.resolved_at <= c.resolve_due),
+                actions=("resolve", "extend")),
+        Measure("reopen", "rate", resolved | (c.reopen_count > 0), c.reopen_count > 0, actions=("reopen", "evaluate")),
+        Measure("overdue_resolve", "count", TRUE, c.state.in_(HELD) & c.paused_since.is_null() & (c.resolve_due < now),
+                actions=("resolve", "extend")),
+    ]
+
+
+def evaluation_base(period: Period) -> pw.Node:
+    """Rated evaluations of the latest round (the case's reopen count) of lead cases of the period."""
+    # Only a resolved case is evaluated, and a reopen starts a new round: the latest round's
+    # evaluations belong to cases resolved now. Saying so lets the scan skip the others unread.
+    return (lead_case_base(period) & Case.resolved_at.is_null(False) & (Evaluation.round == Case.reopen_count)
+            & (Evaluation.outcome == "rated"))
+
+
+def satisfied() -> pw.Node:
+    return Evaluation.rating.in_(SATISFIED)
+
+
+def rating_sums(sources: tuple[str, ...]) -> list[pw.Node]:
+    """Per source: rated evaluations (`<source>_n`) and satisfied ones (`<source>_ok`) — one pass, no
+    GROUP BY on the source (a sort of every evaluation row)."""
+    columns: list[pw.Node] = []
+    for source in sources:
+        columns.append(pw.fn.SUM(when(Evaluation.source == source)).alias(f"{source}_n"))
+        columns.append(pw.fn.SUM(when((Evaluation.source == source) & satisfied())).alias(f"{source}_ok"))
+    return columns
+
+
+# --- townships: one row per case ------------------------------------------------------------------
+
+def township_base(period: Period) -> pw.Node:
+    """Cases of a township received in the period (merged ones live on in their target)."""
+    return Case.township.is_null(False) & in_period(Case.received_at, period) & Case.state.not_in([MERGED, SPLIT])
+
+
+def own_duty_codes(config: Config) -> list[str]:
+    """Duty-list items the township must handle itself (scope "township")."""
+    return sorted(code for code, item in config.duty_items.items() if item.scope == "township")
+
+
+def township_measures(config: Config) -> list[Measure]:
+    c = Case
+    decided = c.decision.in_(["local", "whistle"])
+    whistled = c.decision == "whistle"
+    own = own_duty_codes(config) or ["\x00none"]  # IN () is not valid SQL everywhere
+    return [
+        Measure("raised", "count", TRUE, TRUE, actions=("intake", "triage")),
+        Measure("local", "count", TRUE, c.decision == "local", actions=("triage",)),
+        Measure("whistled", "count", TRUE, whistled, actions=("triage",)),
+        Measure("rejected", "count", TRUE, c.decision == "reject", actions=("triage",)),
+        Measure("resolved_locally", "rate", c.decision == "local", c.state.in_([RESOLVED, CLOSED]),
+                actions=("triage", "resolve", "close")),
+        Measure("whistle_rate", "rate", decided, whistled, actions=("triage",)),
+        Measure("own_duty_whistles", "rate", whistled, c.duty_item.in_(own), actions=("triage",)),
+    ]
+
+
+def township_evaluation_base(period: Period) -> pw.Node:
+    # As evaluation_base: latest-round evaluations belong to resolved (or since closed) cases.
+    return (township_base(period) & Case.state.in_([RESOLVED, CLOSED]) & (Evaluation.round == Case.reopen_count)
+            & (Evaluation.outcome == "rated"))
+
+
+# A rate's numerator and denominator in one SUM: each row adds 1 to the low 32 bits when it is in the
+# denominator and 1 to the high bits when also in the numerator. One CASE per row instead of two (the
+# denominator's test is then evaluated once); exact up to 2^31 rows.
+PACK = 2**32
+
+
+def sums(measures: list[Measure]) -> list[pw.Node]:
+    """The aggregate columns of a measure list, read back by `read_sums`.
+
+    Denominators that are every row share one COUNT(*) (`rows`); a plain rate packs numerator and
+    denominator into one sum (`<key>_packed`); a rate that sums a value (returns, seconds) keeps two.
+    Over a million rows each CASE expression costs tens of milliseconds: none is evaluated twice.
+    """
+    columns: list[pw.Node] = [pw.fn.COUNT(pw.SQL("*")).alias("rows")]
+    for m in measures:
+        if m.den is TRUE and m.num is TRUE and m.value is None:
+            continue  # the row count itself
+        if m.den is TRUE:
+            columns.append(pw.fn.SUM(when(m.num, ONE if m.value is None else m.value)).alias(f"{m.key}_num"))
+        elif m.value is None:
+            packed = pw.Case(None, ((m.den, pw.Case(None, ((m.num, pw.Value(PACK + 1)),), 1)),), 0)
+            columns.append(pw.fn.SUM(packed).alias(f"{m.key}_packed"))
+        else:
+            columns.append(pw.fn.SUM(when(m.den)).alias(f"{m.key}_den"))
+            columns.append(pw.fn.SUM(when(m.den & m.num, m.value)).alias(f"{m.key}_num"))
+    return columns
+
+
+def read_sums(row: dict[str, Any], measures: list[Measure]) -> dict[str, Rate]:
+    every = int(row.get("rows") or 0)
+    out = {}
+    for m in measures:
+        if m.den is TRUE:
+            num = every if m.num is TRUE and m.value is None else int(row.get(f"{m.key}_num") or 0)
+            out[m.key] = Rate(num, every)
+        elif m.value is None:
+            num, den = divmod(int(row.get(f"{m.key}_packed") or 0), PACK)
+            out[m.key] = Rate(num, den)
+        else:
+            out[m.key] = Rate(int(row.get(f"{m.key}_num") or 0), int(row.get(f"{m.key}_den") or 0))
+    return out

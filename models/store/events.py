@@ -1,0 +1,64 @@
+"""The append-only event log: one event per step, hash-chained so tampering shows.
+
+Each event's hash covers its own fields and the previous event's hash; it is written inside the
+step's write transaction (BEGIN IMMEDIATE), so the chain has no forks even with many writers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any
+
+import peewee as pw
+
+from models.store import prepared
+from models.store.schema import Event
+
+if TYPE_CHECKING:  # the step's context, read as data (actor, clock); store sits below org
+    from models.org.context import Context
+
+# Built once: json.dumps with options constructs a new encoder per call (an import encodes two per row).
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def canonical(value: Any) -> str:
+    """The one JSON text of a value that events store and hash (sorted keys, no spaces, UTF-8)."""
+    return _CANONICAL.encode(value)
+
+
+def event_digest(prev_hash: str, fields: dict[str, Any]) -> str:
+    """The hash of one event given its predecessor's hash (also used by `audit verify`)."""
+    return hashlib.sha256((prev_hash + "\n" + canonical(fields)).encode("utf-8")).hexdigest()
+
+
+def hashed_fields(event: Event) -> dict[str, Any]:
+    return {"case": event.case, "at": event.at, "operator": event.operator,
+            "on_behalf_of": event.on_behalf_of, "action": event.action,
+            "state_before": event.state_before, "state_after": event.state_after,
+            "before": event.before, "after": event.after}
+
+
+EVENT_COLUMNS = ("case", "at", "operator", "on_behalf_of", "action", "state_before", "state_after",
+                 "before", "after", "prev_hash", "hash")
+
+
+def last_hash(db: pw.Database) -> str:
+    row = prepared.execute(db, "event_last_hash",
+                           lambda: Event.select(Event.hash).order_by(Event.id.desc()).limit(1), (1,)).fetchone()
+    return str(row[0]) if row else ""
+
+
+def record(ctx: Context, action: str, case_id: int | None, *, state_before: str | None = None,
+           state_after: str | None = None, before: dict[str, Any] | None = None,
+           after: dict[str, Any] | None = None, at: int | None = None) -> Event:
+    """Append one event; call inside the operation's write transaction."""
+    event = Event(case=case_id, at=ctx.now() if at is None else at, operator=ctx.actor,
+                  on_behalf_of=ctx.on_behalf_of, action=action, state_before=state_before,
+                  state_after=state_after, before=canonical(before or {}), after=canonical(after or {}))
+    event.prev_hash = last_hash(ctx.db)
+    event.hash = event_digest(event.prev_hash, hashed_fields(event))
+    cursor = prepared.execute(ctx.db, "event_insert", lambda: Event.insert(**{c: "" for c in EVENT_COLUMNS}),
+                              [getattr(event, c) for c in EVENT_COLUMNS])
+    event.id = cursor.lastrowid
+    return event
