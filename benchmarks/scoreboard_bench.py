@@ -1,6 +1,6 @@
 """Scoreboard speed on a million cases: the department and township scoreboards for one year.
 
-Builds (or reuses) a database of N synthetic cases with models.bulkload (cases, reports, lead and
+Builds (or reuses) a database of N synthetic cases with models.demo.bulkload (cases, reports, lead and
 cooperating assignments, spread over two years), then gives the scoreboard work to do: sign-for
 and arrival moments (some late), returns, reopens, citizen and township evaluations (latest round),
 supervision orders and accountability records — written with set-based SQL, deterministic. (The

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/suggest_bench.py [--cases 1000000] [--db PATH] [--rebuild] [--texts 60]
                                                  [--train-rows 10000] [--training-only]
 
-Latency. A database of N synthetic cases (models.bulkload: triaged with categories, duty items,
+Latency. A database of N synthetic cases (models.demo.bulkload: triaged with categories, duty items,
 leads and cooperating departments, full-text indexed) gets a model trained on the TIPDM sample plus
 its newest decided cases. Then `suggest_text` answers for texts of two kinds — real TIPDM messages
 (long, city wording) and county-style reports like the ones in the database (short, full of the

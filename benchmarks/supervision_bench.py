@@ -1,6 +1,6 @@
 """Supervision sweep, board and time in limbo on many cases.
 
-Builds (or reuses) a database of N synthetic cases with models.bulkload, then times, each the best
+Builds (or reuses) a database of N synthetic cases with models.demo.bulkload, then times, each the best
 of --repeat runs unless it writes:
   baseline  COUNT(*) of the open cases (the rows a sweep has to consider)
   sweep 1   the first sweep: raises every due flag and writes every due reminder (writes; once)

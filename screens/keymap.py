@@ -2,7 +2,7 @@
 screen (`?`), the command palette and the `[keymap]` section of chuishao.toml.
 
 Each key has a stable id ("queue.search", "case.triage" …); `[keymap]` maps ids to other keys and
-is applied with `App.set_keymap`. Labels are ids into models.labels ("ui" kind), so the same table
+is applied with `App.set_keymap`. Labels are ids into models.text.labels ("ui" kind), so the same table
 serves Chinese and English. Keys terminals or SSH sessions swallow (ctrl+s, ctrl+q, ctrl+z) are
 never used.
 """
@@ -129,7 +129,7 @@ KNOWN_IDS = frozenset(k.id for k in ALL_KEYS)
 
 
 def text(ident: str, language: str) -> str:
-    """A label: "kind:id" names any models.labels kind (e.g. "action:triage"), else the "ui" kind."""
+    """A label: "kind:id" names any models.text.labels kind (e.g. "action:triage"), else the "ui" kind."""
     kind, _, key = ident.rpartition(":")
     return label(kind or "ui", key, language)
 

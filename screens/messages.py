@@ -63,7 +63,7 @@ class StepFinished(Message):
     ok: bool
     message: str
     conflict: bool = False
-    confirm: bool = False  # refused until the operator confirms (models.merge.NeedsConfirmation)
+    confirm: bool = False  # refused until the operator confirms (models.intake.merge.NeedsConfirmation)
 
 
 @dataclass

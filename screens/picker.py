@@ -2,7 +2,7 @@
 
 An input line over a short list. ↑/↓ move in the list while typing; Enter picks the highlighted
 entry (single mode) or toggles it (multiple mode) and, in single mode, moves on to the next field.
-The matching itself is models.pinyin_index (pure, shared with the CLI).
+The matching itself is models.org.pinyin_index (pure, shared with the CLI).
 """
 
 from __future__ import annotations

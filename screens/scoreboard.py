@@ -3,7 +3,7 @@
 Figures come from models.reports.scoreboard — the very functions behind `chuishao report scoreboard` and
 the briefing — loaded in a worker thread. `s` sorts by the column under the cursor (again: the other
 way), and the bar column draws that column's values; `[` / `]` step a month back or forward; Enter
-on a number lists the cases behind it (models.scoreboard.explain), Enter there posts CaseChosen.
+on a number lists the cases behind it (models.reports.scoreboard.explain), Enter there posts CaseChosen.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The supervision board (督办台): open must-supervise and overdue cases with their flags, the
 escalation reached (催办 / 通报) and the orders on them.
 
-Opening it, `r` and every five minutes run models.supervision.sweep (raise due flags, write due
-reminders and notices — idempotent) and then load models.supervision_orders.board, in a worker
+Opening it, `r` and every five minutes run models.supervision.supervision.sweep (raise due flags, write due
+reminders and notices — idempotent) and then load models.supervision.supervision_orders.board, in a worker
 thread on its own connection. The highlighted case's orders show below the table; Enter posts
 CaseChosen so the app opens the case's workspace. Every text is a label or literal Text.
 """

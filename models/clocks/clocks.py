@@ -9,7 +9,7 @@ Which clocks run (see `clocks_of`)
     acknowledge   per active assignment, until the department signs for it (or returns it);
     arrive        per active assignment, until its staff report on site;
     resolve       the case's, until the lead (or the township) resolves it; a reopen restarts it.
-Paused time does not count: `models.pausing.resume` moves every running due later by the pause's
+Paused time does not count: `models.cases.pausing.resume` moves every running due later by the pause's
 length in the rule's own unit, and a clock computed later (e.g. resolve at dispatch, counting from
 "received") is credited the finished pauses that fall after its start (`deadline`).
 """

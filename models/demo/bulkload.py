@@ -37,7 +37,7 @@ class _Inserter:
     """An INSERT of every column but the id, with the model's defaults for the columns not given.
 
     peewee's insert() would build SQL per row (its cost dwarfs SQLite's); this builds it once with
-    the database's own quoting and placeholder, like models.casebase does for its update.
+    the database's own quoting and placeholder, like models.cases.casebase does for its update.
     """
 
     def __init__(self, db: pw.Database, model: type[pw.Model], columns: list[str]) -> None:

@@ -69,7 +69,7 @@ class DutyItem:
 
 @dataclass(frozen=True)
 class ClockRule:
-    limit: str  # a duration string, parsed by models.durations
+    limit: str  # a duration string, parsed by models.worktime.durations
     start: str  # received | triaged | dispatched | acknowledged
     next_working_day: bool = False
 

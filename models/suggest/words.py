@@ -1,6 +1,6 @@
 """The words of 智能分哨: every reason, heading and note, in Chinese and English.
 
-Registered as the "suggest" kind of models.labels; `{name}` placeholders are filled with str.format.
+Registered as the "suggest" kind of models.text.labels; `{name}` placeholders are filled with str.format.
 Reasons are written for an operator at the triage desk: what in the text, the duty list or the
 office's own past decisions led to the suggestion.
 """

@@ -1,6 +1,6 @@
 """The console's own words (column heads, dialog fields, messages), Chinese and English.
 
-Exposed as the "ui" kind of models.labels (`label("ui", key, language)`); kept in this data module
+Exposed as the "ui" kind of models.text.labels (`label("ui", key, language)`); kept in this data module
 so the shared labels table stays small. `{name}` placeholders are filled with str.format.
 """
 

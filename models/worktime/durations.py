@@ -1,7 +1,7 @@
 """Rule durations ("24h", "5wd") and the compact countdown text shown in the queue and the CLI.
 
 A duration is a whole number and a unit. Natural units (m, h, d) are plain elapsed time; working
-units (wd, wh) are counted by `models.calendar.WorkCalendar`, which knows the office hours, the
+units (wd, wh) are counted by `models.worktime.calendar.WorkCalendar`, which knows the office hours, the
 statutory holidays and the 调休 make-up working days.
 """
 

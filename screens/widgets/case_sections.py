@@ -1,4 +1,4 @@
-"""The workspace's sections as Rich renderables, from the one JSON shape of a case (models.views).
+"""The workspace's sections as Rich renderables, from the one JSON shape of a case (models.cases.views).
 
 Every value that came from a citizen, a file or an operator is wrapped by `literal` (a Text, no
 markup, control characters made visible); labels come from models.text.labels.

@@ -7,7 +7,7 @@ as in the file; trimming and field mapping are the caller's business.
 Every record ends as either a `SourceRow` or a `RowError` carrying its row number and a reason, so
 one bad record never aborts a file and good + errors = records. Completely empty records are
 skipped silently but still advance row numbers, so numbers match what a person sees in Excel or an
-editor. Rows re-imported from a rejects file (see `models.importing.writers`) lose their reason:
+editor. Rows re-imported from a rejects file (see `models.intake.importing.writers`) lose their reason:
 the reader drops a last header column named `REJECT_REASON_COLUMN` and JSON keys named
 `REJECT_REASON_KEY`.
 """
