@@ -36,7 +36,7 @@ APP_KEYS = (
     Key("app.palette", "ctrl+p", "app.command_palette", "key_palette", show=False, group="group_general"),
     Key("app.quit", "ctrl+c", "app.request_quit", "key_quit", show=False, group="group_general"),
     # Only on a training sandbox (the app's check_action hides it elsewhere).
-    Key("app.training", "f6", "app.training", "key_training", group="group_general"),
+    Key("app.training", "f6", "app.training", "key_training", group="group_general", display="F6"),
 )
 
 QUEUE_KEYS = (

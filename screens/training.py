@@ -32,12 +32,13 @@ class TrainingBanner(Static):
         self.ctx, self.lang = ctx, language
 
     def on_mount(self) -> None:
-        self.set_interval(5, self.refresh)
+        self.tick()
+        self.set_interval(5, self.tick)
 
-    def render(self) -> Text:
+    def tick(self) -> None:
         made = getattr(self.app, "training", None) or {}
         title = made.get("title") or made.get("exercise", "")
-        return Text(" " + ui("training_banner", self.lang, title=title, now=_now_text(self.ctx)))
+        self.update(Text(" " + ui("training_banner", self.lang, title=title, now=_now_text(self.ctx))))
 
 
 class TrainingScreen(ConsoleScreen):
@@ -61,11 +62,15 @@ class TrainingScreen(ConsoleScreen):
         self.show()
 
     def show(self) -> None:
-        lines = [f"{ui('training_title', self.lang)}：{self.exercise.title}", "", self.exercise.task, "",
-                 ui("training_hint", self.lang)]
-        if self.feedback:
+        lines = [f"{ui('training_title', self.lang)}：{self.exercise.title}", ui("training_hint", self.lang)]
+        if self.feedback:  # the score first: it must be on screen at 80×24 without scrolling
             lines += ["", f"—— {ui('training_feedback', self.lang)} ——", *self.feedback]
+        lines += ["", self.exercise.task, "", ui("training_cases", self.lang)]
+        lines += [f"  #{number} {title}（{state}）" for number, title, state in scoring.situation(self.ctx.db)]
         self.query_one("#training-text", Static).update(Text("\n".join(lines)))
+
+    def on_screen_resume(self) -> None:
+        self.show()
 
     def action_check(self) -> None:
         clock = self.ctx.clock
@@ -81,8 +86,8 @@ class TrainingScreen(ConsoleScreen):
         if isinstance(clock, SandboxClock):
             advance(self.ctx.db, clock, by)
             self.notify(ui("training_advanced", self.lang, now=_now_text(self.ctx)), markup=False)
-            for banner in self.app.query(TrainingBanner):
-                banner.refresh()
+            for banner in self.query(TrainingBanner):
+                banner.tick()
 
     def action_back(self) -> None:
         self.app.pop_screen()

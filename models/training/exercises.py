@@ -71,8 +71,15 @@ def parse_exercise(text: str, path: Path, config: Config) -> Exercise:
         _check_names(checker, data, config)
     if checker.problems:
         raise ConfigError(checker.problems)
-    return Exercise(data["id"], data["title"], data["skill"], data["task"].strip(), tuple(data["cases"]),
+    return Exercise(data["id"], data["title"], data["skill"], _paragraphs(data["task"]), tuple(data["cases"]),
                     tuple(data["answers"]), tuple(data.get("penalties", [])), str(path))
+
+
+def _paragraphs(text: str) -> str:
+    """A task as the trainer wrote it, re-flowed: lines of a paragraph joined (Chinese needs no
+    spaces), paragraphs kept apart by one blank line, so the console wraps it at any width."""
+    blocks = [block.splitlines() for block in text.strip().split("\n\n")]
+    return "\n\n".join("".join(line.strip() for line in block) for block in blocks if block)
 
 
 def _known(checker: Checker, where: tuple[Any, ...], lookup: Any, value: str) -> None:

@@ -145,6 +145,13 @@ def progress(trainee: str | None = None) -> dict[str, Any]:
     return {"trainee": trainee, "attempts": len(attempts), "skills": list(skills.values())}
 
 
+def situation(db: pw.Database) -> list[tuple[int, str, str]]:
+    """The exercise's cases in the sandbox: (case number, title, state label), for the trainee's list."""
+    made = marker(db) or {}
+    ids = sorted(int(v) for v in made.get("cases", {}).values())
+    return [(c.id, c.title, label("state", c.state)) for c in Case.select().where(Case.id.in_(ids)).order_by(Case.id)]
+
+
 def _duration(seconds: int) -> str:
     hours, rest = divmod(seconds, 3600)
     return f"{hours} 小时 {rest // 60} 分" if hours else f"{rest // 60} 分 {rest % 60} 秒"
