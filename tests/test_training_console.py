@@ -61,7 +61,7 @@ async def test_dispatch_exercise_by_keys_alone(config: Config, tmp_path: Path, c
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         first = screen_text(app).splitlines()[0]
-        assert first.startswith(" 培训模式 │ 模拟时间 11-20 09:00 │ F6 任务与评分"), first
+        assert first.startswith(" 培训模式 │ 模拟时间 11-20 09:00 │ F6 任务与评分 │ 三件吹哨件"), first
         await pilot.press("f6")  # the task, and which cases are the exercise's
         await settle(pilot)
         shown = screen_text(app)
