@@ -110,7 +110,8 @@ class ChuishaoApp(App[None], inherit_bindings=False):
         screen = self.screen
         keys = getattr(screen, "help_keys", lambda: getattr(screen, "KEYS", ()))()
         extra = tuple(k for k in keymap.SCREEN_KEYS if _entry(k.id).available)
-        self.push_screen(HelpScreen(self.ctx, self.lang, (*keys, *keymap.APP_KEYS, *extra),
+        app_keys = tuple(k for k in keymap.APP_KEYS if k.id != "app.training" or self.training is not None)
+        self.push_screen(HelpScreen(self.ctx, self.lang, (*keys, *app_keys, *extra),
                                     self.keymap_overrides, self.t("help_title")))
 
     def action_request_quit(self) -> None:
