@@ -26,6 +26,7 @@ from models.org.context import Context, resolve_identity
 from models.org.db import connect, database_url
 from models.store.migrations import CURRENT_VERSION, schema_version
 from models.text.textnorm import printable
+from models.training.sandbox import sandbox_clock
 from models.worktime.timeutil import now_utc
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -72,7 +73,11 @@ class State:
     @property
     def ctx(self) -> Context:
         if self._ctx is None:
-            self._ctx = resolve_identity(self.config, self.database(), self.as_name, clock=self.clock)
+            db = self.database()
+            # On a training sandbox every command acts at the sandbox's simulated time (stored in it);
+            # any other database (the county's) has no such clock and acts at self.clock.
+            clock = sandbox_clock(db, self.clock) or self.clock
+            self._ctx = resolve_identity(self.config, db, self.as_name, clock=clock)
         return self._ctx
 
 

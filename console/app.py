@@ -20,6 +20,7 @@ from console.palette import ScreenCommands
 from models.errors import UsageError
 from models.org.context import Context
 from models.org.pinyin_index import Entry, category_items, config_indexes, department_items, township_items
+from models.training.sandbox import marker
 from screens import keymap
 from screens.messages import FirstPaint, IndexesReady
 
@@ -35,9 +36,17 @@ class ChuishaoApp(App[None], inherit_bindings=False):
 
     def __init__(self, ctx: Context, *, language: str | None = None, poll_interval: float = 1.5,
                  keymap_overrides: dict[str, str] | None = None,
-                 first_paint_hook: Callable[[ChuishaoApp], None] | None = None) -> None:
+                 first_paint_hook: Callable[[ChuishaoApp], None] | None = None,
+                 training: bool | None = None) -> None:
         super().__init__()
         self.ctx = ctx
+        # A training sandbox is marked in the database itself; the console shows the 培训模式 banner on
+        # it and only on it. A caller that expects the other kind of database is refused.
+        self.training = marker(ctx.db)
+        if training is not None and training != (self.training is not None):
+            raise UsageError("this is a training database: open it in training mode (chuishao training console)"
+                             if self.training else
+                             "this is not a training database; training mode never opens the county's database")
         self.lang = language or ctx.config.language
         self.poll_interval = poll_interval
         self.first_paint_hook = first_paint_hook
@@ -101,7 +110,8 @@ class ChuishaoApp(App[None], inherit_bindings=False):
         screen = self.screen
         keys = getattr(screen, "help_keys", lambda: getattr(screen, "KEYS", ()))()
         extra = tuple(k for k in keymap.SCREEN_KEYS if _entry(k.id).available)
-        self.push_screen(HelpScreen(self.ctx, self.lang, (*keys, *keymap.APP_KEYS, *extra),
+        app_keys = tuple(k for k in keymap.APP_KEYS if k.id != "app.training" or self.training is not None)
+        self.push_screen(HelpScreen(self.ctx, self.lang, (*keys, *app_keys, *extra),
                                     self.keymap_overrides, self.t("help_title")))
 
     def action_request_quit(self) -> None:
@@ -119,7 +129,15 @@ class ChuishaoApp(App[None], inherit_bindings=False):
         module, _, name = entry.target.partition(":")
         self.push_screen(getattr(importlib.import_module(module), name)(self.ctx))
 
+    def action_training(self) -> None:
+        from screens.training import TrainingScreen
+
+        if not isinstance(self.screen, TrainingScreen):
+            self.push_screen(TrainingScreen(self.ctx, self.lang))
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "training":
+            return self.training is not None
         if action == "open_screen" and parameters:
             return _entry(str(parameters[0])).available
         return True
@@ -168,10 +186,11 @@ def locale_problem(encoding: str | None = None, environ: dict[str, str] | None =
     return None
 
 
-def run_console(state: Any) -> None:
-    """Open the console (bare `chuishao`); refuses with exit 2 when it cannot work properly."""
+def run_console(state: Any, training: bool | None = None) -> None:
+    """Open the console (bare `chuishao`; `training=True` from `chuishao training`); refuses with
+    exit 2 when it cannot work properly."""
     problem = locale_problem()
     if problem is not None:
         raise UsageError(problem)
-    app = create_app(state)  # state.ctx raises UsageError for an uninitialised database
+    app = create_app(state, training=training)  # state.ctx raises UsageError for an uninitialised database
     app.run()

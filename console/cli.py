@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "supervise": "commands.supervise:supervise",
     "meeting": "commands.meeting:meeting",
     "suggest": "commands.suggest:suggest",
+    "training": "commands.training:training",
 }
 # Modules that add subcommands to a group defined elsewhere (imported with that group).
 EXTENSIONS: dict[str, tuple[str, ...]] = {
@@ -73,6 +74,16 @@ def cli(ctx: click.Context, config_path: str | None, db_url: str | None, as_name
         from console.app import run_console
 
         run_console(ctx.obj)
+
+
+@cli.result_callback()
+@click.pass_context
+def after(ctx: click.Context, result: object, **_: object) -> None:
+    """A command that ends by opening the console (`training start`) hands back OpenConsole."""
+    if type(result).__name__ == "OpenConsole":
+        from console.app import run_console
+
+        run_console(ctx.obj, training=True)
 
 
 def main() -> None:

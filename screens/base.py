@@ -83,11 +83,18 @@ def _params(action: str) -> tuple[object, ...]:
 
 
 class ConsoleScreen(KeyedScreen, Screen[None]):
-    """A full screen of the console."""
+    """A full screen of the console; on a training sandbox every one carries the 培训模式 banner."""
 
     def __init__(self, ctx: Context, language: str) -> None:
         super().__init__()
         self.setup_keys(ctx, language)
+
+    def _on_mount(self, event: Any) -> None:
+        # Textual calls each class's own handler along the MRO (Screen's too): no super() here.
+        if getattr(self.app, "training", None) is not None:
+            from screens.training import TrainingBanner
+
+            self.mount(TrainingBanner(self.ctx, self.lang), before=0)
 
 
 class ConsoleModal(KeyedScreen, ModalScreen[T]):

@@ -35,6 +35,8 @@ APP_KEYS = (
     Key("app.help", "question_mark", "app.help", "key_help", group="group_general", display="?"),
     Key("app.palette", "ctrl+p", "app.command_palette", "key_palette", show=False, group="group_general"),
     Key("app.quit", "ctrl+c", "app.request_quit", "key_quit", show=False, group="group_general"),
+    # Only on a training sandbox (the app's check_action hides it elsewhere).
+    Key("app.training", "f6", "app.training", "key_training", group="group_general", display="F6"),
 )
 
 QUEUE_KEYS = (
@@ -91,6 +93,13 @@ CASE_KEYS = (
     Key("case.reload", "f5", "reload", "key_reload", show=False, group="group_case"),
 )
 
+TRAINING_KEYS = (
+    Key("training.check", "c", "check", "key_check", group="group_general"),
+    Key("training.advance_4h", "4", "advance('4h')", "key_advance_4h", group="group_general"),
+    Key("training.advance_1d", "d", "advance('1d')", "key_advance_1d", group="group_general"),
+    Key("training.back", "escape,q", "back", "key_back", group="group_general", display="Esc"),
+)
+
 DIALOG_KEYS = (
     # One key accepts what the dialog shows (the suggestion it opened with, or what was typed)
     # from any field, a picker included; ctrl+o is not taken by terminals or SSH clients.
@@ -124,7 +133,7 @@ EXTRA_SCREENS = (
 SCREEN_KEYS = tuple(Key(e.id, e.keys, f"app.open_screen('{e.id}')", e.text, group="group_screens")
                     for e in EXTRA_SCREENS)
 
-ALL_KEYS = (*APP_KEYS, *SCREEN_KEYS, *QUEUE_KEYS, *TABLE_KEYS, *CASE_KEYS, *DIALOG_KEYS)
+ALL_KEYS = (*APP_KEYS, *SCREEN_KEYS, *QUEUE_KEYS, *TABLE_KEYS, *CASE_KEYS, *TRAINING_KEYS, *DIALOG_KEYS)
 KNOWN_IDS = frozenset(k.id for k in ALL_KEYS)
 
 

@@ -68,7 +68,7 @@ def test_duplicate_ids_are_named() -> None:
 
 
 def test_not_toml_and_missing_file(tmp_path: Path) -> None:
-    assert problems("[office\n")[0].startswith("county.toml: not valid TOML")
+    assert problems("[office\n")[0].startswith("county.toml:1: not valid TOML")
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(str(tmp_path / "nope.toml"))
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from models.errors import ConfigError, ValidationError
 from models.org.config_spec import CLOCKS, CONFIG_SPEC, PRIORITIES
-from models.org.tomlspec import Checker, line_index
+from models.org.tomlspec import Checker, check_document
 
 DEFAULT_CLOCK_FROM = {"dispatch": "received", "acknowledge": "dispatched", "arrive": "dispatched",
                       "resolve": "received"}
@@ -227,12 +226,7 @@ def load_config(explicit: str | None = None) -> Config:
 
 def parse_config(text: str, path: Path) -> Config:
     """Validate a config document's text; `path` names it in messages."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
-    checker = Checker(str(path), line_index(text))
-    CONFIG_SPEC(checker, (), data)
+    data, checker = check_document(text, str(path), CONFIG_SPEC)
     for section in REQUIRED_SECTIONS:
         if section not in data:
             checker.add((), f"missing required section [{section}]")

@@ -135,4 +135,5 @@ CONFIG_SPEC: Validator = table({
     }, required=("columns",))),
     "suggest": table({"min_score": number(low=0, high=1), "history_weight": number(low=0)}),
     "keymap": table({}, extra=STR),
+    "training": table({"exercises": STR, "database": STR}),
 })

@@ -8,9 +8,12 @@ cannot place gets the line of its table.
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from models.errors import ConfigError
 
 Path_ = tuple[str | int, ...]
 
@@ -107,6 +110,18 @@ def dotted(path: Path_) -> str:
             text = part if re.fullmatch(r"[A-Za-z0-9_\-]+", part) else f'"{part}"'
             out += ("." if out else "") + text
     return out
+
+
+def check_document(text: str, filename: str, spec: Validator) -> tuple[dict[str, Any], Checker]:
+    """Parse a TOML document and run its spec; a syntax error is one `file:line: not valid TOML` problem."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"line (\d+)", str(exc))
+        raise ConfigError([f"{filename}:{found.group(1) if found else 1}: not valid TOML: {exc}"]) from None
+    checker = Checker(filename, line_index(text))
+    spec(checker, (), data)
+    return data, checker
 
 
 # --- spec nodes ---------------------------------------------------------------------------

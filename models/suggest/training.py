@@ -35,6 +35,7 @@ from models.org.context import Context
 from models.org.permissions import require_role
 from models.store import prepared
 from models.store.schema import Case, Report, Setting
+from models.store.settings import write_setting
 from models.suggest.classifier import TextClassifier, prepare_text, tree_texts
 
 MODEL_KEY = "suggest.model"
@@ -177,13 +178,8 @@ _cache: dict[tuple[int, str], tuple[int, Any]] = {}
 
 
 def _store(ctx: Context, key: str, value: Any) -> None:
-    """Write one Setting; updated_at always moves forward so readers' caches notice the change."""
-    previous = Setting.select(Setting.updated_at).where(Setting.key == key).scalar() or 0
-    stamp = max(ctx.now(), int(previous) + 1)
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    (Setting.insert(key=key, value=text, updated_at=stamp)
-     .on_conflict(conflict_target=[Setting.key], update={Setting.value: text, Setting.updated_at: stamp})
-     .execute())
+    """Write one Setting (readers' caches notice the change by its stamp)."""
+    write_setting(key, value, ctx.now())
 
 
 def _load(db: pw.Database, key: str) -> Any:

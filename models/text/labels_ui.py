@@ -118,4 +118,13 @@ UI: dict[str, tuple[str, str]] = {
     "field_extension_decision": ("审批结果", "Decision"), "extension_approve": ("批准", "Approve"),
     "extension_refuse": ("驳回", "Refuse"), "field_decision_note": ("说明（可选）", "Note (optional)"),
     "screen_scoreboard": ("考核排行", "Scoreboard"), "screen_hotspots": ("热点问题", "Hot spots"),
+    # training mode
+    "key_training": ("培训任务", "Training"), "key_check": ("评分", "Score"),
+    "key_advance_4h": ("前进4小时", "+4 hours"), "key_advance_1d": ("前进1天", "+1 day"),
+    "training_banner": ("培训模式 │ 模拟时间 {now} │ F6 任务与评分 │ {title}",
+                        "TRAINING │ simulated time {now} │ F6 task and score │ {title}"),
+    "training_title": ("培训任务", "Training task"), "training_cases": ("本练习的案件：", "This exercise's cases:"), "training_feedback": ("评分反馈", "Feedback"),
+    "training_hint": ("按 c 评分；按 4 / d 让模拟时间前进 4 小时 / 1 天；Esc 返回队列",
+                      "c scores; 4 / d move simulated time on 4 hours / 1 day; Esc back to the queue"),
+    "training_advanced": ("模拟时间已前进到 {now}", "Simulated time is now {now}"),
 }

@@ -1,0 +1,94 @@
+"""Building a sandbox: the demo county at a fixed simulated time, then the exercise's situation,
+each case prepared through the real operations; the marker and the simulated clock last.
+
+`start` refuses to build over any database that is not already a training database (the county's,
+or any file with cases and no marker), and over the county's own database URL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import peewee as pw
+
+from models.cases import department as dept_ops
+from models.cases import lifecycle
+from models.demo.demo import build_demo
+from models.errors import UsageError
+from models.intake.intake import NewReport, intake
+from models.org.config import Config, user_data_dir
+from models.org.context import Context, resolve_identity
+from models.org.setup import set_up
+from models.store.migrations import recreate, schema_version
+from models.store.schema import Case, Event
+from models.store.settings import read_setting, write_setting
+from models.training.exercises import Exercise
+from models.training.sandbox import ATTEMPTS, MARKER, marker, set_clock
+from models.worktime.timeutil import to_epoch
+
+# Every sandbox starts at the same simulated moment: a Friday morning, office hours, in the calendar's data.
+SIM_START = datetime(2026, 11, 20, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+DEMO_CASES = 150
+DEMO_SEED = 20
+
+
+def sandbox_url(config: Config, path: str | None = None) -> str:
+    """--sandbox PATH, else [training] database, else training.db beside the user's data."""
+    chosen = path or config.section("training").get("database")
+    target = Path(str(chosen)).expanduser() if chosen else user_data_dir() / "training.db"
+    return f"sqlite:///{target}"
+
+
+@dataclass
+class Started:
+    marker: dict[str, Any]
+    reused: bool
+
+
+def start(config: Config, db: pw.Database, exercise: Exercise, trainee: str, *, wall: int,
+          restart: bool = False) -> Started:
+    """Build (or reuse) the sandbox in `db` for this exercise and trainee."""
+    existing = marker(db)
+    if existing is None and schema_version(db) > 0 and Case.select().exists():
+        raise UsageError("this database holds cases and is not a training database; training never "
+                         "builds over it (choose another --sandbox path)")
+    if existing and not restart and existing["exercise"] == exercise.id and existing["trainee"] == trainee:
+        return Started(existing, reused=True)
+    attempts = read_setting(ATTEMPTS) if existing else None
+    if schema_version(db) > 0:
+        recreate(db)
+    sim = to_epoch(SIM_START)
+    set_up(db, config, now=sim)
+    ctx = resolve_identity(config, db, None, clock=lambda: SIM_START)  # the trainee: the OS user's admin
+    build_demo(config, db, ctx.operator, DEMO_CASES, DEMO_SEED, SIM_START)
+    refs = {case["ref"]: prepare_case(ctx, case, sim) for case in exercise.cases}
+    baseline = Event.select(pw.fn.MAX(Event.id)).scalar() or 0
+    made = {"exercise": exercise.id, "title": exercise.title, "skill": exercise.skill, "trainee": trainee, "cases": refs,
+            "baseline_event": baseline, "sim_start": sim, "started_wall": wall}
+    with db.atomic():
+        write_setting(ATTEMPTS, attempts or [], wall)
+        set_clock(sim, wall)
+        write_setting(MARKER, made, wall)
+    return Started(made, reused=False)
+
+
+def prepare_case(ctx: Context, spec: dict[str, Any], sim: int) -> int:
+    """One situation case, brought to its template's state by the real operations."""
+    received = sim - int(float(spec.get("received_hours_ago", 0)) * 3600)
+    case, _ = intake(ctx, NewReport(
+        channel=spec["channel"], text=spec["text"], title=spec.get("title"), phone=spec.get("phone"),
+        citizen_name=spec.get("name"), address=spec.get("address"),
+        township=ctx.config.township(spec["township"]).id if "township" in spec else None,
+        received_at=received))
+    if spec["template"] in ("whistled", "returned"):
+        lifecycle.triage(ctx, case.id, category=spec["category"], township=spec["township"],
+                         priority=spec["priority"], decision="whistle", duty_item=spec.get("duty_item"))
+    if spec["template"] == "returned":
+        lifecycle.dispatch(ctx, case.id, lead=spec["lead"], cooperating=list(spec.get("cooperating", [])))
+        dept_ops.return_case(ctx, case.id, reason=spec["return_reason"],
+                             department=ctx.config.department(spec["lead"]).id)
+    return int(case.id)
