@@ -1,4 +1,4 @@
-"""Many hands on one SQLite file: N processes doing mixed case operations on one database at once.
+"""Many hands on one database: N processes doing mixed case operations on one database at once.
 
 Each worker is its own process (spawned, not forked: SQLite connections must not cross a fork),
 logged in as its own operator through its own OS login, and works like a person at a terminal:
@@ -18,14 +18,17 @@ Afterwards the database is checked against what the workers said happened:
 "Lost updates" is the number of violations; it must be 0, as must unhandled errors (any
 "database is locked" that escaped as something other than a clear DomainError).
 
-Run: .venv/bin/python benchmarks/stress.py [--processes 8] [--ops 300] [--cases 30]
-The single-process run of the same per-process load printed first is the baseline.
+Run: .venv/bin/python benchmarks/stress.py [--processes 8] [--ops 300] [--cases 30] [--db URL]
+The single-process run of the same per-process load printed first is the baseline. Without --db each
+run gets a new SQLite file in a temporary directory; with --db postgresql://user@host/db (any database
+on the server, used only to connect) each run gets a new database chuishao_stress_PID_N, dropped after.
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
 import random
 import sys
 import tempfile
@@ -34,6 +37,7 @@ import traceback
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -59,14 +63,31 @@ CONFIG = str(ROOT / "chuishao.toml")
 HOT = 8
 
 
+def url_of(db: Path | str) -> str:
+    """A database URL: as given, or an SQLite file's."""
+    return db if isinstance(db, str) and "://" in db else f"sqlite:///{db}"
+
+
+def server_database(server: str, name: str, *, drop: bool = False) -> str:
+    """Create (or drop) database `name` on the PostgreSQL server of URL `server`; returns its URL."""
+    import psycopg
+
+    with psycopg.connect(server, autocommit=True) as conn:
+        if drop:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        else:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\' LC_COLLATE \'C\'')
+    return urlunparse(urlparse(server)._replace(path=f"/{name}"))
+
+
 def worker_name(index: int) -> str:
     return f"stress{index}"
 
 
-def prepare(db_path: Path, processes: int, cases: int, config_path: str = CONFIG) -> None:
+def prepare(db_path: Path | str, processes: int, cases: int, config_path: str = CONFIG) -> None:
     """A fresh database with one admin operator (and OS login) per worker and `cases` new cases."""
     config = load_config(config_path)
-    db = connect(f"sqlite:///{db_path}")
+    db = connect(url_of(db_path))
     set_up(db, config, now=0)
     admin = resolve_identity(config, db)
     for i in range(processes):
@@ -136,11 +157,11 @@ def _step(ctx: Context, rng: random.Random, case: Case, note_text: str) -> tuple
     return "note", note_text
 
 
-def worker(db_path: str, index: int, ops: int, config_path: str, start: Any, out: Any) -> None:
+def worker(db_path: Path | str, index: int, ops: int, config_path: str, start: Any, out: Any) -> None:
     """One operator's session: `ops` operations, then a report of what succeeded and what did not."""
     rng = random.Random(1000 + index)
     config: Config = load_config(config_path)
-    db = connect(f"sqlite:///{db_path}")
+    db = connect(url_of(db_path))
     ctx = resolve_identity(config, db, user=worker_name(index))
     counts: Counter[str] = Counter()
     done: list[tuple[int, str, str | None]] = []
@@ -177,9 +198,9 @@ def worker(db_path: str, index: int, ops: int, config_path: str, start: Any, out
     out.put({"index": index, "counts": dict(counts), "done": done, "unhandled": unhandled})
 
 
-def check(db_path: Path, results: list[dict[str, Any]]) -> dict[str, Any]:
+def check(db_path: Path | str, results: list[dict[str, Any]]) -> dict[str, Any]:
     """Compare what the workers reported with what the database holds."""
-    db = connect(f"sqlite:///{db_path}")
+    db = connect(url_of(db_path))
     names = [worker_name(r["index"]) for r in results]
     reported: Counter[tuple[str, int, str]] = Counter()
     notes: list[str] = []
@@ -213,14 +234,15 @@ def check(db_path: Path, results: list[dict[str, Any]]) -> dict[str, Any]:
             "audit_chain_ok": audit.ok, "audit_problem": audit.detail, "events": audit.checked}
 
 
-def run_stress(db_path: Path, processes: int = 8, ops: int = 40, cases: int = 20,
+def run_stress(db_path: Path | str, processes: int = 8, ops: int = 40, cases: int = 20,
                config_path: str = CONFIG) -> dict[str, Any]:
     """Prepare, run `processes` workers of `ops` operations each at once, check; return the figures."""
     prepare(db_path, processes, cases, config_path)
     spawn = mp.get_context("spawn")
     start = spawn.Barrier(processes)
     out = spawn.Queue()
-    procs = [spawn.Process(target=worker, args=(str(db_path), i, ops, config_path, start, out))
+    target = db_path if isinstance(db_path, str) else str(db_path)
+    procs = [spawn.Process(target=worker, args=(target, i, ops, config_path, start, out))
              for i in range(processes)]
     for p in procs:
         p.start()
@@ -249,6 +271,7 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=8)
     parser.add_argument("--ops", type=int, default=300, help="operations per process")
     parser.add_argument("--cases", type=int, default=30, help="cases in the database before the run")
+    parser.add_argument("--db", help="a PostgreSQL server URL (postgresql://user@host/db); default: SQLite files")
     args = parser.parse_args()
     keys = ("processes", "operations", "succeeded", "conflicts_reported", "conflicts_unexplained",
             "refused_other", "locked_errors", "unhandled_errors", "lost_updates", "event_mismatches",
@@ -256,7 +279,15 @@ def main() -> None:
             "seconds", "ops_per_second")
     with tempfile.TemporaryDirectory() as tmp:
         for label, processes in (("baseline, 1 process", 1), (f"{args.processes} processes", args.processes)):
-            figures = run_stress(Path(tmp) / f"stress-{processes}.db", processes, args.ops, args.cases)
+            name = f"chuishao_stress_{os.getpid()}_{processes}"
+            target: Path | str = (server_database(args.db, name) if args.db
+                                  else Path(tmp) / f"stress-{processes}.db")
+            try:
+                figures = run_stress(target, processes, args.ops, args.cases)
+            finally:
+                if args.db:
+                    server_database(args.db, name, drop=True)
+            print(f"== engine {'postgresql' if args.db else 'sqlite'} ==")
             print(f"== {label}, {args.ops} operations each, {args.cases} cases to start ==")
             for key in keys:
                 print(f"  {key:22} {figures[key]}")

@@ -40,11 +40,12 @@ class Clock:
         return self.moment
 
 
-def invoke(config: Path, db: Path, args: Sequence[str], *, clock: Clock | None = None,
+def invoke(config: Path, db: Path | str, args: Sequence[str], *, clock: Clock | None = None,
            env: dict[str, str] | None = None) -> Result:
-    """The real click CLI on `db` with `config`, acting at `clock` (TODAY by default)."""
+    """The real click CLI on `db` (an SQLite file, or any database URL) with `config`, acting at
+    `clock` (TODAY by default)."""
     from commands.common import State
     from console.cli import cli
 
-    return CliRunner(env=env).invoke(cli, ["--config", str(config), "--db", f"sqlite:///{db}", *args],
+    return CliRunner(env=env).invoke(cli, ["--config", str(config), "--db", db if isinstance(db, str) and "://" in db else f"sqlite:///{db}", *args],
                                      obj=State(clock=clock or Clock()))

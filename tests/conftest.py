@@ -1,8 +1,12 @@
-"""Shared fixtures: a fresh database per test, the CLI runner, contexts for named operators."""
+"""Shared fixtures: a fresh database per test, the CLI runner, contexts for named operators.
+
+`db_url` (and so `cli_run` and `ctx_for`) runs each test on SQLite and on PostgreSQL (tests/pg_support.py);
+a test that asks for `db_path`, the SQLite file itself, runs on SQLite only.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +16,7 @@ from models.org.config import Config, load_config
 from models.org.context import Context, resolve_identity
 from models.org.db import connect
 from models.org.setup import set_up
+from tests import pg_support
 from tests.cli_support import Clock, invoke
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +30,27 @@ def config() -> Config:
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
+    """This test's SQLite database file (tests that use the file itself are SQLite-only)."""
     return tmp_path / "county.db"
+
+
+@pytest.fixture(params=pg_support.ENGINES)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """This test's database, once per engine: an SQLite file, or a new PostgreSQL database dropped after."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'county.db'}"
+        return
+    if "db_path" in request.fixturenames:
+        pytest.skip(pg_support.SQLITE_FILE_REASON)
+    url = pg_support.create_database()
+    try:
+        yield url
+    finally:
+        from models.store.schema import database_proxy
+
+        if database_proxy.obj is not None and not database_proxy.obj.is_closed():
+            database_proxy.obj.close()  # this thread's connection; DROP ... WITH (FORCE) ends any other
+        pg_support.drop_database(url)
 
 
 @pytest.fixture
@@ -35,18 +60,18 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def cli_run(db_path: Path, clock: Clock) -> Callable[..., Result]:
+def cli_run(db_url: str, clock: Clock) -> Callable[..., Result]:
     """Run the real click CLI against this test's database, at this test's clock."""
-    def run(*args: str, db: Path | None = None, env: dict[str, str] | None = None) -> Result:
-        return invoke(ROOT / "chuishao.toml", db or db_path, args, clock=clock, env=env)
+    def run(*args: str, db: Path | str | None = None, env: dict[str, str] | None = None) -> Result:
+        return invoke(ROOT / "chuishao.toml", db or db_url, args, clock=clock, env=env)
     return run
 
 
 @pytest.fixture
-def ctx_for(config: Config, db_path: Path, clock: Clock) -> Callable[..., Context]:
+def ctx_for(config: Config, db_url: str, clock: Clock) -> Callable[..., Context]:
     """A migrated database and a Context for any operator name (None = the OS user, the admin),
     acting at this test's clock."""
-    db = connect(f"sqlite:///{db_path}")
+    db = connect(db_url)
     set_up(db, config, user="root", now=0)
 
     def make(name: str | None = None) -> Context:

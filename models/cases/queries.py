@@ -115,7 +115,7 @@ def build(ctx: Context, q: CaseQuery, walk: bool = False) -> pw.ModelSelect:
     if q.text and q.text.strip():
         match = search.match_expression(q.text)
         if match is not None:
-            sql, params = engine.search_match_sql(match)
+            sql, params = engine.search_match_sql(ctx.db, match)
             query = query.where(Case.id.in_(pw.NodeList([pw.SQL(sql, params)], parens=True)))
     return query
 

@@ -23,6 +23,7 @@ from models.errors import DomainError
 from models.intake.intake import NewReport, intake
 from models.org.config import Config, DutyItem
 from models.org.context import Context, sync_config_operators
+from models.store import engine
 from models.store.schema import Case, Operator
 from models.worktime.timeutil import from_epoch, to_epoch
 
@@ -243,7 +244,7 @@ def build_demo(config: Config, db: pw.Database, admin: Operator, cases: int, see
                now: datetime) -> dict[str, int]:
     """Fill an empty database with the demo county; returns counts by state."""
     builder = DemoBuilder(config, db, admin, seed, now)
-    with db.atomic():
+    with engine.write_transaction(db):
         builder.operators()
         builder.plan(cases)
         builder.run()

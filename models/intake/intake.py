@@ -26,8 +26,8 @@ from models.org.config import ClockRule, Config
 from models.org.context import Context
 from models.org.permissions import require_role
 from models.store import engine, events, prepared
-from models.store.events import EVENT_COLUMNS
-from models.store.schema import Case, Event, Report
+from models.store.events import INSERT_COLUMNS
+from models.store.schema import Case, Report
 from models.store.states import NEW
 from models.text import search
 from models.text.textnorm import first_line, normalise_address, normalise_phone
@@ -213,9 +213,9 @@ def register(ctx: Context, items: list[Prepared], found: list[list[Candidate]], 
     # C-level getters: a row's tuple in one call instead of a generator over 40-odd names.
     case_values = attrgetter(*[f.name for f in _fields(Case)])
     report_values = itemgetter(*[f.name for f in _fields(Report)])
-    event_values = attrgetter(*EVENT_COLUMNS)
+    event_values = attrgetter(*INSERT_COLUMNS)
     cases, reports, texts, logged = [], [], [], []
-    prev = events.last_hash(db)
+    event_id, prev = events.head(db)
     rules: dict[tuple[str, str], tuple[ClockRule | None, Duration | None]] = {}
     out: list[Registered] = []
     for n, (item, candidates) in enumerate(zip(items, found, strict=True)):
@@ -244,7 +244,8 @@ def register(ctx: Context, items: list[Prepared], found: list[list[Candidate]], 
                  "duplicates": [{"case_id": c.case_id, "score": round(c.score, 3)} for c in top]}
         if extra_after is not None:
             after.update(extra_after[n])
-        event = SimpleNamespace(case=case_id, at=now, operator=ctx.actor, on_behalf_of=ctx.on_behalf_of,
+        event_id += 1
+        event = SimpleNamespace(id=event_id, case=case_id, at=now, operator=ctx.actor, on_behalf_of=ctx.on_behalf_of,
                                 action=action, state_before=None, state_after=NEW, before=events.canonical({}),
                                 after=events.canonical(after), prev_hash=prev)
         event.hash = prev = events.event_digest(prev, events.hashed_fields(event))  # type: ignore[arg-type]
@@ -254,9 +255,10 @@ def register(ctx: Context, items: list[Prepared], found: list[list[Candidate]], 
         report_id += 1
     engine.execute_many(db, _insert_sql(db, Case), cases)
     engine.execute_many(db, _insert_sql(db, Report), reports)
+    engine.ids_taken(db, Case._meta.table_name, case_id - 1)
+    engine.ids_taken(db, Report._meta.table_name, report_id - 1)
     engine.index_many(db, texts)
-    event_sql = prepared.sql_for(db, "event_insert", lambda: Event.insert(**{c: "" for c in EVENT_COLUMNS}))
-    engine.execute_many(db, event_sql, logged)
+    engine.execute_many(db, events.insert_sql(db), logged)
     return out
 
 

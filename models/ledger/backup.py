@@ -94,6 +94,8 @@ def backup(ctx: Context, target: Path) -> Inspection:
     with the database file's permission bits: readable exactly by whoever can read the database.
     """
     require_role(ctx, "backup")
+    if not engine.is_sqlite(ctx.db):
+        raise UsageError(engine.SERVER_BACKUP)
     if target.exists():
         raise UsageError(f"{target} already exists; choose a new name (backups are never overwritten)")
     if not target.parent.is_dir():
@@ -157,6 +159,8 @@ def restore(db: pw.Database, source: Path, *, force: bool, identify: Callable[[]
     file keeps its inode, owner, group and mode, so every SSH user can still write it) → verify the
     result and record a "restore" event in the restored chain.
     """
+    if not engine.is_sqlite(db):
+        raise UsageError(engine.SERVER_BACKUP)
     target = _db_file(db)
     if target is None:
         raise UsageError("restore works on an SQLite database file (--db sqlite:///PATH)")

@@ -72,8 +72,7 @@ QUICK_FAILURE_S = engine.BUSY_TIMEOUT_MS / 2000
 
 
 def is_locked(exc: Exception) -> bool:
-    text = str(exc).lower()
-    return "locked" in text or "busy" in text
+    return engine.is_busy_error(exc)
 
 
 class WriteTransaction:

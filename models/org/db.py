@@ -23,5 +23,5 @@ def connect(url: str) -> pw.Database:
     """Open the database and bind the schema's proxy to it (one per process; connections per thread)."""
     db = engine.open_database(url)
     database_proxy.initialize(db)
-    db.connect(reuse_if_open=True)
+    engine.connect(db, url)
     return db

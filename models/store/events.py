@@ -1,7 +1,7 @@
 """The append-only event log: one event per step, hash-chained so tampering shows.
 
 Each event's hash covers its own fields and the previous event's hash; it is written inside the
-step's write transaction (BEGIN IMMEDIATE), so the chain has no forks even with many writers.
+step's write transaction (BEGIN IMMEDIATE on SQLite, an advisory write lock on PostgreSQL), so the chain has no forks even with many writers.
 """
 
 from __future__ import annotations
@@ -43,10 +43,28 @@ EVENT_COLUMNS = ("case", "at", "operator", "on_behalf_of", "action", "state_befo
                  "before", "after", "prev_hash", "hash")
 
 
+# Event ids are given by the writer holding the write lock (the head's id + 1), not by the engine's
+# counter: a PostgreSQL sequence skips the values of rolled-back inserts, and `audit verify` reads a
+# gap in the ids as deleted events. Under the write lock the ids are gapless on every engine.
+INSERT_COLUMNS = ("id", *EVENT_COLUMNS)
+
+
+def head(db: pw.Database) -> tuple[int, str]:
+    """The chain's head: the last event's id and hash ((0, "") for an empty log). Read it under the
+    write lock, which serialises every writer on every engine (engine.write_transaction)."""
+    row = prepared.execute(db, "event_head",
+                           lambda: Event.select(Event.id, Event.hash).order_by(Event.id.desc()).limit(1),
+                           (1,)).fetchone()
+    return (int(row[0]), str(row[1])) if row else (0, "")
+
+
 def last_hash(db: pw.Database) -> str:
-    row = prepared.execute(db, "event_last_hash",
-                           lambda: Event.select(Event.hash).order_by(Event.id.desc()).limit(1), (1,)).fetchone()
-    return str(row[0]) if row else ""
+    return head(db)[1]
+
+
+def insert_sql(db: pw.Database) -> str:
+    """The INSERT of one event with its id (executed once per event, or for many at once)."""
+    return prepared.sql_for(db, "event_insert", lambda: Event.insert(**{c: "" for c in INSERT_COLUMNS}))
 
 
 def record(ctx: Context, action: str, case_id: int | None, *, state_before: str | None = None,
@@ -56,9 +74,8 @@ def record(ctx: Context, action: str, case_id: int | None, *, state_before: str 
     event = Event(case=case_id, at=ctx.now() if at is None else at, operator=ctx.actor,
                   on_behalf_of=ctx.on_behalf_of, action=action, state_before=state_before,
                   state_after=state_after, before=canonical(before or {}), after=canonical(after or {}))
-    event.prev_hash = last_hash(ctx.db)
+    last_id, event.prev_hash = head(ctx.db)
+    event.id = last_id + 1
     event.hash = event_digest(event.prev_hash, hashed_fields(event))
-    cursor = prepared.execute(ctx.db, "event_insert", lambda: Event.insert(**{c: "" for c in EVENT_COLUMNS}),
-                              [getattr(event, c) for c in EVENT_COLUMNS])
-    event.id = cursor.lastrowid
+    ctx.db.execute_sql(insert_sql(ctx.db), tuple(getattr(event, c) for c in INSERT_COLUMNS))
     return event

@@ -14,7 +14,15 @@ from typing import Any
 
 import peewee as pw
 
-_CACHE: dict[tuple[int, Any], str] = {}
+from models.store import engine
+
+_CACHE: dict[tuple[str, Any], str] = {}
+
+
+def _engine(db: pw.Database) -> str:
+    """The cache's key for a database: its engine. The text depends only on the engine's quoting and
+    placeholder, and an id() would be reused by a later database object of another engine."""
+    return engine.engine_name(db)
 
 
 def sql_for(db: pw.Database, key: Any, build: Callable[[], pw.Query]) -> str:
@@ -22,7 +30,7 @@ def sql_for(db: pw.Database, key: Any, build: Callable[[], pw.Query]) -> str:
 
     `build` must use a placeholder value for every parameter, in the order they are passed later.
     """
-    cache_key = (id(db), key)
+    cache_key = (_engine(db), key)
     text = _CACHE.get(cache_key)
     if text is None:
         text, _ = build().sql()
@@ -32,14 +40,14 @@ def sql_for(db: pw.Database, key: Any, build: Callable[[], pw.Query]) -> str:
 
 def text_for(db: pw.Database, key: Any, build: Callable[[], str]) -> str:
     """Like sql_for, for statements written with the database's own quote() and param."""
-    cache_key = (id(db), key)
+    cache_key = (_engine(db), key)
     text = _CACHE.get(cache_key)
     if text is None:
         text = _CACHE[cache_key] = build()
     return text
 
 
-_CONVERTERS: dict[tuple[int, Any], list[tuple[str, Callable[[Any], Any]]]] = {}
+_CONVERTERS: dict[tuple[str, Any], list[tuple[str, Callable[[Any], Any]]]] = {}
 
 
 def select_models(model: type[pw.Model], key: Any, build: Callable[[], pw.Query],
@@ -51,11 +59,11 @@ def select_models(model: type[pw.Model], key: Any, build: Callable[[], pw.Query]
     """
     db = model._meta.database
     cursor = db.execute_sql(sql_for(db, key, build), tuple(params))
-    converters = _CONVERTERS.get((id(db), key))
+    converters = _CONVERTERS.get((_engine(db), key))
     if converters is None:
         by_column = {f.column_name: f for f in model._meta.sorted_fields}
         converters = [(by_column[d[0]].name, by_column[d[0]].python_value) for d in cursor.description]
-        _CONVERTERS[(id(db), key)] = converters
+        _CONVERTERS[(_engine(db), key)] = converters
     found = []
     for row in cursor.fetchall():
         instance = model(**{name: convert(value) for (name, convert), value in zip(converters, row)})
@@ -81,8 +89,8 @@ def insert(instance: pw.Model) -> int:
         return f"INSERT INTO {table} ({names}) VALUES ({', '.join(db.param for _ in fields)})"
 
     data = instance.__data__
-    cursor = db.execute_sql(text_for(db, ("insert", model.__name__), build),
+    cursor = db.execute_sql(text_for(db, ("insert", model.__name__), lambda: engine.returning_id(db, build())),
                             tuple(f.db_value(data.get(f.name)) for f in fields))
-    instance.id = cursor.lastrowid
+    instance.id = engine.inserted_id(db, cursor)
     instance._dirty.clear()
-    return int(cursor.lastrowid)
+    return int(instance.id)

@@ -1,0 +1,48 @@
+"""The suite on both engines: SQLite always, PostgreSQL when CHUISHAO_TEST_PG names a server.
+
+CHUISHAO_TEST_PG=postgresql://postgres@127.0.0.1:5432/postgres (a database the suite may connect to
+as a role that may CREATE DATABASE). Each PostgreSQL test gets its own database, created from
+template0 with C collation (the same byte order SQLite sorts text in) and dropped afterwards; names
+carry the process id and a counter, so suites run side by side on one server never meet.
+Without the variable the PostgreSQL half is skipped, with the reason.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from urllib.parse import urlparse, urlunparse
+
+import pytest
+
+PG_SERVER = os.environ.get("CHUISHAO_TEST_PG", "").strip()
+SKIP_REASON = ("PostgreSQL half skipped: set CHUISHAO_TEST_PG to a server URL, e.g. "
+               "postgresql://postgres@127.0.0.1:5432/postgres (.ci/run sets it when pg_isready succeeds)")
+SQLITE_FILE_REASON = "SQLite-file test (reads, copies or locks the database file itself): SQLite only"
+
+ENGINES = [pytest.param("sqlite", id="sqlite"),
+           pytest.param("postgresql", id="postgresql", marks=pytest.mark.skipif(not PG_SERVER, reason=SKIP_REASON))]
+
+_counter = itertools.count(1)
+
+
+def _admin():  # type: ignore[no-untyped-def]
+    import psycopg
+
+    return psycopg.connect(PG_SERVER, autocommit=True)
+
+
+def create_database() -> str:
+    """A new empty database on the test server; returns its URL."""
+    name = f"chuishao_t_{os.getpid()}_{next(_counter)}"
+    with _admin() as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\' LC_COLLATE \'C\'')
+    return urlunparse(urlparse(PG_SERVER)._replace(path=f"/{name}"))
+
+
+def drop_database(url: str) -> None:
+    """Drop a database create_database() made, closing whatever connections are still open to it."""
+    name = urlparse(url).path.lstrip("/")
+    assert name.startswith("chuishao_t_"), name
+    with _admin() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
