@@ -225,4 +225,7 @@ def test_supervision_board_screen_sweeps_lists_and_opens_a_case(tmp_path: Path) 
 
     asyncio.run(drive())
     assert chosen == [late]
-    assert len(_events(late, "remind")) == 1
+    # One reminder per late clock (issue 16 item 1): zhujian never signed for, never arrived and never
+    # resolved the case of 11-02, so its sign-for, arrival and resolve deadlines each get one.
+    reminded = [json.loads(e.after)["clock"] for e in _events(late, "remind")]
+    assert sorted(reminded) == ["acknowledge", "arrive", "resolve"]
