@@ -4,9 +4,11 @@ Flags (Case.must_supervise, a comma list; thresholds in [supervision] of chuisha
     repeat    the problem was reported repeat_count times within repeat_days (merged reports of
               the case, or Case.repeat_count as counted at intake)
     overdue   a running clock is past its due moment
-    stalled   no progress (Case.last_progress_at) for stall_days, on an open, unresolved, unpaused case
+    stalled   no progress (Case.last_progress_at) for stall_days working days, on an open, unresolved,
+              unpaused case
     pingpong  the case was returned pingpong_returns times or more
-Flags are sticky: once must-supervise, a case stays on the list until it is closed, as offices run it.
+Flags are sticky: once must-supervise, a case stays on the list until it is closed, as offices run it;
+except "stalled", which the next sweep clears once progress resumes (event "flag", after.cleared).
 
 Deadlines computed while a year had no holiday data (Case.due_confirmed false) are recomputed by
 every sweep, so entering [calendar.years.YYYY] corrects them (event "recompute").
@@ -36,10 +38,11 @@ from models.store.schema import Case, Report, SupervisionOrder
 from models.store.states import FINAL_STATES, OPEN_STATES, RESOLVED
 from models.supervision import ladder
 from models.text.labels import label
-from models.worktime.durations import format_timedelta
-from models.worktime.timeutil import local_iso
+from models.worktime.durations import format_timedelta, parse_duration
+from models.worktime.timeutil import from_epoch, local_iso, to_epoch
 
 FLAGS = ("repeat", "overdue", "stalled", "pingpong")
+CLEARABLE = ("stalled",)  # a flag that ends when its cause does: progress resumed
 SYSTEM = "system"
 DAY = 86400
 
@@ -52,10 +55,12 @@ class SweepResult:
     reminders: list[int] = field(default_factory=list)
     notices: list[int] = field(default_factory=list)
     recomputed: list[int] = field(default_factory=list)
+    cleared: dict[int, list[str]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {"flagged": {str(k): v for k, v in self.flagged.items()}, "reminders": self.reminders,
-                "notices": self.notices, "recomputed": self.recomputed}
+                "notices": self.notices, "recomputed": self.recomputed,
+                "cleared": {str(k): v for k, v in self.cleared.items()}}
 
 
 def flags_of(case: Case) -> list[str]:
@@ -92,13 +97,20 @@ def due_flags(ctx: Context, case: Case, report_times: list[int], now: int) -> se
         found.add("repeat")
     if case.next_due is not None and int(case.next_due) < now:
         found.add("overdue")
-    last = case.last_progress_at if case.last_progress_at is not None else case.received_at
-    if (case.state != RESOLVED and not case.paused_since
-            and now - int(last) >= int(rules["stall_days"]) * DAY):
+    if case.state != RESOLVED and not case.paused_since and now >= stall_moment(ctx, case):
         found.add("stalled")
     if int(case.return_count or 0) >= int(rules["pingpong_returns"]):
         found.add("pingpong")
     return found
+
+
+def stall_moment(ctx: Context, case: Case) -> int:
+    """When the case counts as stalled: stall_days working days after its last progress (a case on site
+    since Wed 09-30 10:00 with no progress is stalled at Tue 10-13 10:00, not over National Day)."""
+    last = case.last_progress_at if case.last_progress_at is not None else case.received_at
+    start = from_epoch(int(last))
+    assert start is not None
+    return to_epoch(ctx.calendar.add(start, parse_duration(f"{int(_rules(ctx)['stall_days'])}wd")).due)
 
 
 def _open() -> Any:
@@ -112,7 +124,8 @@ def _unflagged(flag: str) -> Any:
 def _flag_conditions(ctx: Context, now: int) -> list[Any]:
     """SQL that finds the open cases a rule may flag and that lack that flag (exact rules in Python)."""
     rules = _rules(ctx)
-    stall_before = now - int(rules["stall_days"]) * DAY
+    # N working days last at least N calendar days (less two hours for a DST change).
+    stall_before = now - int(rules["stall_days"]) * DAY + 7200
     threshold = int(rules["repeat_count"])
     return [
         _unflagged("overdue") & Case.next_due.is_null(False) & (Case.next_due < now),
@@ -121,6 +134,7 @@ def _flag_conditions(ctx: Context, now: int) -> list[Any]:
            | Case.last_progress_at.is_null() & (Case.received_at <= stall_before)),
         _unflagged("pingpong") & (Case.return_count >= int(rules["pingpong_returns"])),
         _unflagged("repeat") & ((Case.repeat_count >= threshold) | (Case.report_count >= threshold)),
+        Case.must_supervise.contains("stalled"),  # progress may have resumed: the flag then clears
     ]
 
 
@@ -134,8 +148,9 @@ def report_times(case_ids: list[int]) -> dict[int, list[int]]:
     return out
 
 
-def raise_flags(ctx: Context, case_id: int) -> list[str]:
-    """Add the flags the rules give one case now; returns those added (an event "flag" if any)."""
+def raise_flags(ctx: Context, case_id: int) -> tuple[list[str], list[str]]:
+    """Add the flags the rules give one case now, and clear "stalled" once progress resumed; returns
+    (added, cleared) (an event "flag" if any)."""
     with ctx.write():
         case = get_case(case_id)  # re-read inside the write: another sweep may have been first
         now = ctx.now()
@@ -143,13 +158,15 @@ def raise_flags(ctx: Context, case_id: int) -> list[str]:
         have = set(flags_of(case))
         before = snapshot(case)
         refresh_next_due(case)  # what save() will store: judge "overdue" by it, not a stale value
-        added = [f for f in FLAGS if f in due_flags(ctx, case, times, now) - have]
-        if not added:
-            return []
-        case.must_supervise = ",".join([*have, *added])
+        due = due_flags(ctx, case, times, now)
+        added = [f for f in FLAGS if f in due - have]
+        cleared = [f for f in CLEARABLE if f in have - due]
+        if not added and not cleared:
+            return [], []
+        case.must_supervise = ",".join(f for f in [*have, *added] if f not in cleared)
         case.must_supervise = ",".join(flags_of(case))  # canonical order
-        save(ctx, case, before, "flag", extra_after={"added": added})
-        return added
+        save(ctx, case, before, "flag", extra_after={"added": added, "cleared": cleared} if cleared else {"added": added})
+        return added, cleared
 
 
 def escalate(ctx: Context, case_id: int) -> list[str]:
@@ -202,7 +219,8 @@ def plan(ctx: Context, now: int) -> SweepPlan:
     for case in candidates:
         if not case.due_confirmed:
             out.recompute.append(case.id)
-        if due_flags(ctx, case, times.get(case.id, []), now) - set(flags_of(case)):
+        due, have = due_flags(ctx, case, times.get(case.id, []), now), set(flags_of(case))
+        if due - have or (have & set(CLEARABLE)) - due:
             out.flag.append(case.id)
         if ladder.steps_due(ctx, case, now):
             out.escalate.append(case.id)
@@ -245,9 +263,11 @@ def sweep(ctx: Context) -> SweepResult:
     if result.recomputed:
         todo = plan(ctx, now)
     for case_id in todo.flag:
-        added = raise_flags(system, case_id)
+        added, cleared = raise_flags(system, case_id)
         if added:
             result.flagged[case_id] = added
+        if cleared:
+            result.cleared[case_id] = cleared
     # Saving a flag refreshes next_due from the clocks, which may make a reminder due: re-check those.
     for case_id in sorted({*todo.escalate, *result.flagged}):
         steps = escalate(system, case_id)
