@@ -150,9 +150,6 @@ def test_a_case_resolved_before_cooperating_deadlines_scores_no_missed_sign_for(
     department.acknowledge(c.ctx("yangfan", at(2026, 10, 19, 9, 10)), cid)
     lifecycle.resolve(c.ctx("yangfan", at(2026, 10, 19, 9, 30)), cid, result="已修复")
     later = c.ctx("liuyang", at(2026, 10, 19, 15))  # after 14:30
-    # The workspace shows no countdown for them: their clocks stopped with the case.
-    rows = {r["department"]: r for r in case_detail(later, c.case(cid))["assignments"]}
-    assert not rows["gongdian"]["ack_running"] and not rows["ranqi"]["arrive_running"]
     october = periods.month("2026-10", later.config.tz)
     boards = {b.department: b for b in department_scoreboard(later, october)}
     # 供电: 1 assignment; its sign-for clock never fell due (case resolved 09:30 < due 14:30), so the
@@ -163,6 +160,9 @@ def test_a_case_resolved_before_cooperating_deadlines_scores_no_missed_sign_for(
     assert boards["zhujian"].figures["response"].as_dict() == {"num": 1, "den": 1, "rate": 1.0}
     explained = explain(later, "gongdian", october)
     assert explained["figures"]["response"]["cases"] == []  # --explain lists no row behind 0 of 0
+    # The workspace shows no countdown for them: their clocks stopped with the case.
+    rows = {r["department"]: r for r in case_detail(later, c.case(cid))["assignments"]}
+    assert not rows["gongdian"]["ack_running"] and not rows["ranqi"]["arrive_running"]
     # A case that stays open past 14:30 still counts a missed sign-for: 燃气 on case D.
     d = c.dispatched_case(at(2026, 10, 19, 9), coop=("ranqi",))
     assert c.case(d).state == "dispatched"
