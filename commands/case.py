@@ -261,6 +261,8 @@ def evaluate(state: State, case_id: int, source: str, rating: str | None, unreac
 
     Example: chuishao case evaluate 42 --source citizen --rating satisfied
     """
+    if (rating is None) == (not unreachable):
+        raise click.UsageError("give exactly one of --rating RATING or --unreachable")
     _done(state, lifecycle.evaluate(state.ctx, case_id, source=source, rating=rating, comment=comment,
                                     unreachable=unreachable, expected_version=expected_version),
           "evaluate", as_json)

@@ -66,7 +66,7 @@ def test_reminder_event_and_flag_show_in_case_list_json(tmp_path: Path) -> None:
     assert board[0]["id"] == case_id and board[0]["orders"][0]["kind"] == "reminder"
     assert board[0]["reminded_at"] is not None
     assert json.loads(c.run("supervise", "sweep", "--json").output) == {"flagged": {}, "reminders": [],
-                                                                        "notices": [], "recomputed": []}
+                                                                        "notices": [], "recomputed": [], "cleared": {}}
 
 
 def _report(c, moment: datetime, text: str, source: str) -> int:  # type: ignore[no-untyped-def]
@@ -118,7 +118,11 @@ def test_rules_for_stalled_and_pingpong_and_the_window(tmp_path: Path) -> None:
         department.review_return(c.ctx("liuyang", at(2026, 11, 2, 11 + n, 30)), bounced, lead=lead)
     result = supervision.sweep(c.ctx("liuyang", at(2026, 11, 2, 13)))  # before any clock is late
     assert result.flagged == {bounced: ["pingpong"]}
-    later = supervision.sweep(c.ctx("liuyang", at(2026, 11, 7, 10, 1)))  # 5 days without progress
+    # No progress since the sign-for Mon 11-02 10:00. Five calendar days (Sat 11-07) are only four
+    # working days (11-03 … 11-06): not stalled yet; five working days end Mon 11-09 10:00.
+    weekend = supervision.sweep(c.ctx("liuyang", at(2026, 11, 7, 10, 1)))
+    assert "stalled" not in weekend.flagged.get(stalled, [])
+    later = supervision.sweep(c.ctx("liuyang", at(2026, 11, 9, 10)))
     assert "stalled" in later.flagged[stalled]
     assert supervision.flags_of(c.case(stalled))[0] == "overdue"  # canonical order: overdue before stalled
 
@@ -225,4 +229,7 @@ def test_supervision_board_screen_sweeps_lists_and_opens_a_case(tmp_path: Path) 
 
     asyncio.run(drive())
     assert chosen == [late]
-    assert len(_events(late, "remind")) == 1
+    # One reminder per late clock (issue 16 item 1): zhujian never signed for, never arrived and never
+    # resolved the case of 11-02, so its sign-for, arrival and resolve deadlines each get one.
+    reminded = [json.loads(e.after)["clock"] for e in _events(late, "remind")]
+    assert sorted(reminded) == ["acknowledge", "arrive", "resolve"]

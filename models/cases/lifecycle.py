@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from models.cases.casebase import load_for, refused, require_text, save, snapshot
 from models.clocks.clocks import deadline
-from models.errors import PermissionDenied, ValidationError
+from models.errors import InvalidState, PermissionDenied, ValidationError
 from models.org.context import Context
 from models.store import events, prepared
 from models.store.schema import Assignment, Case, Evaluation, Note
@@ -118,6 +118,11 @@ def resolve(ctx: Context, case_id: int, *, result: str, expected_version: int | 
             raise PermissionDenied(f"no permission: case {case.id} was whistled; its lead department resolves it")
         elif op.role == "department" and op.department != case.lead:
             raise PermissionDenied(f"no permission: only the lead department ({case.lead}) resolves case {case.id}")
+        if case.state != LOCAL and ctx.config.priorities[case.priority or "general"].resolve_requires_arrival:
+            lead = lead_assignment(case)
+            if lead is None or lead.arrived_at is None:
+                raise InvalidState(f"case {case.id} is {case.priority}: its lead ({case.lead}) must report on site "
+                                   f"(arrive) before resolving it")
         before = snapshot(case)
         case.state = RESOLVED
         case.result = result

@@ -122,6 +122,9 @@ def request_extension(ctx: Context, case_id: int, *, reason: str, until: int | N
         if op.role == "department" and op.department != case.lead:
             raise PermissionDenied(f"no permission: only the lead department ({case.lead}) may ask to "
                                    f"extend case {case.id}")
+        if op.role == "township" and case.decision != "local":
+            raise PermissionDenied(f"no permission: case {case.id} was whistled; its lead department ({case.lead}) "
+                                   f"asks to extend it")
         if case.resolve_due is None:
             raise InvalidState(f"case {case.id} is {case.state} and has no resolve deadline to extend")
         old_due = int(case.resolve_due)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from models.clocks.clocks import clocks_of
 from models.org.context import Context
 from models.org.permissions import for_viewer, mask_name, mask_phone, sees_personal_data, text_for_viewer
 from models.store.schema import Assignment, Case, Evaluation, Event, Extension, Note, Pause, Report
@@ -48,9 +49,12 @@ def report_row(ctx: Context, report: Report) -> dict[str, Any]:
     }
 
 
-def assignment_row(ctx: Context, a: Assignment) -> dict[str, Any]:
+def assignment_row(ctx: Context, a: Assignment, running: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """One department on the case; `ack_running` / `arrive_running` say whether that clock still runs
+    (a resolved, closed, merged or rejected case stops them all: nothing is late any more)."""
     tz = ctx.config.tz
     return {
+        "ack_running": "acknowledge" in running, "arrive_running": "arrive" in running,
         "id": a.id, "department": a.department, "role": a.role, "state": a.state, "active": a.active,
         "dispatched_at": local_iso(a.dispatched_at, tz), "ack_due": local_iso(a.ack_due, tz),
         "acknowledged_at": local_iso(a.acknowledged_at, tz), "arrive_due": local_iso(a.arrive_due, tz),
@@ -73,12 +77,16 @@ def case_detail(ctx: Context, case: Case) -> dict[str, Any]:
     tz = ctx.config.tz
     assignments = list(Assignment.select().where(Assignment.case == case.id).order_by(Assignment.id))
     detail = case_row(ctx, case, assignments)
+    running: dict[int, frozenset[str]] = {}
+    for clock in clocks_of(case, assignments):
+        if clock.running and clock.assignment is not None:
+            running[clock.assignment.id] = running.get(clock.assignment.id, frozenset()) | {clock.name}
     detail.update({
         "reason": case.reason, "result": case.result,
         "triaged_at": local_iso(case.triaged_at, tz), "dispatched_at": local_iso(case.dispatched_at, tz),
         "resolved_at": local_iso(case.resolved_at, tz), "closed_at": local_iso(case.closed_at, tz),
         "reports": [report_row(ctx, r) for r in Report.select().where(Report.case == case.id).order_by(Report.id)],
-        "assignments": [assignment_row(ctx, a) for a in assignments],
+        "assignments": [assignment_row(ctx, a, running.get(a.id, frozenset())) for a in assignments],
         "notes": [{"id": n.id, "operator": n.operator, "department": n.department,
                    "text": text_for_viewer(ctx, n.text),
                    "created_at": local_iso(n.created_at, tz)}

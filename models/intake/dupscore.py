@@ -266,10 +266,12 @@ def rank(s: Settings, probe: Probe, targets: Iterable[Target], min_score: float 
 
 
 def repeat_count(s: Settings, received_at: int, candidates: list[Candidate]) -> int:
-    """How often this problem has now been reported within the repeat window: this report, plus the
-    most-repeated duplicate received within the window (its own count includes its earlier ones)."""
-    earlier = [max(c.repeat_count, 1) for c in candidates if abs(c.received_at - received_at) <= s.repeat_window]
-    return 1 + max(earlier, default=0)
+    """How often this problem has now been reported within the repeat window: the reports (this one
+    and its duplicates) received inside the window that ends at the newest of them. A duplicate's own
+    count is not added: 09-01, 09-21 and 10-06 span 35 days, and 10-06's window holds two, not three."""
+    times = [received_at, *(c.received_at for c in candidates)]
+    newest = max(times)
+    return sum(1 for t in times if newest - t <= s.repeat_window)
 
 
 # --- targets from the database ------------------------------------------------------------------

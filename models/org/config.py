@@ -36,6 +36,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
                                "accountability": 5.0}},
     "suggest": {"min_score": 0.05, "history_weight": 1.0},
 }
+ARRIVAL_FIRST = ("urgent", "utility")  # priorities whose lead must arrive before resolving, unless configured
 REQUIRED_SECTIONS = ("channels", "townships", "departments", "categories", "priorities")
 
 
@@ -80,6 +81,8 @@ class Priority:
     name_en: str
     urgent_keywords: tuple[str, ...]
     clocks: dict[str, ClockRule]
+    # 事不完，人不走: the lead must have reported on site (报到) before it resolves (default: urgent, utility).
+    resolve_requires_arrival: bool = False
 
 
 @dataclass
@@ -305,7 +308,8 @@ def _build(path: Path, data: dict[str, Any], checker: Checker) -> Config:
     for name in PRIORITIES:
         raw = data["priorities"][name]
         priorities[name] = Priority(name, raw["name"], raw.get("name_en", name),
-                                    tuple(raw.get("urgent_keywords", ())), _clock_rules(raw["clocks"]))
+                                    tuple(raw.get("urgent_keywords", ())), _clock_rules(raw["clocks"]),
+                                    bool(raw.get("resolve_requires_arrival", name in ARRIVAL_FIRST)))
     overrides = []
     for i, override in enumerate(data.get("clock_overrides", [])):
         if override["category"] not in category_set:

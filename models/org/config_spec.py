@@ -77,7 +77,8 @@ CLOCK_RULE: Validator = either(
 
 CLOCKS_TABLE = table({name: CLOCK_RULE for name in CLOCKS})
 
-PRIORITY = table({"name": STR, "name_en": STR, "urgent_keywords": STR_LIST, "clocks": CLOCKS_TABLE},
+PRIORITY = table({"name": STR, "name_en": STR, "urgent_keywords": STR_LIST, "clocks": CLOCKS_TABLE,
+                  "resolve_requires_arrival": boolean()},
                  required=("name", "clocks"))
 
 CATEGORY_LEVEL2 = table({}, extra=array(string(), min_len=0))

@@ -39,7 +39,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "merge": frozenset({"dispatcher", "admin"}),
     "split": frozenset({"dispatcher", "admin"}),
     "pause": frozenset({"dispatcher", "admin"}),
-    "extend": frozenset({"department", "admin"}),
+    "extend": frozenset({"department", "township", "admin"}),  # a township: its own local cases
     "decide_extension": frozenset({"dispatcher", "admin"}),
     "supervise": frozenset({"supervisor", "admin"}),
     "meeting": frozenset({"dispatcher", "admin"}),

@@ -187,12 +187,15 @@ def hotspots(ctx: Context, period: Period, *, min_count: int = 2, limit: int | N
             groups[(category, township or "", place)].case_ids.append(case_id)
     found = [s for s in groups.values() if s.count >= min_count]
     found.sort(key=lambda s: (-s.count, -slope(s.weekly), s.category, s.township, s.place))
+    # 每月一题 is chosen from every hot spot of the period; only the list shown is cut to `limit`.
+    chosen = _candidates(found, candidates)
     if limit is not None:
         found = found[:limit]
-    _attach_cases(ctx, period, [s for s in found if s.place_from == "village"])
-    for spot in found:
+    listed = {id(s): s for s in [*found, *(spot for c in chosen for spot in c.spots)]}
+    _attach_cases(ctx, period, [s for s in listed.values() if s.place_from == "village"])
+    for spot in listed.values():
         spot.case_ids.sort()
-    return HotspotReport(period, week_labels(shown, ctx.config.tz), found, _candidates(found, candidates))
+    return HotspotReport(period, week_labels(shown, ctx.config.tz), found, chosen)
 
 
 def _placeless(ctx: Context, period: Period) -> dict[int, tuple[str, str | None, int, int, str, int, str]]:

@@ -114,14 +114,27 @@ def _returned() -> pw.Node:
     return Assignment.returned_at >= Assignment.dispatched_at
 
 
+def case_ended(now: int) -> pw.Node:
+    """When the assignment's case stopped every clock on it (resolved, else closed), or `now` while
+    it runs. A correlated subquery: put it last in an AND so only rows that need it read the case."""
+    a, owner = Assignment, _case_of_assignment()
+    return pw.fn.COALESCE(owner.select(pw.fn.COALESCE(owner.resolved_at, owner.closed_at))
+                          .where(owner.id == a.case), now)
+
+
+def fell_due(due: pw.Field, now: int) -> pw.Node:
+    """The clock was due: its deadline passed by now and before its case ended. A cooperating
+    department's sign-for clock on a case resolved before that deadline never fell due."""
+    return due.is_null(False) & (due <= now) & (case_ended(now) >= due)
+
+
 def limbo_seconds(now: int) -> pw.Node:
     """How long an assignment waited for sign-for since its latest dispatch: until signed for or
     returned; while it still waits, until now — or, if its case was resolved without it, until then."""
-    a, owner = Assignment, _case_of_assignment()
+    a = Assignment
     # Named states (not NOT IN): the set is then read from the state index, state by state.
     unresolved = a.case.in_(Case.select(Case.id).where(Case.state.in_(sorted(OPEN_STATES - {RESOLVED}))))
-    ended = pw.fn.COALESCE(owner.select(pw.fn.COALESCE(owner.closed_at, owner.resolved_at))
-                           .where(owner.id == a.case), now)
+    ended = case_ended(now)
     # CASE stops at the first true branch: the case's own row is read only for an assignment still
     # waiting on a case already resolved (a cooperating department that never signed for it).
     return pw.Case(None, ((_acked(), a.acknowledged_at - a.dispatched_at),
@@ -134,9 +147,9 @@ def department_measures(now: int) -> list[Measure]:
     """Figures over assignment rows."""
     a = Assignment
     acked_on_time = _acked() & (a.ack_due.is_null() | (a.acknowledged_at <= a.ack_due))
-    sign_for_settled = _acked() | _returned() | (a.ack_due <= now)
+    sign_for_settled = _acked() | _returned() | fell_due(a.ack_due, now)
     arrival_settled = (a.arrive_due.is_null(False) & (a.state != A_RETURNED)
-                       & (a.arrived_at.is_null(False) | (a.arrive_due <= now)))
+                       & (a.arrived_at.is_null(False) | fell_due(a.arrive_due, now)))
     # AND stops at the first false term: the case is consulted only for a clock already late.
     late_sign_for = (a.active == True) & (a.state == PENDING) & (a.ack_due < now) & _clocks_running()
     late_arrival = ((a.active == True) & a.state.in_([PENDING, A_ACKNOWLEDGED]) & (a.arrive_due < now)

@@ -20,7 +20,7 @@ Migration = Callable[[pw.Database], None]
 # version → the step that brings a database from version-1 to version.
 MIGRATIONS: dict[int, Migration] = {}
 
-CURRENT_VERSION = 5
+CURRENT_VERSION = 6
 
 
 def migration(version: int) -> Callable[[Migration], Migration]:
@@ -90,6 +90,17 @@ def _township_deadline_index(db: pw.Database) -> None:
 
     db.create_tables([Case], safe=True)  # safe: creates only the missing index
     db.execute_sql('DROP INDEX IF EXISTS "case_township_state"')
+
+
+@migration(6)
+def _ladder_per_clock(db: pw.Database) -> None:
+    """v6: the reminder → notice ladder per clock (department × deadline) in its own table, instead of
+    once per case: a late sign-for and a later missed resolve deadline each get their own reminder
+    before any notice. Case.reminded_at / noticed_at stay as the latest step on the case. Steps already
+    written stay as they are (the orders and events record them); ladders start from this version on."""
+    from models.store.schema import LadderStep
+
+    db.create_tables([LadderStep], safe=True)
 
 
 def schema_version(db: pw.Database) -> int:

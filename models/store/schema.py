@@ -214,6 +214,26 @@ class SupervisionOrder(BaseModel):
     answer = pw.TextField(null=True)
 
 
+class LadderStep(BaseModel):
+    """The escalation ladder of one clock: a department's deadline on a case (migration 6).
+
+    Keyed by the deadline itself, so an approved extension, a joint meeting's deadline, a resume or
+    a re-dispatch (a new deadline) starts a fresh ladder; each step is written once per key."""
+
+    case = pw.ForeignKeyField(Case, backref="ladder_steps", index=True)
+    clock = pw.CharField()  # dispatch | acknowledge | arrive | resolve
+    department = pw.CharField(default="")  # "" for the dispatch office's own clock
+    due = pw.IntegerField()
+    reminded_at = pw.IntegerField(null=True)
+    reminder_order = pw.IntegerField(null=True)
+    noticed_at = pw.IntegerField(null=True)
+    notice_order = pw.IntegerField(null=True)
+
+    class Meta:
+        indexes = ((("case", "clock", "department", "due"), True),
+                   (("noticed_at", "reminded_at"), False))
+
+
 class Accountability(BaseModel):
     """追责: a record against a department or person for late or failed response."""
 
@@ -269,5 +289,5 @@ class Setting(BaseModel):
 
 ALL_MODELS: list[type[BaseModel]] = [
     SchemaVersion, Operator, Case, Report, Assignment, Note, Evaluation, Extension, Pause, Event, Setting,
-    SupervisionOrder, Accountability, Meeting, MeetingDecision, MergeRecord,
+    SupervisionOrder, Accountability, Meeting, MeetingDecision, MergeRecord, LadderStep,
 ]

@@ -4,18 +4,20 @@ Flags (Case.must_supervise, a comma list; thresholds in [supervision] of chuisha
     repeat    the problem was reported repeat_count times within repeat_days (merged reports of
               the case, or Case.repeat_count as counted at intake)
     overdue   a running clock is past its due moment
-    stalled   no progress (Case.last_progress_at) for stall_days, on an open, unresolved, unpaused case
+    stalled   no progress (Case.last_progress_at) for stall_days working days, on an open, unresolved,
+              unpaused case
     pingpong  the case was returned pingpong_returns times or more
-Flags are sticky: once must-supervise, a case stays on the list until it is closed, as offices run it.
+Flags are sticky: once must-supervise, a case stays on the list until it is closed, as offices run it;
+except "stalled", which the next sweep clears once progress resumes (event "flag", after.cleared).
 
 Deadlines computed while a year had no holiday data (Case.due_confirmed false) are recomputed by
 every sweep, so entering [calendar.years.YYYY] corrects them (event "recompute").
 
-Escalation: the first sweep at least `reminder_after` (1wd) after the earliest overdue deadline writes
-a reminder (event "remind" and a SupervisionOrder of kind "reminder" to the department whose clock is
-late); if the case is still late `notice_after` (5wd) after the reminder, a public notice (event
-"notice", order of kind "notice"). Case.reminded_at / noticed_at make both happen once; an approved
-extension or a joint meeting's new deadline starts the ladder again.
+Escalation runs per clock (department × deadline, models/supervision/ladder.py): the working day after
+a clock's deadline a reminder (event "remind" and a SupervisionOrder of kind "reminder" to the
+department whose clock is late); if that clock is still late `notice_after` (5wd) after the reminder,
+a public notice (event "notice", order of kind "notice"). Each once per deadline; a new deadline
+starts its own ladder. Case.reminded_at / noticed_at hold the case's latest reminder and notice.
 
 `sweep(ctx)` does all of it and is idempotent; `chuishao supervise sweep` and the console run it.
 Its events are recorded as operator "system", on behalf of whoever triggered the sweep.
@@ -30,15 +32,17 @@ from functools import reduce
 from typing import Any
 
 from models.cases.casebase import get_case, save, snapshot
-from models.clocks.clocks import case_assignments, clocks_of, recompute_dues, refresh_next_due
+from models.clocks.clocks import case_assignments, recompute_dues, refresh_next_due
 from models.org.context import Context
 from models.store.schema import Case, Report, SupervisionOrder
 from models.store.states import FINAL_STATES, OPEN_STATES, RESOLVED
+from models.supervision import ladder
 from models.text.labels import label
 from models.worktime.durations import format_timedelta, parse_duration
 from models.worktime.timeutil import from_epoch, local_iso, to_epoch
 
 FLAGS = ("repeat", "overdue", "stalled", "pingpong")
+CLEARABLE = ("stalled",)  # a flag that ends when its cause does: progress resumed
 SYSTEM = "system"
 DAY = 86400
 
@@ -51,10 +55,12 @@ class SweepResult:
     reminders: list[int] = field(default_factory=list)
     notices: list[int] = field(default_factory=list)
     recomputed: list[int] = field(default_factory=list)
+    cleared: dict[int, list[str]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {"flagged": {str(k): v for k, v in self.flagged.items()}, "reminders": self.reminders,
-                "notices": self.notices, "recomputed": self.recomputed}
+                "notices": self.notices, "recomputed": self.recomputed,
+                "cleared": {str(k): v for k, v in self.cleared.items()}}
 
 
 def flags_of(case: Case) -> list[str]:
@@ -91,13 +97,20 @@ def due_flags(ctx: Context, case: Case, report_times: list[int], now: int) -> se
         found.add("repeat")
     if case.next_due is not None and int(case.next_due) < now:
         found.add("overdue")
-    last = case.last_progress_at if case.last_progress_at is not None else case.received_at
-    if (case.state != RESOLVED and not case.paused_since
-            and now - int(last) >= int(rules["stall_days"]) * DAY):
+    if case.state != RESOLVED and not case.paused_since and now >= stall_moment(ctx, case):
         found.add("stalled")
     if int(case.return_count or 0) >= int(rules["pingpong_returns"]):
         found.add("pingpong")
     return found
+
+
+def stall_moment(ctx: Context, case: Case) -> int:
+    """When the case counts as stalled: stall_days working days after its last progress (a case on site
+    since Wed 09-30 10:00 with no progress is stalled at Tue 10-13 10:00, not over National Day)."""
+    last = case.last_progress_at if case.last_progress_at is not None else case.received_at
+    start = from_epoch(int(last))
+    assert start is not None
+    return to_epoch(ctx.calendar.add(start, parse_duration(f"{int(_rules(ctx)['stall_days'])}wd")).due)
 
 
 def _open() -> Any:
@@ -111,7 +124,8 @@ def _unflagged(flag: str) -> Any:
 def _flag_conditions(ctx: Context, now: int) -> list[Any]:
     """SQL that finds the open cases a rule may flag and that lack that flag (exact rules in Python)."""
     rules = _rules(ctx)
-    stall_before = now - int(rules["stall_days"]) * DAY
+    # N working days last at least N calendar days (less two hours for a DST change).
+    stall_before = now - int(rules["stall_days"]) * DAY + 7200
     threshold = int(rules["repeat_count"])
     return [
         _unflagged("overdue") & Case.next_due.is_null(False) & (Case.next_due < now),
@@ -120,6 +134,7 @@ def _flag_conditions(ctx: Context, now: int) -> list[Any]:
            | Case.last_progress_at.is_null() & (Case.received_at <= stall_before)),
         _unflagged("pingpong") & (Case.return_count >= int(rules["pingpong_returns"])),
         _unflagged("repeat") & ((Case.repeat_count >= threshold) | (Case.report_count >= threshold)),
+        Case.must_supervise.contains("stalled"),  # progress may have resumed: the flag then clears
     ]
 
 
@@ -133,8 +148,9 @@ def report_times(case_ids: list[int]) -> dict[int, list[int]]:
     return out
 
 
-def raise_flags(ctx: Context, case_id: int) -> list[str]:
-    """Add the flags the rules give one case now; returns those added (an event "flag" if any)."""
+def raise_flags(ctx: Context, case_id: int) -> tuple[list[str], list[str]]:
+    """Add the flags the rules give one case now, and clear "stalled" once progress resumed; returns
+    (added, cleared) (an event "flag" if any)."""
     with ctx.write():
         case = get_case(case_id)  # re-read inside the write: another sweep may have been first
         now = ctx.now()
@@ -142,86 +158,45 @@ def raise_flags(ctx: Context, case_id: int) -> list[str]:
         have = set(flags_of(case))
         before = snapshot(case)
         refresh_next_due(case)  # what save() will store: judge "overdue" by it, not a stale value
-        added = [f for f in FLAGS if f in due_flags(ctx, case, times, now) - have]
-        if not added:
-            return []
-        case.must_supervise = ",".join([*have, *added])
+        due = due_flags(ctx, case, times, now)
+        added = [f for f in FLAGS if f in due - have]
+        cleared = [f for f in CLEARABLE if f in have - due]
+        if not added and not cleared:
+            return [], []
+        case.must_supervise = ",".join(f for f in [*have, *added] if f not in cleared)
         case.must_supervise = ",".join(flags_of(case))  # canonical order
-        save(ctx, case, before, "flag", extra_after={"added": added})
-        return added
+        save(ctx, case, before, "flag", extra_after={"added": added, "cleared": cleared} if cleared else {"added": added})
+        return added, cleared
 
 
-def late_clock(case: Case) -> tuple[str, str | None, int] | None:
-    """(clock, responsible department, due) of the earliest overdue running clock, if any."""
-    best: tuple[str, str | None, int] | None = None
-    for clock in clocks_of(case, case_assignments(case)):
-        if clock.running and clock.due is not None and (best is None or clock.due < best[2]):
-            department = clock.assignment.department if clock.assignment is not None else (
-                case.lead if clock.name == "resolve" else None)
-            best = (clock.name, department, int(clock.due))
-    return best
-
-
-def _after(ctx: Context, moment: int, setting: str) -> int:
-    start = from_epoch(moment)
-    assert start is not None
-    return to_epoch(ctx.calendar.add(start, parse_duration(str(_rules(ctx)[setting]))).due)
-
-
-def escalate(ctx: Context, case_id: int) -> str | None:
-    """Write the reminder or notice now due for one case, if any; returns "remind", "notice" or None."""
+def escalate(ctx: Context, case_id: int) -> list[str]:
+    """Write the reminders and notices now due on one case's late clocks (models/supervision/ladder.py);
+    returns the steps written ("remind", "notice"), one event and one order each."""
     with ctx.write():
         case = get_case(case_id)
         now = ctx.now()
-        if case.state in FINAL_STATES or not step_due(ctx, case, now):
-            return None  # re-checked inside the write: another sweep may have been first
-        late = late_clock(case)
-        if late is None:
-            return None
-        clock, department, due = late
-        kind, action = ("reminder", "remind") if case.reminded_at is None else ("notice", "notice")
-        language = ctx.config.language
-        instruction = (f"{label('action', action, language)}: {label('clock', clock, language)} "
-                       f"{local_iso(due, ctx.config.tz)} ({format_timedelta(due - now)})")
-        before = snapshot(case)
-        order = SupervisionOrder.create(case=case.id, kind=kind, department=department, instruction=instruction,
-                                        issued_by=ctx.actor, issued_at=now)
-        if kind == "reminder":
-            case.reminded_at = now
-        else:
-            case.noticed_at = now
-        save(ctx, case, before, action,
-             extra_after={"order_id": order.id, "clock": clock, "department": department,
-                          "due": local_iso(due, ctx.config.tz), "overdue_seconds": now - due})
-        return action
-
-
-# Natural seconds a duration lasts at least: N working days are at least N calendar days (less two
-# hours for a DST change), N working hours at least N hours. Lets SQL skip what cannot be due yet.
-_AT_LEAST = {"m": 60, "h": 3600, "d": 86400, "wh": 3600, "wd": 86400}
-
-
-def _at_least(ctx: Context, setting: str) -> int:
-    duration = parse_duration(str(_rules(ctx)[setting]))
-    return max(0, duration.amount * _AT_LEAST[duration.unit] - (7200 if duration.unit == "wd" else 0))
-
-
-def _escalation_condition(ctx: Context, now: int) -> Any:
-    """SQL that finds late open cases whose next ladder step may be due (a lower bound in time)."""
-    late = Case.next_due.is_null(False) & (Case.next_due < now) & Case.paused_since.is_null()
-    remind = Case.reminded_at.is_null() & (Case.next_due <= now - _at_least(ctx, "reminder_after"))
-    notice = (Case.reminded_at.is_null(False) & Case.noticed_at.is_null()
-              & (Case.reminded_at <= now - _at_least(ctx, "notice_after")))
-    return late & (remind | notice)
-
-
-def step_due(ctx: Context, case: Case, now: int) -> bool:
-    """Whether the case's next escalation step (reminder, then notice) is due now."""
-    if case.paused_since or case.next_due is None or case.next_due >= now or case.noticed_at is not None:
-        return False
-    if case.reminded_at is None:
-        return now >= _after(ctx, int(case.next_due), "reminder_after")
-    return now >= _after(ctx, int(case.reminded_at), "notice_after")
+        if case.state in FINAL_STATES:
+            return []
+        written = []
+        for late in ladder.steps_due(ctx, case, now):  # re-checked inside the write: another sweep may have been first
+            kind = "reminder" if late.step == "remind" else "notice"
+            language = ctx.config.language
+            instruction = (f"{label('action', late.step, language)}: {label('clock', late.clock, language)} "
+                           f"{local_iso(late.due, ctx.config.tz)} ({format_timedelta(late.due - now)})")
+            before = snapshot(case)
+            order = SupervisionOrder.create(case=case.id, kind=kind, department=late.department,
+                                            instruction=instruction, issued_by=ctx.actor, issued_at=now)
+            ladder.record_step(case, late, order.id, now)
+            # The case's columns keep their meaning for the board: its latest reminder and notice.
+            if kind == "reminder":
+                case.reminded_at = now
+            else:
+                case.noticed_at = now
+            save(ctx, case, before, late.step or "",
+                 extra_after={"order_id": order.id, "clock": late.clock, "department": late.department,
+                              "due": local_iso(late.due, ctx.config.tz), "overdue_seconds": now - late.due})
+            written.append(late.step or "")
+        return written
 
 
 @dataclass
@@ -235,7 +210,7 @@ class SweepPlan:
 
 def plan(ctx: Context, now: int) -> SweepPlan:
     """The cases whose deadlines to recompute, which to flag and which to escalate now."""
-    conditions = [*_flag_conditions(ctx, now), _escalation_condition(ctx, now), Case.due_confirmed == False]
+    conditions = [*_flag_conditions(ctx, now), ladder.escalation_condition(ctx, now), Case.due_confirmed == False]
     candidates = list(Case.select().where(_open() & reduce(operator.or_, conditions)).order_by(Case.id))
     threshold = int(_rules(ctx)["repeat_count"])
     times = report_times([c.id for c in candidates if int(c.report_count or 0) >= threshold
@@ -244,9 +219,10 @@ def plan(ctx: Context, now: int) -> SweepPlan:
     for case in candidates:
         if not case.due_confirmed:
             out.recompute.append(case.id)
-        if due_flags(ctx, case, times.get(case.id, []), now) - set(flags_of(case)):
+        due, have = due_flags(ctx, case, times.get(case.id, []), now), set(flags_of(case))
+        if due - have or (have & set(CLEARABLE)) - due:
             out.flag.append(case.id)
-        if step_due(ctx, case, now):
+        if ladder.steps_due(ctx, case, now):
             out.escalate.append(case.id)
     return out
 
@@ -287,14 +263,16 @@ def sweep(ctx: Context) -> SweepResult:
     if result.recomputed:
         todo = plan(ctx, now)
     for case_id in todo.flag:
-        added = raise_flags(system, case_id)
+        added, cleared = raise_flags(system, case_id)
         if added:
             result.flagged[case_id] = added
+        if cleared:
+            result.cleared[case_id] = cleared
     # Saving a flag refreshes next_due from the clocks, which may make a reminder due: re-check those.
     for case_id in sorted({*todo.escalate, *result.flagged}):
-        step = escalate(system, case_id)
-        if step == "remind":
+        steps = escalate(system, case_id)
+        if "remind" in steps:
             result.reminders.append(case_id)
-        elif step == "notice":
+        if "notice" in steps:
             result.notices.append(case_id)
     return result

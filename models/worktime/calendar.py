@@ -299,6 +299,12 @@ class WorkCalendar:
         missing = tuple(y for y in range(first_year, last_year + 1) if not self.is_confirmed(date(y, 1, 1)))
         return Deadline(_from_epoch(due), not missing, missing)
 
+    def opening_of_working_day_after(self, moment: datetime, n: int) -> datetime:
+        """The office opening of the `n`th working day after `moment`'s own day: "the working day after
+        a deadline" for a deadline on a holiday (10-07) is 10-08, not the day after the next opening."""
+        day = self._nth_working_day_after(self._local_date(_epoch(moment)), n)
+        return _from_epoch(self._periods(day)[0][0])
+
     def working_seconds_between(self, a: datetime, b: datetime) -> int:
         """Office-hours seconds on working days in [a, b); 0 if b <= a."""
         sa, sb = _epoch(a), _epoch(b)

@@ -127,10 +127,9 @@ def assignments(detail: dict[str, Any], names: Names, language: str, now: int) -
         table.add_column(ui(key, language))
     for a in detail["assignments"]:
         ack = Text(short(a["acknowledged_at"])) if a["acknowledged_at"] else (
-            countdown(a["ack_due"], now) if a["active"] and a["state"] == "pending" else Text(""))
+            countdown(a["ack_due"], now) if a["ack_running"] else Text(""))
         arrive = Text(short(a["arrived_at"])) if a["arrived_at"] else (
-            countdown(a["arrive_due"], now) if a["active"] and a["state"] in ("pending", "acknowledged")
-            else Text(""))
+            countdown(a["arrive_due"], now) if a["arrive_running"] else Text(""))
         state = label("assignment_state", a["state"], language) + ("" if a["active"] else " ×")
         table.add_row(Text(names.dept(a["department"])), Text(label("assignment_role", a["role"], language)),
                       Text(state), ack, arrive, literal(a["return_reason"] or "", single_line=True))
