@@ -104,7 +104,7 @@ def backup(ctx: Context, target: Path) -> Inspection:
         single = pw.SqliteDatabase(str(partial))
         single.execute_sql("PRAGMA journal_mode=DELETE")
         single.close()
-        source = _db_file(ctx.db)
+        source = database_file(ctx.db)
         if source is not None:
             os.chmod(partial, source.stat().st_mode & 0o777)
         found, _ = inspect_file(partial)
@@ -115,11 +115,25 @@ def backup(ctx: Context, target: Path) -> Inspection:
     return found
 
 
-def _db_file(db: pw.Database) -> Path | None:
+def database_file(db: pw.Database) -> Path | None:
+    """The SQLite file behind `db` (None for memory or a server engine)."""
     name = getattr(db, "database", None)
     if not engine.is_sqlite(db) or not name or name == ":memory:":
         return None
     return Path(str(name))
+
+
+def safety_copy(target: Path, why: str) -> Path:
+    """Keep the current content of the database file `target` as TARGET.WHY-TIMESTAMP beside it,
+    through the backup API, as private as the database and no more (before a restore or a demo)."""
+    safety = target.with_name(f"{target.name}.{why}-{now_utc().strftime('%Y%m%dT%H%M%SZ')}")
+    current = engine.open_database(f"sqlite:///{target}")
+    try:
+        engine.backup_to(current, safety)
+    finally:
+        current.close()
+    os.chmod(safety, target.stat().st_mode & 0o777)
+    return safety
 
 
 def in_use(path: Path) -> str | None:
@@ -157,7 +171,7 @@ def restore(db: pw.Database, source: Path, *, force: bool, identify: Callable[[]
     file keeps its inode, owner, group and mode, so every SSH user can still write it) → verify the
     result and record a "restore" event in the restored chain.
     """
-    target = _db_file(db)
+    target = database_file(db)
     if target is None:
         raise UsageError("restore works on an SQLite database file (--db sqlite:///PATH)")
     if source.exists() and target.exists() and source.resolve() == target.resolve():
@@ -178,15 +192,7 @@ def restore(db: pw.Database, source: Path, *, force: bool, identify: Callable[[]
     reason = in_use(target)
     if reason and not force:
         raise DomainError(reason)
-    safety: Path | None = None
-    if target.exists() and target.stat().st_size > 0:
-        safety = target.with_name(f"{target.name}.before-restore-{now_utc().strftime('%Y%m%dT%H%M%SZ')}")
-        current = engine.open_database(f"sqlite:///{target}")
-        try:
-            engine.backup_to(current, safety)
-        finally:
-            current.close()
-        os.chmod(safety, target.stat().st_mode & 0o777)  # as private as the database, no more
+    safety = safety_copy(target, "before-restore") if target.exists() and target.stat().st_size > 0 else None
     source_db = _read_only(source)
     try:
         destination = engine.open_database(f"sqlite:///{target}")
