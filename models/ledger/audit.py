@@ -32,6 +32,7 @@ from models.org.permissions import for_viewer, require_role, sees_personal_data
 from models.store.events import event_digest, hashed_fields, record
 from models.store.schema import Event
 from models.text.labels import label
+from models.text.textnorm import terminal_safe_json
 from models.worktime.timeutil import local_iso, parse_iso, to_epoch
 
 MAX_LISTED = 20
@@ -182,7 +183,7 @@ def write_jsonl(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
     """One JSON object per line; returns how many."""
     count = 0
     for row in rows:
-        out.write(json.dumps(row, ensure_ascii=False, sort_keys=False) + "\n")
+        out.write(terminal_safe_json(json.dumps(row, ensure_ascii=False, sort_keys=False)) + "\n")
         count += 1
     return count
 
