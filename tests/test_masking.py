@@ -20,6 +20,7 @@ from models.org.permissions import (
     masking_markdown,
     masking_table,
 )
+from models.reports.hotspots import case_summaries
 from models.supervision import supervision_orders
 from screens.steps import load_bundle
 from tests.cli_support import ROOT, Clock
@@ -108,6 +109,13 @@ def worked_case(ctx_for: Callable[..., Context], clock: Clock) -> int:
     lifecycle.evaluate(ctx_for("liuyang"), case.id, source="citizen", rating="satisfied",
                        comment=VALUES["evaluation.comment"])
     return int(case.id)
+
+
+def test_hot_spot_drilldown_titles_are_masked(ctx_for: Callable[..., Context], clock: Clock) -> None:
+    case_id = worked_case(ctx_for, clock)
+    seen = {name: case_summaries(ctx_for(name), [case_id])[0]["title"] for name in ("liuyang", "lixia", "sunli")}
+    assert seen == {"liuyang": VALUES["case.title"], "lixia": mask_text(VALUES["case.title"]),
+                    "sunli": mask_text(VALUES["case.title"])}
 
 
 def test_the_readme_table_is_the_codes_own_rules() -> None:
