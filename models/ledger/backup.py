@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sqlite3
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ import peewee as pw
 
 from models.errors import DomainError, UsageError, ValidationError
 from models.ledger.audit import ChainReport, verify_chain
+from models.ledger.outfile import cannot_write, check_new, partial_name
 from models.org.context import Context
 from models.org.db import connect
 from models.org.permissions import require_role
@@ -94,13 +96,13 @@ def backup(ctx: Context, target: Path) -> Inspection:
     with the database file's permission bits: readable exactly by whoever can read the database.
     """
     require_role(ctx, "backup")
-    if target.exists():
-        raise UsageError(f"{target} already exists; choose a new name (backups are never overwritten)")
-    if not target.parent.is_dir():
-        raise UsageError(f"{target.parent}: no such directory")
-    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    check_new(target)
+    partial = partial_name(target)
     try:
-        engine.backup_to(ctx.db, partial)
+        try:
+            engine.backup_to(ctx.db, partial)
+        except (OSError, pw.OperationalError, sqlite3.Error) as error:  # unwritable directory, full disk
+            raise cannot_write(target, error) from None
         single = pw.SqliteDatabase(str(partial))
         single.execute_sql("PRAGMA journal_mode=DELETE")
         single.close()
@@ -108,6 +110,7 @@ def backup(ctx: Context, target: Path) -> Inspection:
         if source is not None:
             os.chmod(partial, source.stat().st_mode & 0o777)
         found, _ = inspect_file(partial)
+        check_new(target)  # taken meanwhile?
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
