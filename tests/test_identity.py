@@ -162,15 +162,28 @@ def test_the_sudo_wrapper_names_the_invoking_user_only_under_the_service_account
     operator; the same SUDO_UID set by anyone else is ignored (shown above)."""
     service = users.add(SERVICE_ACCOUNT)
     clerk = users.add("c15clerk")
-    db_path = county_with_clerk(users, clerk)
+    county_with_clerk(users, clerk)
+    # README's layout: a 700 directory and a 600 database of the service account's.
+    private = users.directory / "srv"
+    private.mkdir()
+    db_path = private / "county.db"
+    shutil.move(users.directory / "county.db", db_path)
+    shutil.chown(private, service, service)
+    shutil.chown(db_path, service, service)
+    private.chmod(0o700)
+    db_path.chmod(0o600)
+    direct = subprocess.run(["runuser", "-u", clerk, "--", "/usr/bin/env", "-i", "/bin/sh", "-c",
+                             f"cat {db_path} > /dev/null"], capture_output=True, text=True, check=False)
+    assert direct.returncode != 0 and "Permission denied" in direct.stderr  # the file is out of reach
     uid = subprocess.run(["id", "-u", clerk], capture_output=True, text=True, check=True).stdout.strip()
     done = users.run(service, "intake", "add", "--channel", "grid", "--text", "西关社区下水道堵塞",
-                     "--township", "chengguan", "--json",
+                     "--township", "chengguan", "--json", db=db_path,
                      env={"SUDO_UID": uid, "SUDO_USER": "root", "LOGNAME": "root", "USER": "root"})
     assert done.returncode == 0, done.stderr
+    assert oct(db_path.stat().st_mode & 0o777) == oct(0o600)
     assert json.loads(done.stdout)["case_id"] == 1
     assert rows(db_path)[1][-1] == ("clerk", "intake")
-    alone = users.run(service, "case", "list", "--json")
+    alone = users.run(service, "case", "list", "--json", db=db_path)
     assert alone.returncode == 1
     assert f"OS user '{SERVICE_ACCOUNT}' is not an operator here" in alone.stderr
 
@@ -210,3 +223,17 @@ def test_a_clerk_cannot_init_demo_or_restore_the_county(users: Users) -> None:
         assert "no permission" in done.stderr and what in done.stderr, done.stderr
         assert "Traceback" not in done.stderr
         assert rows(db_path) == before and files(users.directory) == listing, args
+
+
+def test_the_service_side_fixes_config_and_database() -> None:
+    """deploy/chuishao-service refuses --config and --db before it runs anything."""
+    for args in (["--db", "sqlite:////tmp/mine.db", "case", "list"], ["--config=/tmp/mine.toml", "init"]):
+        done = subprocess.run(["/bin/sh", str(ROOT / "deploy" / "chuishao-service"), *args],
+                              capture_output=True, text=True, check=False)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith(f"error: {args[0]} is not available here"), done.stderr
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    sudoers = (ROOT / "deploy" / "sudoers").read_text(encoding="utf-8")
+    assert "NOPASSWD: /usr/local/lib/chuishao/chuishao-service" in sudoers
+    assert "install -d -o chuishao -g chuishao -m 700 /srv/chuishao" in readme
+    assert "What someone with write access to the file can still do" in readme
