@@ -18,7 +18,9 @@ printed by an earlier `audit verify` or `chuishao backup`, passed as `--anchor`,
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
@@ -30,7 +32,7 @@ from models.errors import UsageError
 from models.org.context import Context
 from models.org.permissions import for_viewer, require_role, sees_personal_data
 from models.store.events import event_digest, hashed_fields, record
-from models.store.schema import Event
+from models.store.schema import Event, Note
 from models.text.labels import label
 from models.text.textnorm import terminal_safe_json
 from models.worktime.timeutil import local_iso, parse_iso, to_epoch
@@ -64,7 +66,7 @@ class ChainReport:
     last_id: int | None = None
     head: str = ""
     broken_id: int | None = None
-    problem: str | None = None  # "hash mismatch" | "prev_hash mismatch" | "gap" | "anchor not found"
+    problem: str | None = None  # "hash mismatch" | "prev_hash mismatch" | "gap" | "anchor not found" | "content mismatch"
     detail: str | None = None
     broken: list[dict[str, Any]] = field(default_factory=list)  # every problem, the first MAX_LISTED
 
@@ -93,6 +95,32 @@ def _rows(db: pw.Database, batch: int = 2000) -> Iterator[EventRow]:
         last = chunk[-1][0]
 
 
+def _text_digest(text: str | None) -> bytes:
+    return hashlib.sha256((text or "").encode("utf-8")).digest()
+
+
+def _check_notes(db: pw.Database, noted: dict[int, list[tuple[int, bytes]]], report: ChainReport) -> None:
+    """Notes against the note events that wrote them (each note event's hashed `after` holds the
+    text): a note edited, added or deleted in the table directly, past the event log, is named."""
+    notes: dict[int, list[tuple[int, bytes]]] = defaultdict(list)
+    query = Note.select(Note.id, Note.case, Note.text).order_by(Note.case, Note.id).tuples().bind(db)
+    for note_id, case_id, text in query.iterator():
+        notes[case_id].append((note_id, _text_digest(text)))
+    for case_id in sorted(set(noted) | set(notes)):
+        unmatched = Counter(d for _, d in notes.get(case_id, [])) - Counter(d for _, d in noted.get(case_id, []))
+        missing = Counter(d for _, d in noted.get(case_id, [])) - Counter(d for _, d in notes.get(case_id, []))
+        for note_id, digest in notes.get(case_id, []):
+            if unmatched[digest] > 0:
+                unmatched[digest] -= 1
+                report.add(None, "content mismatch", f"note {note_id} of case {case_id} matches no note event: "
+                                                     f"it was edited or added in the table directly")
+        for event_id, digest in noted.get(case_id, []):
+            if missing[digest] > 0:
+                missing[digest] -= 1
+                report.add(event_id, "content mismatch", f"event {event_id} recorded a note on case {case_id} "
+                                                         f"that is no longer there: it was deleted or edited")
+
+
 def _short(digest: str) -> str:
     return digest[:12] + "…" if digest else "(none)"
 
@@ -106,8 +134,11 @@ def verify_chain(db: pw.Database, anchor: str | None = None) -> ChainReport:
     report = ChainReport()
     prev_id, prev_hash = 0, ""
     anchor_seen = anchor is None
+    noted: dict[int, list[tuple[int, bytes]]] = defaultdict(list)  # case → its note events' text digests
     for row in _rows(db):
         report.checked += 1
+        if row.action == "note" and row.case is not None:
+            noted[row.case].append((row.id, _text_digest(json.loads(row.after).get("text"))))
         if row.id != prev_id + 1:
             missing = (f"event {prev_id + 1}" if row.id == prev_id + 2
                        else f"events {prev_id + 1}–{row.id - 1}")
@@ -127,6 +158,7 @@ def verify_chain(db: pw.Database, anchor: str | None = None) -> ChainReport:
         prev_id, prev_hash = row.id, row.hash
     report.last_id = prev_id or None
     report.head = prev_hash
+    _check_notes(db, noted, report)
     if not anchor_seen:
         report.add(None, "anchor not found",
                    f"no event has hash {_short(anchor or '')}: events recorded up to that anchor were "
