@@ -20,10 +20,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
+from itertools import groupby
+from operator import itemgetter
 from typing import IO, Any, NamedTuple
 
 import peewee as pw
@@ -99,26 +101,48 @@ def _text_digest(text: str | None) -> bytes:
     return hashlib.sha256((text or "").encode("utf-8")).digest()
 
 
-def _check_notes(db: pw.Database, noted: dict[int, list[tuple[int, bytes]]], report: ChainReport) -> None:
+def _grouped(rows: Iterator[tuple[int, int, str]], note_text: bool) -> Iterator[tuple[int, list[tuple[int, bytes]]]]:
+    """(case, [(id, text digest)…]) from rows (case, id, text or event payload) sorted by case."""
+    for case_id, group in groupby(rows, key=itemgetter(0)):
+        yield case_id, [(row_id, _text_digest(text if note_text else json.loads(text).get("text")))
+                        for _, row_id, text in group]
+
+
+def _check_notes(db: pw.Database, report: ChainReport) -> None:
     """Notes against the note events that wrote them (each note event's hashed `after` holds the
-    text): a note edited, added or deleted in the table directly, past the event log, is named."""
-    notes: dict[int, list[tuple[int, bytes]]] = defaultdict(list)
-    query = Note.select(Note.id, Note.case, Note.text).order_by(Note.case, Note.id).tuples().bind(db)
-    for note_id, case_id, text in query.iterator():
-        notes[case_id].append((note_id, _text_digest(text)))
-    for case_id in sorted(set(noted) | set(notes)):
-        unmatched = Counter(d for _, d in notes.get(case_id, [])) - Counter(d for _, d in noted.get(case_id, []))
-        missing = Counter(d for _, d in noted.get(case_id, [])) - Counter(d for _, d in notes.get(case_id, []))
-        for note_id, digest in notes.get(case_id, []):
-            if unmatched[digest] > 0:
-                unmatched[digest] -= 1
-                report.add(None, "content mismatch", f"note {note_id} of case {case_id} matches no note event: "
-                                                     f"it was edited or added in the table directly")
-        for event_id, digest in noted.get(case_id, []):
-            if missing[digest] > 0:
-                missing[digest] -= 1
-                report.add(event_id, "content mismatch", f"event {event_id} recorded a note on case {case_id} "
-                                                         f"that is no longer there: it was deleted or edited")
+    text): a note edited, added or deleted in the table directly, past the event log, is named.
+    Both sides are streamed in case order, so memory holds one case at a time."""
+    notes = _grouped(Note.select(Note.case, Note.id, Note.text).order_by(Note.case, Note.id)
+                     .tuples().bind(db).iterator(), note_text=True)
+    logged = _grouped(Event.select(Event.case, Event.id, Event.after)
+                      .where((Event.action == "note") & Event.case.is_null(False))
+                      .order_by(Event.case, Event.id).tuples().bind(db).iterator(), note_text=False)
+    note, event = next(notes, None), next(logged, None)
+    while note is not None or event is not None:
+        case_id = min(pair[0] for pair in (note, event) if pair is not None)
+        rows = note[1] if note is not None and note[0] == case_id else []
+        events = event[1] if event is not None and event[0] == case_id else []
+        _compare_notes(case_id, rows, events, report)
+        if rows:
+            note = next(notes, None)
+        if events:
+            event = next(logged, None)
+
+
+def _compare_notes(case_id: int, notes: list[tuple[int, bytes]], events: list[tuple[int, bytes]],
+                   report: ChainReport) -> None:
+    unmatched = Counter(d for _, d in notes) - Counter(d for _, d in events)
+    missing = Counter(d for _, d in events) - Counter(d for _, d in notes)
+    for note_id, digest in notes:
+        if unmatched[digest] > 0:
+            unmatched[digest] -= 1
+            report.add(None, "content mismatch", f"note {note_id} of case {case_id} matches no note event: "
+                                                 f"it was edited or added in the table directly")
+    for event_id, digest in events:
+        if missing[digest] > 0:
+            missing[digest] -= 1
+            report.add(event_id, "content mismatch", f"event {event_id} recorded a note on case {case_id} "
+                                                     f"that is no longer there: it was deleted or edited")
 
 
 def _short(digest: str) -> str:
@@ -134,11 +158,8 @@ def verify_chain(db: pw.Database, anchor: str | None = None) -> ChainReport:
     report = ChainReport()
     prev_id, prev_hash = 0, ""
     anchor_seen = anchor is None
-    noted: dict[int, list[tuple[int, bytes]]] = defaultdict(list)  # case → its note events' text digests
     for row in _rows(db):
         report.checked += 1
-        if row.action == "note" and row.case is not None:
-            noted[row.case].append((row.id, _text_digest(json.loads(row.after).get("text"))))
         if row.id != prev_id + 1:
             missing = (f"event {prev_id + 1}" if row.id == prev_id + 2
                        else f"events {prev_id + 1}–{row.id - 1}")
@@ -158,7 +179,7 @@ def verify_chain(db: pw.Database, anchor: str | None = None) -> ChainReport:
         prev_id, prev_hash = row.id, row.hash
     report.last_id = prev_id or None
     report.head = prev_hash
-    _check_notes(db, noted, report)
+    _check_notes(db, report)
     if not anchor_seen:
         report.add(None, "anchor not found",
                    f"no event has hash {_short(anchor or '')}: events recorded up to that anchor were "
