@@ -8,12 +8,11 @@ from datetime import UTC
 import click
 
 from commands.common import State, emit_json, json_option, pass_state, say
+from models.demo.replacing import clear_for_demo, mark_demo
 from models.errors import UsageError
-from models.org.context import os_user
+from models.org.context import Context, operator_for, os_user
 from models.org.setup import set_up
 from models.store import engine
-from models.store.migrations import migrate, recreate
-from models.store.schema import Case, Operator
 from models.worktime.timeutil import parse_iso, to_epoch
 
 
@@ -33,7 +32,8 @@ def init(state: State, as_json: bool) -> None:
     engine.refresh_statistics(db)
     before, after, admin = done.schema_before, done.schema, done.first_admin
     result = {"database": state.url, "schema_before": before, "schema": after,
-              "operators_synced": done.operators_synced, "first_admin": admin.name if admin else None}
+              "operators_synced": done.operators_synced, "first_admin": admin.name if admin else None,
+              "warnings": done.drift}
     if as_json:
         emit_json(result)
         return
@@ -41,6 +41,8 @@ def init(state: State, as_json: bool) -> None:
     say(state.out, f"database {state.url}: {what} (schema {after})")
     if admin:
         say(state.out, f"first admin: {admin.name} (OS user {admin.os_user})")
+    for line in done.drift:
+        say(state.out, f"warning: {line}")
 
 
 @click.command("demo")
@@ -67,19 +69,20 @@ def demo(state: State, cases: int, seed: int, now_text: str | None, force: bool,
         today = state.clock().astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
         now = today.astimezone(UTC)
     db = state.database(require_schema=False)
-    migrate(db)
-    if Case.select().exists():
-        if not force:
-            raise UsageError(f"database {state.url} already holds cases; use --force to replace them")
-        recreate(db)
+    user = os_user()
+    replaced = clear_for_demo(db, state.url, user, force)
     started = time.perf_counter()
-    set_up(db, config, now=to_epoch(now))
-    admin = Operator.get(Operator.os_user == os_user())
+    set_up(db, config, user=user, now=to_epoch(now))
+    admin = operator_for(user)
     counts = build_demo(config, db, admin, cases, seed, now)
+    mark_demo(Context(config, db, admin, admin.name, clock=state.clock), seed, cases, replaced)
     elapsed = time.perf_counter() - started
     if as_json:
         emit_json({"database": state.url, "cases": sum(counts.values()), "states": counts,
-                   "seconds": round(elapsed, 2)})
+                   "seconds": round(elapsed, 2), "previous_kept_in": replaced.backup if replaced else None})
         return
     say(state.out, f"demo county in {state.url}: {sum(counts.values())} cases in {elapsed:.1f} s")
     say(state.out, "  " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    if replaced is not None and replaced.backup:
+        say(state.out, f"previous content ({replaced.cases} cases, {replaced.events} events) kept in "
+                       f"{replaced.backup}")

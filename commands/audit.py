@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from commands.common import Group, State, emit_json, json_option, pass_state, say
-from models.errors import UsageError
 from models.ledger import audit as audit_ops
+from models.ledger.outfile import new_text_file
 
 
 @click.group(cls=Group)
@@ -61,9 +61,7 @@ def export(state: State, start: str, end: str, fmt: str, output: Path | None) ->
     if output is None:
         count = audit_ops.export(ctx, lower, upper, fmt, sys.stdout)
     else:
-        if output.exists():
-            raise UsageError(f"{output} already exists; choose a new name")
         # utf-8-sig: Excel, which the office opens exports with, needs the BOM to read Chinese in CSV.
-        with output.open("w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as out:
+        with new_text_file(output, encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as out:
             count = audit_ops.export(ctx, lower, upper, fmt, out)
     click.echo(f"{count} events exported", err=True)

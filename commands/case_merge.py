@@ -12,6 +12,7 @@ from commands.common import State, emit_json, json_option, pass_state, say, tabl
 from models.cases.views import case_row
 from models.intake import merge as merge_ops
 from models.intake.duplicates import candidate_rows, duplicate_candidates
+from models.org.permissions import masked
 
 
 @case.command("duplicates")
@@ -26,7 +27,7 @@ def duplicates(state: State, case_id: int, min_score: float | None, as_json: boo
     Example: chuishao case duplicates 42 --json
     """
     ctx = state.ctx
-    rows = candidate_rows(ctx, duplicate_candidates(ctx, case_id, min_score=min_score))
+    rows = [masked(ctx, "case", row) for row in candidate_rows(ctx, duplicate_candidates(ctx, case_id, min_score=min_score))]
     if as_json:
         emit_json(rows)
         return

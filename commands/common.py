@@ -25,7 +25,7 @@ from models.org.config import Config, load_config
 from models.org.context import Context, resolve_identity
 from models.org.db import connect, database_url
 from models.store.migrations import CURRENT_VERSION, schema_version
-from models.text.textnorm import printable
+from models.text.textnorm import printable, terminal_safe_json
 from models.training.sandbox import sandbox_clock
 from models.worktime.timeutil import now_utc
 
@@ -87,7 +87,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON i
 
 
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    click.echo(terminal_safe_json(json.dumps(data, ensure_ascii=False, indent=2, default=str)))
 
 
 def cell(value: Any) -> Text:

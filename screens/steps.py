@@ -24,6 +24,7 @@ from models.cases.views import case_detail
 from models.intake import merge
 from models.intake.duplicates import candidate_rows, duplicate_candidates
 from models.org.context import Context
+from models.org.permissions import masked
 from models.store.schema import Case
 from models.store.states import NEW, OPEN_STATES, RETURNED, WHISTLED
 from models.worktime.timeutil import parse_iso, to_epoch
@@ -55,7 +56,8 @@ class CaseBundle:
 def load_bundle(ctx: Context, case_id: int) -> CaseBundle:
     case = queries.show(ctx, case_id)
     suggestion = suggestion_for(ctx, case_id) if case.state in (NEW, WHISTLED, RETURNED) else None
-    duplicates = candidate_rows(ctx, duplicate_candidates(ctx, case_id)) if case.state in OPEN_STATES else []
+    duplicates = ([masked(ctx, "case", row) for row in candidate_rows(ctx, duplicate_candidates(ctx, case_id))]
+                  if case.state in OPEN_STATES else [])
     pending = pausing.pending_extension(case) is not None
     available = queries.available_steps(ctx, case) + more_steps(ctx, case, pending)
     # Shown only when they can do something: a merge needs a candidate, a pause a running clock.

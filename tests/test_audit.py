@@ -86,7 +86,11 @@ def test_a_deleted_event_is_a_gap_and_a_cut_tail_misses_its_anchor(cli_run: Call
                                                                    county: Path) -> None:
     _, report = verify(cli_run)
     anchor = str(report["head"])
-    sql(county, "DELETE FROM event WHERE id = 9")  # the newest: the rest still chains
+    sql(county, "DELETE FROM event WHERE id = 9")  # the newest: the rest still chains …
+    code, report = verify(cli_run)  # … but it wrote note 3, which now has no event
+    assert code == 1 and report["detail"] == ("note 3 of case 3 matches no note event: it was edited or "
+                                              "added in the table directly")
+    sql(county, "DELETE FROM note WHERE id = 3")  # a forger who removes the row too: only the anchor shows it
     assert verify(cli_run)[0] == 0
     cut = cli_run("audit", "verify", "--anchor", anchor)
     assert cut.exit_code == 1 and "anchor not found" in cut.output
@@ -130,3 +134,18 @@ def test_audit_is_for_supervisors_and_admins_and_dates_are_checked(cli_run: Call
     assert backwards.exit_code == 2 and "must be after --from" in backwards.output
     garbled = cli_run("audit", "export", "--from", "yesterday", "--to", "2026-11-01")
     assert garbled.exit_code == 2 and "not ISO 8601" in garbled.output
+
+
+def test_a_note_edited_or_deleted_in_the_table_is_named(cli_run: Callable[..., Result], county: Path) -> None:
+    """The event log is intact, but the notes table no longer says what the note events recorded."""
+    sql(county, "UPDATE note SET text = '已联系，群众表示满意' WHERE id = 2")
+    code, report = verify(cli_run)
+    assert code == 1 and report["problem"] == "content mismatch"
+    assert [b["detail"] for b in report["broken"]] == [
+        "note 2 of case 2 matches no note event: it was edited or added in the table directly",
+        (f"event {sql(county, 'SELECT id FROM event WHERE case_id = 2 AND action = ?', 'note')[0][0]} "
+        f"recorded a note on case 2 that is no longer there: it was deleted or edited")]
+    sql(county, "DELETE FROM note WHERE id = 3")
+    deleted = cli_run("audit", "verify")
+    assert deleted.exit_code == 1
+    assert "recorded a note on case 3 that is no longer there: it was deleted or edited" in deleted.output

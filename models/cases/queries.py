@@ -18,9 +18,15 @@ from typing import Any
 import peewee as pw
 
 from models.cases.casebase import get_case, refused
-from models.errors import DomainError
+from models.errors import DomainError, PermissionDenied
 from models.org.context import Context
-from models.org.permissions import department_cases, require_case, require_role, scope_filter
+from models.org.permissions import (
+    department_cases,
+    require_case,
+    require_role,
+    scope_filter,
+    sees_personal_data,
+)
 from models.store import engine
 from models.store.schema import Assignment, Case, Event
 from models.store.states import (
@@ -113,7 +119,12 @@ def build(ctx: Context, q: CaseQuery, walk: bool = False) -> pw.ModelSelect:
         path = ctx.config.category(q.category)
         query = query.where((Case.category == path) | Case.category.startswith(path + "/"))
     if q.text and q.text.strip():
-        match = search.match_expression(q.text)
+        full = sees_personal_data(ctx)
+        numbers = [] if full else search.number_words(q.text)
+        if numbers:
+            raise PermissionDenied(f"no permission: searching by a number ('{numbers[0]}') is for dispatchers "
+                                   f"and admins; {ctx.operator.name} sees phone numbers masked")
+        match = search.match_expression(q.text, digit_prefixes=full)
         if match is not None:
             sql, params = engine.search_match_sql(ctx.db, match)
             query = query.where(Case.id.in_(pw.NodeList([pw.SQL(sql, params)], parens=True)))

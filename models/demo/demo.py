@@ -22,7 +22,7 @@ from models.demo.demo_text import citizen_name, phone, report_text
 from models.errors import DomainError
 from models.intake.intake import NewReport, intake
 from models.org.config import Config, DutyItem
-from models.org.context import Context, sync_config_operators
+from models.org.context import Context
 from models.store import engine
 from models.store.schema import Case, Operator
 from models.worktime.timeutil import from_epoch, to_epoch
@@ -66,7 +66,6 @@ class DemoBuilder:
 
     # --- operators ------------------------------------------------------------------------
     def operators(self) -> None:
-        sync_config_operators(self.config, self.now)
         for dept in self.config.departments.values():
             if not Operator.select().where((Operator.role == "department") & (Operator.department == dept.id)).exists():
                 Operator.create(name=f"liaison_{dept.id}", display=f"{dept.short}联络员", role="department",

@@ -18,10 +18,14 @@ printed by an earlier `audit verify` or `chuishao backup`, passed as `--anchor`,
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
+from itertools import groupby
+from operator import itemgetter
 from typing import IO, Any, NamedTuple
 
 import peewee as pw
@@ -30,8 +34,9 @@ from models.errors import UsageError
 from models.org.context import Context
 from models.org.permissions import for_viewer, require_role, sees_personal_data
 from models.store.events import event_digest, hashed_fields, record
-from models.store.schema import Event
+from models.store.schema import Event, Note
 from models.text.labels import label
+from models.text.textnorm import terminal_safe_json
 from models.worktime.timeutil import local_iso, parse_iso, to_epoch
 
 MAX_LISTED = 20
@@ -63,7 +68,7 @@ class ChainReport:
     last_id: int | None = None
     head: str = ""
     broken_id: int | None = None
-    problem: str | None = None  # "hash mismatch" | "prev_hash mismatch" | "gap" | "anchor not found"
+    problem: str | None = None  # "hash mismatch" | "prev_hash mismatch" | "gap" | "anchor not found" | "content mismatch"
     detail: str | None = None
     broken: list[dict[str, Any]] = field(default_factory=list)  # every problem, the first MAX_LISTED
 
@@ -90,6 +95,54 @@ def _rows(db: pw.Database, batch: int = 2000) -> Iterator[EventRow]:
         for values in chunk:
             yield EventRow(*values)
         last = chunk[-1][0]
+
+
+def _text_digest(text: str | None) -> bytes:
+    return hashlib.sha256((text or "").encode("utf-8")).digest()
+
+
+def _grouped(rows: Iterator[tuple[int, int, str]], note_text: bool) -> Iterator[tuple[int, list[tuple[int, bytes]]]]:
+    """(case, [(id, text digest)…]) from rows (case, id, text or event payload) sorted by case."""
+    for case_id, group in groupby(rows, key=itemgetter(0)):
+        yield case_id, [(row_id, _text_digest(text if note_text else json.loads(text).get("text")))
+                        for _, row_id, text in group]
+
+
+def _check_notes(db: pw.Database, report: ChainReport) -> None:
+    """Notes against the note events that wrote them (each note event's hashed `after` holds the
+    text): a note edited, added or deleted in the table directly, past the event log, is named.
+    Both sides are streamed in case order, so memory holds one case at a time."""
+    notes = _grouped(Note.select(Note.case, Note.id, Note.text).order_by(Note.case, Note.id)
+                     .tuples().bind(db).iterator(), note_text=True)
+    logged = _grouped(Event.select(Event.case, Event.id, Event.after)
+                      .where((Event.action == "note") & Event.case.is_null(False))
+                      .order_by(Event.case, Event.id).tuples().bind(db).iterator(), note_text=False)
+    note, event = next(notes, None), next(logged, None)
+    while note is not None or event is not None:
+        case_id = min(pair[0] for pair in (note, event) if pair is not None)
+        rows = note[1] if note is not None and note[0] == case_id else []
+        events = event[1] if event is not None and event[0] == case_id else []
+        _compare_notes(case_id, rows, events, report)
+        if rows:
+            note = next(notes, None)
+        if events:
+            event = next(logged, None)
+
+
+def _compare_notes(case_id: int, notes: list[tuple[int, bytes]], events: list[tuple[int, bytes]],
+                   report: ChainReport) -> None:
+    unmatched = Counter(d for _, d in notes) - Counter(d for _, d in events)
+    missing = Counter(d for _, d in events) - Counter(d for _, d in notes)
+    for note_id, digest in notes:
+        if unmatched[digest] > 0:
+            unmatched[digest] -= 1
+            report.add(None, "content mismatch", f"note {note_id} of case {case_id} matches no note event: "
+                                                 f"it was edited or added in the table directly")
+    for event_id, digest in events:
+        if missing[digest] > 0:
+            missing[digest] -= 1
+            report.add(event_id, "content mismatch", f"event {event_id} recorded a note on case {case_id} "
+                                                     f"that is no longer there: it was deleted or edited")
 
 
 def _short(digest: str) -> str:
@@ -126,6 +179,7 @@ def verify_chain(db: pw.Database, anchor: str | None = None) -> ChainReport:
         prev_id, prev_hash = row.id, row.hash
     report.last_id = prev_id or None
     report.head = prev_hash
+    _check_notes(db, report)
     if not anchor_seen:
         report.add(None, "anchor not found",
                    f"no event has hash {_short(anchor or '')}: events recorded up to that anchor were "
@@ -182,7 +236,7 @@ def write_jsonl(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
     """One JSON object per line; returns how many."""
     count = 0
     for row in rows:
-        out.write(json.dumps(row, ensure_ascii=False, sort_keys=False) + "\n")
+        out.write(terminal_safe_json(json.dumps(row, ensure_ascii=False, sort_keys=False)) + "\n")
         count += 1
     return count
 

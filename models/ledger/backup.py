@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sqlite3
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ import peewee as pw
 
 from models.errors import DomainError, UsageError, ValidationError
 from models.ledger.audit import ChainReport, verify_chain
+from models.ledger.outfile import cannot_write, check_new, partial_name
 from models.org.context import Context
 from models.org.db import connect
 from models.org.permissions import require_role
@@ -96,20 +98,21 @@ def backup(ctx: Context, target: Path) -> Inspection:
     require_role(ctx, "backup")
     if not engine.is_sqlite(ctx.db):
         raise UsageError(engine.SERVER_BACKUP)
-    if target.exists():
-        raise UsageError(f"{target} already exists; choose a new name (backups are never overwritten)")
-    if not target.parent.is_dir():
-        raise UsageError(f"{target.parent}: no such directory")
-    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    check_new(target)
+    partial = partial_name(target)
     try:
-        engine.backup_to(ctx.db, partial)
+        try:
+            engine.backup_to(ctx.db, partial)
+        except (OSError, pw.OperationalError, sqlite3.Error) as error:  # unwritable directory, full disk
+            raise cannot_write(target, error) from None
         single = pw.SqliteDatabase(str(partial))
         single.execute_sql("PRAGMA journal_mode=DELETE")
         single.close()
-        source = _db_file(ctx.db)
+        source = database_file(ctx.db)
         if source is not None:
             os.chmod(partial, source.stat().st_mode & 0o777)
         found, _ = inspect_file(partial)
+        check_new(target)  # taken meanwhile?
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
@@ -117,11 +120,25 @@ def backup(ctx: Context, target: Path) -> Inspection:
     return found
 
 
-def _db_file(db: pw.Database) -> Path | None:
+def database_file(db: pw.Database) -> Path | None:
+    """The SQLite file behind `db` (None for memory or a server engine)."""
     name = getattr(db, "database", None)
     if not engine.is_sqlite(db) or not name or name == ":memory:":
         return None
     return Path(str(name))
+
+
+def safety_copy(target: Path, why: str) -> Path:
+    """Keep the current content of the database file `target` as TARGET.WHY-TIMESTAMP beside it,
+    through the backup API, as private as the database and no more (before a restore or a demo)."""
+    safety = target.with_name(f"{target.name}.{why}-{now_utc().strftime('%Y%m%dT%H%M%SZ')}")
+    current = engine.open_database(f"sqlite:///{target}")
+    try:
+        engine.backup_to(current, safety)
+    finally:
+        current.close()
+    os.chmod(safety, target.stat().st_mode & 0o777)
+    return safety
 
 
 def in_use(path: Path) -> str | None:
@@ -161,7 +178,7 @@ def restore(db: pw.Database, source: Path, *, force: bool, identify: Callable[[]
     """
     if not engine.is_sqlite(db):
         raise UsageError(engine.SERVER_BACKUP)
-    target = _db_file(db)
+    target = database_file(db)
     if target is None:
         raise UsageError("restore works on an SQLite database file (--db sqlite:///PATH)")
     if source.exists() and target.exists() and source.resolve() == target.resolve():
@@ -182,15 +199,7 @@ def restore(db: pw.Database, source: Path, *, force: bool, identify: Callable[[]
     reason = in_use(target)
     if reason and not force:
         raise DomainError(reason)
-    safety: Path | None = None
-    if target.exists() and target.stat().st_size > 0:
-        safety = target.with_name(f"{target.name}.before-restore-{now_utc().strftime('%Y%m%dT%H%M%SZ')}")
-        current = engine.open_database(f"sqlite:///{target}")
-        try:
-            engine.backup_to(current, safety)
-        finally:
-            current.close()
-        os.chmod(safety, target.stat().st_mode & 0o777)  # as private as the database, no more
+    safety = safety_copy(target, "before-restore") if target.exists() and target.stat().st_size > 0 else None
     source_db = _read_only(source)
     try:
         destination = engine.open_database(f"sqlite:///{target}")

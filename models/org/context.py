@@ -7,7 +7,8 @@ history at chosen times.
 
 from __future__ import annotations
 
-import getpass
+import os
+import pwd
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -116,29 +117,74 @@ def busy(waited: float) -> DatabaseBusy:
                         f"nothing was saved — try again in a moment")
 
 
-def os_user() -> str:
-    """The login name of the process (SSH users arrive as themselves)."""
+# The privilege-separation wrapper (README, "SSH"): operators run `sudo -u chuishao chuishao …`
+# through a sudoers rule, and only the service account can open the 600 database. Under it the
+# process runs as this account and sudo names the invoking user in SUDO_UID. Fixed here, not read
+# from a config file or the environment: whoever could name the service account could name anyone.
+SERVICE_ACCOUNT = "chuishao"
+
+
+def _account(uid: int) -> str:
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid{uid}"
 
 
-def sync_config_operators(config: Config, now: int) -> int:
-    """Insert or update the operators listed in the config; returns how many changed."""
-    changed = 0
+def os_user() -> str:
+    """The operator's OS account, from the kernel: the real uid's account, never $LOGNAME or $USER.
+
+    Under the wrapper — the real and effective uid both the service account's, started by sudo —
+    the operator is the account sudo vouches for (SUDO_UID). Anywhere else SUDO_UID means nothing:
+    a user who sets it in their own shell stays themselves.
+    """
+    uid = os.getuid()
+    name = _account(uid)
+    invoker = os.environ.get("SUDO_UID", "")
+    if name == SERVICE_ACCOUNT and os.geteuid() == uid and invoker.isdigit() and int(invoker) != uid:
+        return _account(int(invoker))
+    return name
+
+
+def _configured(entry: dict[str, Any]) -> dict[str, Any]:
+    return {"display": entry.get("display", entry["name"]), "role": entry["role"],
+            "township": entry.get("township"), "department": entry.get("department"),
+            "os_user": entry.get("os_user")}
+
+
+def seed_config_operators(config: Config, now: int) -> int:
+    """Insert the operators listed in the config into a database that has none yet; returns how many.
+
+    Only an empty database is seeded: after that, who may do what changes only through `operator`
+    commands (each an event naming the admin), never by editing or swapping a config file.
+    """
+    if Operator.select().exists():
+        return 0
     for entry in config.operators:
-        values = {"display": entry.get("display", entry["name"]), "role": entry["role"],
-                  "township": entry.get("township"), "department": entry.get("department"),
-                  "os_user": entry.get("os_user")}
-        existing = Operator.get_or_none(Operator.name == entry["name"])
-        if existing is None:
-            Operator.create(name=entry["name"], created_at=now, **values)
-            changed += 1
-        elif any(getattr(existing, key) != value for key, value in values.items()):
-            Operator.update(**values).where(Operator.id == existing.id).execute()
-            changed += 1
-    return changed
+        Operator.create(name=entry["name"], created_at=now, **_configured(entry))
+    return len(config.operators)
+
+
+def config_drift(config: Config) -> list[str]:
+    """Where the config's operators disagree with the database's, one line each (not applied)."""
+    lines = []
+    for entry in config.operators:
+        stored = Operator.get_or_none(Operator.name == entry["name"])
+        if stored is None:
+            lines.append(f"the config declares operator '{entry['name']}', who is not in the database "
+                         f"(not added: an admin adds operators with `chuishao operator add`)")
+            continue
+        differ = [f"{key} {value!r} (database: {getattr(stored, key)!r})"
+                  for key, value in _configured(entry).items() if getattr(stored, key) != value]
+        if differ:
+            lines.append(f"the config's operator '{entry['name']}' differs: {', '.join(differ)}; "
+                         f"not applied — the database decides (change it with `chuishao operator …`)")
+    return lines
+
+
+def admins_who_can_log_in() -> pw.ModelSelect:
+    return Operator.select().where((Operator.role == "admin") & Operator.os_user.is_null(False)
+                                   & (Operator.active == True))
 
 
 def ensure_first_admin(user: str, now: int) -> Operator | None:
@@ -146,8 +192,7 @@ def ensure_first_admin(user: str, now: int) -> Operator | None:
 
     Config-listed admins without an OS user mapping do not count: nobody could act as them.
     """
-    if Operator.select().where((Operator.role == "admin") & Operator.os_user.is_null(False)
-                               & (Operator.active == True)).exists():
+    if admins_who_can_log_in().exists():
         return None
     mapped = Operator.get_or_none(Operator.os_user == user)
     if mapped is not None:
@@ -155,6 +200,11 @@ def ensure_first_admin(user: str, now: int) -> Operator | None:
         return Operator.get_by_id(mapped.id)
     name = user if not Operator.select().where(Operator.name == user).exists() else f"{user}_admin"
     return Operator.create(name=name, display=user, role="admin", os_user=user, created_at=now)
+
+
+def operator_for(user: str) -> Operator:
+    """The operator an OS user logs in as (who just set the database up: they exist)."""
+    return Operator.get(Operator.os_user == user)
 
 
 def _lookup(name: str) -> Operator:
@@ -173,12 +223,6 @@ def resolve_identity(config: Config, db: pw.Database, as_name: str | None = None
     """
     user = user or os_user()
     me = Operator.get_or_none(Operator.os_user == user)
-    if me is None:
-        mapped = next((o for o in config.operators if o.get("os_user") == user), None)
-        if mapped is not None:
-            with engine.write_transaction(db):
-                sync_config_operators(config, to_epoch(clock()))
-            me = Operator.get_or_none(Operator.os_user == user)
     if me is None:
         if not Operator.select().exists():
             raise UsageError("this database has no operators yet: run `chuishao init` (or `chuishao demo`)")

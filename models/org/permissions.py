@@ -9,6 +9,7 @@ Every models/ function that hands out case data goes through `scope_filter` (lis
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import peewee as pw
@@ -48,6 +49,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "backup": frozenset({"admin"}),
     # Verifying and exporting the event log: the discipline inspection office sits with the supervisors.
     "audit": frozenset({"supervisor", "admin"}),
+    "read_accountability": frozenset({"supervisor", "dispatcher", "admin"}),
 }
 
 
@@ -148,17 +150,57 @@ def acting_department(ctx: Context, requested: str | None) -> str | None:
 
 def sees_personal_data(ctx: Context) -> bool:
     """Citizens' phone numbers and names are shown in full only to roles that call them back."""
-    return ctx.operator.role in ("dispatcher", "admin")
+    return ctx.operator.role in FULL_VIEW_ROLES
+
+
+# Phone numbers as citizens and clerks type them: mainland mobiles (138 1234 5678, 138-1234-5678),
+# landlines with an area code (0510-8888-9999, 0510 88889999, (0510)88889999, 010-12345678), either
+# with a country code (+86, 0086-, (+86), 86 before a mobile), in full-width digits too. Matched on a
+# copy with full-width forms folded one character for one, so offsets are those of the original.
+_FOLD = str.maketrans({**{chr(0xFF10 + d): str(d) for d in range(10)}, "＋": "+", "（": "(", "）": ")",
+                       "－": "-", "\u3000": " ", "‐": "-", "–": "-", "—": "-"})
+_CC = r"(?:\(?(?:\+|00)\s?86\)?[ -]?|86[ -]?(?=1[3-9]))"
+_AREA = r"(?:10|2\d|[3-9]\d{2})"  # without its leading 0: 010 and 02x are the three-digit codes
+_SUBSCRIBER = r"\d{3,4}[ -]?\d{4}"
+_PHONE = re.compile(
+    r"(?<![\d+])(?:"
+    rf"(?P<mobile>{_CC}?1[3-9]\d)(?P<mobile_rest>[ -]?\d{{4}}[ -]?\d{{4}})"
+    rf"|(?P<local>\(0{_AREA}\)[ -]?|0{_AREA}[ -]?)(?P<local_rest>{_SUBSCRIBER})"
+    rf"|(?P<intl>{_CC}\(?{_AREA}\)?[ -]?)(?P<intl_rest>{_SUBSCRIBER})"
+    r")(?!\d)")
+
+
+def _masked_number(original: str, folded: str, match: re.Match[str]) -> str:
+    """What stays of one number: its country and area code or mobile prefix, ****, its last 4 digits."""
+    kind = match.lastgroup.rsplit("_", 1)[0] if match.lastgroup else "mobile"
+    keep_end = match.end(kind)
+    rest = [i for i in range(keep_end, match.end()) if folded[i].isdigit()]
+    return original[match.start():keep_end].rstrip() + "****" + "".join(original[i] for i in rest[-4:])
+
+
+def mask_text(text: str | None) -> str | None:
+    """The one masking of free text: every phone number in it becomes 138****5678 / 0510-****9999,
+    whatever its format (see _PHONE); everything else exactly as typed."""
+    if not text:
+        return text
+    folded = text.translate(_FOLD)
+    out, last = [], 0
+    for match in _PHONE.finditer(folded):
+        out += [text[last:match.start()], _masked_number(text, folded, match)]
+        last = match.end()
+    return "".join(out) + text[last:] if out else text
 
 
 def mask_phone(phone: str | None) -> str | None:
-    """138****5678: the first three and the last four digits stay, so a caller can still be matched."""
+    """A phone field: masked like a number in text (138****5678), or, when it is not a number we
+    recognise (a local 8888-9999), all but its last four characters (all of it when shorter than 8)."""
     if not phone:
         return phone
-    digits = phone.strip()
-    if len(digits) >= 7:
-        return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
-    return "*" * len(digits)
+    masked = mask_text(phone)
+    if masked != phone:
+        return masked
+    value = phone.strip()
+    return "*" * (len(value) - 4) + value[-4:] if len(value) >= 8 else "*" * len(value)
 
 
 def mask_name(name: str | None) -> str | None:
@@ -168,18 +210,7 @@ def mask_name(name: str | None) -> str | None:
     return name[0] + "*" * (len(name) - 1)
 
 
-# Phone numbers typed into free text (a hotline transcript: "我姓王，电话13812345678"): mainland
-# mobiles, optionally split by spaces or hyphens, and landlines with an area code.
-_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)[- ]?\d{4}[- ]?(\d{4})(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3}-)\d{3,4}(\d{4})(?!\d)")
 PERSONAL_KEYS = frozenset({"phone", "citizen_name"})
-
-
-def mask_text(text: str | None) -> str | None:
-    """Free text with the phone numbers in it masked the same way as the phone field."""
-    if not text:
-        return text
-    return _LANDLINE.sub(r"\1****\2", _MOBILE.sub(r"\1****\2", text))
 
 
 def mask_value(key: str, value: Any) -> Any:
@@ -197,13 +228,82 @@ def mask_value(key: str, value: Any) -> Any:
     return value
 
 
+def mask_values(values: dict[str, Any]) -> dict[str, Any]:
+    """An event's before/after: every string in it, phone and citizen_name by key."""
+    return {k: mask_value(k, v) for k, v in values.items()}
+
+
+# Every free-text and contact field that a role which does not call citizens back can see, by the
+# record it belongs to, with how it is masked for them. Every path that shows one of these records —
+# the console, `--json`, the CLI's tables, `audit export`, the briefing, duplicates — shapes it
+# through `masked`; README's table is generated from this (`masking_table`), and
+# tests/test_masking.py walks it field by field, role by role, path by path.
+MASKED_FIELDS: dict[str, dict[str, Callable[[Any], Any]]] = {
+    "case": {"title": mask_text, "reason": mask_text, "result": mask_text},
+    "report": {"title": mask_text, "text": mask_text, "address": mask_text, "citizen_name": mask_name,
+               "phone": mask_phone},
+    "assignment": {"return_reason": mask_text},
+    "note": {"text": mask_text},
+    "evaluation": {"comment": mask_text},
+    "extension": {"reason": mask_text},
+    "pause": {"reason": mask_text},
+    "supervision_order": {"instruction": mask_text, "answer": mask_text},
+    "accountability": {"reason": mask_text},
+    "event": {"before": mask_values, "after": mask_values},
+}
+FULL_VIEW_ROLES = ("dispatcher", "admin")
+
+
+def masked(ctx: Context, record: str, row: dict[str, Any]) -> dict[str, Any]:
+    """A record's row as this operator may see it: MASKED_FIELDS[record] masked unless they call
+    citizens back (dispatcher, admin)."""
+    if sees_personal_data(ctx):
+        return row
+    fields = MASKED_FIELDS[record]
+    return {k: fields[k](v) if k in fields and v is not None else v for k, v in row.items()}
+
+
+# Where operators see each record (every path shapes it through `masked`), and the action a path
+# needs when not every role may take it. README's masking table is `masking_markdown()`.
+SHOWN_ON: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("case", "report", "assignment", "note", "evaluation", "extension", "pause"),
+                    ("console", "case show --json")),
+    "event": ("console", "case show --json", "case history --json", "audit export"),
+    "supervision_order": ("supervise orders --json",),
+    "accountability": ("supervise accountability list --json",),
+}
+ALSO_SHOWN_ON = {"case.title": ("case list --json", "case duplicates --json")}
+PATH_ACTIONS = {"audit export": "audit", "supervise accountability list --json": "read_accountability"}
+
+
+def masking_table() -> list[dict[str, str]]:
+    """Every field × path × role: "masked", "whole", or "—" (the role may not use that path)."""
+    rows = []
+    for record, fields in MASKED_FIELDS.items():
+        for name in fields:
+            key = f"{record}.{name}"
+            for path in SHOWN_ON[record] + ALSO_SHOWN_ON.get(key, ()):
+                action = PATH_ACTIONS.get(path)
+                rows.append({"field": key, "path": path, **{
+                    role: "—" if action and role not in ROLE_ACTIONS[action]
+                    else "whole" if role in FULL_VIEW_ROLES else "masked" for role in ROLES}})
+    return rows
+
+
+def masking_markdown() -> str:
+    """README's table of the masking rules, generated from MASKED_FIELDS, SHOWN_ON and the roles."""
+    lines = ["| field | path | " + " | ".join(ROLES) + " |", "|---|---|" + "---|" * len(ROLES)]
+    lines += [f"| {r['field']} | `{r['path']}` | " + " | ".join(r[role] for role in ROLES) + " |"
+              for r in masking_table()]
+    return "\n".join(lines) + "\n"
+
+
 def for_viewer(ctx: Context, values: dict[str, Any]) -> dict[str, Any]:
     """An event's before/after as this operator may see it (masked unless dispatcher or admin)."""
-    if sees_personal_data(ctx):
-        return values
-    return {k: mask_value(k, v) for k, v in values.items()}
+    return values if sees_personal_data(ctx) else mask_values(values)
 
 
 def text_for_viewer(ctx: Context, text: str | None) -> str | None:
     """Citizen free text (titles, report text) as this operator may see it."""
     return text if sees_personal_data(ctx) else mask_text(text)
+

@@ -29,7 +29,7 @@ import peewee as pw
 
 from models.org.config import Config
 from models.org.context import Context
-from models.org.permissions import scope_filter
+from models.org.permissions import masked, scope_filter
 from models.reports.measures import in_period
 from models.store.schema import Case, Report
 from models.store.states import CLOSED, MERGED, REJECTED, RESOLVED, SPLIT
@@ -244,6 +244,7 @@ def case_summaries(ctx: Context, case_ids: list[int]) -> list[dict[str, Any]]:
         query = scope_filter(ctx, Case.select(Case.id, Case.title, Case.state, Case.township, Case.village,
                                               Case.received_at))
         for c in query.where(Case.id.in_(case_ids[chunk:chunk + 500])).order_by(Case.id):
-            rows.append({"case_id": c.id, "title": c.title, "state": c.state, "township": c.township,
-                         "village": c.village, "received_at": local_iso(c.received_at, ctx.config.tz)})
+            rows.append(masked(ctx, "case", {
+                "case_id": c.id, "title": c.title, "state": c.state, "township": c.township,
+                "village": c.village, "received_at": local_iso(c.received_at, ctx.config.tz)}))
     return rows

@@ -17,7 +17,7 @@ from models.cases.queries import assignments_by_case
 from models.cases.views import case_row
 from models.errors import InvalidState, NotFound, PermissionDenied, ValidationError
 from models.org.context import Context
-from models.org.permissions import require_case, require_role, scope_filter
+from models.org.permissions import masked, may, require_case, require_role, scope_filter
 from models.store import events
 from models.store.schema import Accountability, Case, SupervisionOrder
 from models.store.states import FINAL_STATES, OPEN_STATES
@@ -32,11 +32,12 @@ LEVEL_NAMES = {"一般": "normal", "一般督办": "normal", "重点": "key", "�
 def order_row(ctx: Context, order: SupervisionOrder) -> dict[str, Any]:
     """One order, reminder or notice as JSON."""
     tz = ctx.config.tz
-    return {"id": order.id, "case_id": order.case_id, "kind": order.kind, "level": order.level or None,
-            "department": order.department, "instruction": order.instruction,
-            "deadline": local_iso(order.deadline, tz), "issued_by": order.issued_by,
-            "issued_at": local_iso(order.issued_at, tz), "status": order.status,
-            "answered_at": local_iso(order.answered_at, tz), "answer": order.answer}
+    return masked(ctx, "supervision_order", {
+        "id": order.id, "case_id": order.case_id, "kind": order.kind, "level": order.level or None,
+        "department": order.department, "instruction": order.instruction,
+        "deadline": local_iso(order.deadline, tz), "issued_by": order.issued_by,
+        "issued_at": local_iso(order.issued_at, tz), "status": order.status,
+        "answered_at": local_iso(order.answered_at, tz), "answer": order.answer})
 
 
 def issue_order(ctx: Context, case_id: int, *, instruction: str, level: str = "normal",
@@ -119,14 +120,15 @@ def record_accountability(ctx: Context, *, reason: str, department: str | None =
 
 
 def accountability_row(ctx: Context, row: Accountability) -> dict[str, Any]:
-    return {"id": row.id, "department": row.department, "person": row.person, "reason": row.reason,
-            "cases": json.loads(row.cases or "[]"), "recorded_by": row.recorded_by,
-            "recorded_at": local_iso(row.recorded_at, ctx.config.tz)}
+    return masked(ctx, "accountability", {
+        "id": row.id, "department": row.department, "person": row.person, "reason": row.reason,
+        "cases": json.loads(row.cases or "[]"), "recorded_by": row.recorded_by,
+        "recorded_at": local_iso(row.recorded_at, ctx.config.tz)})
 
 
 def accountability_records(ctx: Context, department: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
     """Accountability records, newest first (supervisors, dispatchers and admins see all)."""
-    if ctx.operator.role not in ("supervisor", "dispatcher", "admin"):
+    if not may(ctx, "read_accountability"):
         raise PermissionDenied(f"no permission: {ctx.operator.name} ({ctx.operator.role}) may not list "
                                f"accountability records")
     query = Accountability.select().order_by(Accountability.id.desc()).limit(limit)

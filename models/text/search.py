@@ -58,12 +58,26 @@ def tokens(text: str) -> str:
     return " ".join(out)
 
 
-def match_expression(query: str) -> str | None:
-    """An FTS5 MATCH expression finding every case containing each word of `query` (None if empty)."""
+_NUMBER = re.compile(r"\d{3,}")
+
+
+def number_words(query: str) -> list[str]:
+    """The words of a query that hold three or more digits in a row (full-width ones too): what a
+    role that sees phone numbers masked may not search by."""
+    return [run for run in _RUNS.findall(_normal(query)) if _NUMBER.search(run)]
+
+
+def match_expression(query: str, *, digit_prefixes: bool = True) -> str | None:
+    """An FTS5 MATCH expression finding every case containing each word of `query` (None if empty).
+
+    Words are prefixes (`"138"*`), except, without `digit_prefixes`, words holding a digit: those
+    match only a whole word ("3" finds 3号楼, never a number starting with 3).
+    """
     clauses: list[str] = []
     for run in _RUNS.findall(_normal(query)):
         if run.isascii() or len(run) == 1:
-            clauses.append(f'"{run}"*')
+            whole = not digit_prefixes and any(c.isdigit() for c in run)
+            clauses.append(f'"{run}"' if whole else f'"{run}"*')
         else:
             clauses.append('"' + " ".join(_run_tokens(run)) + '"')
     return " AND ".join(clauses) if clauses else None

@@ -36,16 +36,50 @@ def normalise_phone(phone: str | None) -> str | None:
     return digits or None
 
 
-# C0 and C1 control characters except tab and newline: shown as visible placeholders so a report
-# cannot move the cursor, retitle the terminal or change colours on an operator's screen.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# What a report must never hand to a terminal, shown instead as a visible escape (`\x1b`, `\u202e`):
+# - C0 and C1 control characters except tab and newline: they move the cursor, retitle the
+#   terminal or change colours on an operator's screen;
+# - Unicode format characters (category Cf): bidi embeddings, overrides and isolates (U+202A–U+202E,
+#   U+2066–U+2069) that make "退款100元" read backwards, zero-width spaces and joiners, the BOM,
+#   soft hyphens, invisible tag characters — text that is there but cannot be seen;
+# - line and paragraph separators (U+2028, U+2029), which some terminals treat as a line break;
+# - other characters that render as nothing: the combining grapheme joiner and the Hangul fillers.
+# The Cf list is Unicode 14's; tests/test_textnorm.py checks it against the running Python's tables.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2"
+    "\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0"
+    "\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def printable(text: str | None, *, single_line: bool = False) -> str:
-    """Text safe to hand to a terminal: control characters become U+FFFD-like visible marks."""
+    """Text safe to hand to a terminal: control and invisible format characters become visible
+    escapes (`\x1b`, `\u202e`); everything else exactly as typed."""
     if not text:
         return ""
-    cleaned = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    cleaned = _CONTROL.sub(_visible, text)
     if single_line:
         cleaned = " ".join(cleaned.split())
     return cleaned
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    high, low = divmod(code - 0x10000, 0x400)
+    return f"\\u{0xD800 + high:04x}\\u{0xDC00 + low:04x}"
+
+
+def terminal_safe_json(encoded: str) -> str:
+    """JSON text (`json.dumps(..., ensure_ascii=False)`) with the characters `printable` escapes
+    written as JSON `\\uXXXX` escapes: it decodes to exactly the same data, and a terminal never
+    receives a bidi override or a C1 control (json.dumps escapes only U+0000–U+001F)."""
+    return _CONTROL.sub(_json_escape, encoded)

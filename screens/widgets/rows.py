@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from models.cases.queries import CaseQuery, sort_key
 from models.org.context import Context
+from models.org.permissions import text_for_viewer
 from models.store.schema import Case
 from models.text.labels import label
 from models.text.textnorm import printable
@@ -33,6 +34,6 @@ def queue_rows(ctx: Context, q: CaseQuery, cases: list[Case], language: str) -> 
             category=category, state=label("state", case.state, language), lead=depts.get(case.lead or "", ""),
             next_due=case.next_due, reports=str(case.report_count) if case.report_count > 1 else "",
             mark=mark if case.must_supervise else "",
-            title=printable(case.title, single_line=True),
+            title=printable(text_for_viewer(ctx, case.title), single_line=True),
         ))
     return out
