@@ -30,7 +30,7 @@ from models.store.events import EVENT_COLUMNS
 from models.store.schema import Case, Event, Report
 from models.store.states import NEW
 from models.text import search
-from models.text.textnorm import first_line, too_long, normalise_address, normalise_phone
+from models.text.textnorm import first_line, normalise_address, normalise_phone, too_long
 from models.worktime.durations import Duration, parse_duration
 
 TOP_CANDIDATES = 5  # possible duplicates named in the intake event

@@ -21,6 +21,7 @@ from models.intake.importing.records import (
 )
 from models.intake.importing.text import json_text
 
+HEADER_LINES = 1000
 OPEN311_ID_KEYS = ("service_request_id", "token")  # `token` is GeoReport's id before one is assigned
 
 
@@ -43,24 +44,26 @@ def open_jsonl(path: Path, size: int) -> SourceFile:
     encoding = text_encoding(path)
     handle = path.open(encoding=encoding, errors="surrogateescape", newline="")
     peeked: list[str] = []
-    header: list[str] = []
+    keys: dict[str, None] = {}
     try:
-        for line in handle:  # header = keys of the first object; lines read here are replayed
+        # The header is for checking the mapping only: every row keeps its own object's keys. It is the
+        # keys of the objects on the first HEADER_LINES lines; the lines read here are replayed.
+        for line in handle:
             peeked.append(line)
             try:
                 obj = json.loads(line) if line.strip() else None
             except ValueError:
                 obj = None
             if isinstance(obj, dict):
-                header = [key for key in obj if key != REJECT_REASON_KEY]
-                break
-            if len(peeked) >= 1000:
+                keys.update(dict.fromkeys(key for key in obj if key != REJECT_REASON_KEY))
+            if len(peeked) >= HEADER_LINES:
                 break
         if not any(line.strip() for line in peeked):
             raise ImportFileError(f"{path}: the file has no JSON lines")
     except BaseException:
         handle.close()
         raise
+    header = list(keys)
     return SourceFile(
         path, "jsonl", encoding, header, _jsonl_rows(handle, chain(peeked, handle), encoding),
         record_hint(path, size, encoding, None), closer=handle.close,

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import deque
 from collections.abc import Iterator
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -87,8 +87,6 @@ def open_source(path: str | Path, fmt: str | None = None, *, sheet: str | None =
         raise ImportFileError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
 
 
-
-
 # ---------------------------------------------------------------- tables (CSV, XLSX)
 
 def _prepare_header(path: Path, cells: list[str]) -> tuple[list[str], bool]:
@@ -113,16 +111,18 @@ def _prepare_header(path: Path, cells: list[str]) -> tuple[list[str], bool]:
     return names, has_reason
 
 
-
 def _table_row(
     number: int, texts: list[str], raw: list[Any], header: list[str], has_reason: bool, encoding: str | None
 ) -> SourceRow | RowError:
     width = len(header)
-    if has_reason and len(texts) > width:  # the rejects writer put the reason after the last column
-        texts, raw = texts[:-1], raw[:-1]
     used = len(texts)
     while used > width and not texts[used - 1]:
         used -= 1  # trailing empty cells are Excel residue, not data
+    if has_reason and used > width:  # the rejects writer put the reason after the row's last cell
+        used -= 1
+        texts, raw = texts[:used], raw[:used]
+    while used > width and not texts[used - 1]:
+        used -= 1
     if used > width:
         return RowError(number, f"row {number}: {used} cells but the header has {width} columns", raw)
     texts = texts[:width] + [""] * (width - len(texts))
@@ -135,6 +135,30 @@ def _table_row(
     return SourceRow(number, dict(zip(header, texts)), raw)
 
 
+class _Lines:
+    """The file's lines as csv.reader takes them, remembering the lines of the record being read so
+    the lines a stray quote swallowed can be handed back and read again as rows of their own."""
+
+    def __init__(self, first: str, handle: io.TextIOBase) -> None:
+        self.pending: deque[str] = deque([first])
+        self.handle = handle
+        self.taken: list[str] = []
+        self.line = 0  # physical lines read so far
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.pending.popleft() if self.pending else next(self.handle)
+        self.taken.append(line)
+        self.line += 1
+        return line
+
+    def give_back(self, lines: list[str]) -> None:
+        self.pending.extendleft(reversed(lines))
+        self.line -= len(lines)
+
+
 def _open_csv(path: Path, size: int) -> SourceFile:
     encoding = text_encoding(path)
     handle = path.open(encoding=encoding, errors="surrogateescape", newline="")
@@ -142,7 +166,8 @@ def _open_csv(path: Path, size: int) -> SourceFile:
         first = handle.readline()
         # Excel's "Text (Tab delimited)" export arrives as .txt: a tabbed header with no comma.
         delimiter = "\t" if "\t" in first and "," not in first else ","
-        records = csv.reader(chain([first], handle), delimiter=delimiter)
+        lines = _Lines(first, handle)
+        records = csv.reader(lines, delimiter=delimiter)
         number, cells = 0, []
         for cells in records:
             number += 1
@@ -158,17 +183,29 @@ def _open_csv(path: Path, size: int) -> SourceFile:
         handle.close()
         raise
     return SourceFile(
-        path, "csv", encoding, header, _csv_rows(handle, records, number, header, has_reason, encoding),
+        path, "csv", encoding, header, _csv_rows(handle, lines, delimiter, number, header, has_reason, encoding),
         record_hint(path, size, encoding, delimiter), delimiter, closer=handle.close,
     )
 
 
+def _swallowed(lines: list[str], delimiter: str, width: int) -> int:
+    """How many of a record's continuation lines are rows of their own, if most of them are (each,
+    read alone, has the header's cells, or one more): a quoted field that ran over rows like that is
+    a stray quote, not a long text with line breaks (whose lines read alone are fragments)."""
+    filled = [line for line in lines if line.strip()]
+    whole = sum(1 for line in filled
+                if len(next(csv.reader([line], delimiter=delimiter), [])) in (width, width + 1))
+    return whole if whole * 2 > len(filled) else 0
+
+
 def _csv_rows(
-    handle: io.TextIOBase, records: Iterator[list[str]], number: int, header: list[str],
+    handle: io.TextIOBase, lines: _Lines, delimiter: str, number: int, header: list[str],
     has_reason: bool, encoding: str,
 ) -> Iterator[SourceRow | RowError]:
+    records = csv.reader(lines, delimiter=delimiter)  # a reader carries no state between records
     with handle:
         while True:
+            lines.taken = []
             try:
                 cells = next(records)
             except StopIteration:
@@ -178,9 +215,20 @@ def _csv_rows(
                 yield RowError(number, f"row {number}: {exc}", None)
                 continue
             number += 1
+            taken = lines.taken
+            if len(taken) > 1 and (rows := _swallowed(taken[1:], delimiter, len(header))):
+                # A quote opened in this row and never closed where it should: the record ran over the
+                # next lines. Reject this row alone (its cells split as written, the quote kept) and
+                # read the lines it swallowed again, as the rows they are.
+                start = lines.line - len(taken) + 1
+                lines.give_back(taken[1:])
+                raw = next(csv.reader([taken[0]], delimiter=delimiter, quoting=csv.QUOTE_NONE), [])
+                yield RowError(number, f"row {number}: a quote opened on line {start} is not closed on that line "
+                                       f"and swallowed the next {rows} rows (a stray \" in the text?); "
+                                       f"this row is rejected, the rows after it are read on their own", raw)
+                continue
             if any(cells):
                 yield _table_row(number, cells, cells, header, has_reason, encoding)
-
 
 
 def _open_xlsx(path: Path, sheet: str | None) -> SourceFile:
@@ -198,9 +246,9 @@ def _open_xlsx(path: Path, sheet: str | None) -> SourceFile:
         total = ws.max_row
         # A stale <dimension> would silently cut rows in read-only mode; read what is really there.
         ws.reset_dimensions()
-        rows = ws.iter_rows()
+        top = ws.iter_rows()
         number, header_cells = 0, []
-        for cells in rows:
+        for cells in top:
             number += 1
             header_cells = [cell_text(c.value, c.number_format) for c in cells]
             if any(header_cells):
@@ -208,6 +256,12 @@ def _open_xlsx(path: Path, sheet: str | None) -> SourceFile:
         else:
             raise ImportFileError(f"{path}: no header row")
         header, has_reason = _prepare_header(path, header_cells)
+        # The rows below are read no wider than the header (its reason column, and one more to tell a
+        # row with a cell past the last column): a sheet padded out to column XFD would otherwise
+        # give every row 16,384 cells.
+        width = len(header) + has_reason + 1
+        top.close()
+        rows = ws.iter_rows(min_row=number + 1, max_col=width)
     except BaseException:
         book.close()
         raise
