@@ -188,3 +188,16 @@ def test_places_written_differently_are_the_same_place() -> None:
     assert place_similarity("东关社区12号楼", "东关社区十二号楼") == 1.0
     assert place_similarity("十里铺村3号", "十里铺村三号") == 1.0  # 十里铺 stays a name
     assert place_similarity("1355firstavenue", "508w20st") < 0.5
+
+
+def test_the_console_gives_the_reasons_for_and_against_in_the_offices_words(ctx_for: Callable[..., Context]) -> None:
+    from screens.widgets.duplicates import reason_words
+
+    s = settings(ctx_for().config)
+    probe = Probe(frozenset({"13812345678"}), frozenset({"东关社区5号楼"}), "chengguan", None,
+                  terms_of(tokens(LAMP)), NOW)
+    near = Target(1, "new", "qiaotou", None, NOW, 1, ("13812345678",), ("东关社区6号楼",)).with_body(tokens(LAMP))
+    row = score(s, probe, near).as_json()
+    assert reason_words(row, "zh") == ["同一电话 138****5678", "地址相近 86%", "内容相似 100%", "属地不同 qiaotou"]
+    elsewhere = Target(2, "new", None, None, NOW, 1, ("13900000000",), ("西关社区9号",)).with_body(tokens(LAMP))
+    assert reason_words(score(s, probe, elsewhere).as_json(), "zh") == ["电话不同", "地址不同", "内容相似 100%"]

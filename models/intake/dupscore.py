@@ -74,7 +74,7 @@ def settings(config: Config) -> Settings:
 
 
 AGAINST_WORDS = {"other_phone": "different phone", "other_address": "different address",
-                 "other_township": "different township", "common_text": "text common in the window:"}
+                 "other_township": "different township"}
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,8 @@ class Reason:
     def __str__(self) -> str:
         if self.kind in AGAINST_WORDS:
             return AGAINST_WORDS[self.kind] + (f" {self.detail}" if self.detail else "")
+        if self.kind == "common_text":
+            return f"text common in the window: {self.detail} cases"
         if self.kind == "phone":
             return f"same phone {self.detail}"
         if self.kind in ("address", "text") and self.detail:
@@ -108,7 +110,8 @@ class Candidate:
 
     def as_json(self) -> dict[str, Any]:
         return {"case_id": self.case_id, "score": round(self.score, 3), "state": self.state,
-                "reasons": [str(r) for r in self.reasons], "reason_kinds": [r.kind for r in self.reasons]}
+                "reasons": [str(r) for r in self.reasons], "reason_kinds": [r.kind for r in self.reasons],
+                "reason_details": [r.detail for r in self.reasons]}
 
 
 @dataclass
@@ -296,7 +299,7 @@ def _evaluate(s: Settings, probe: Probe, t: Target, reasons: list[Reason] | None
         if reasons is not None and similar >= 0.2:
             found.append(Reason("text", f"{similar:.0%}"))
             if common > 1:
-                found.append(Reason("common_text", f"{common} cases"))
+                found.append(Reason("common_text", str(common)))
     if reasons is not None:
         if same_township:
             found.append(Reason("township", t.township or ""))
