@@ -86,8 +86,9 @@ def import_(state: State, file: str, profile: str | None, channel: str | None, d
             rejects_path: str | None, as_json: bool) -> None:
     """Import a CSV (UTF-8 or GBK), XLSX, JSON Lines or Open311 file of reports.
 
-    Re-importing adds nothing (channel + source id); every row ends imported, duplicate or
-    rejected, and the counts add up. Exit 0 when the file was read, even with rejected rows.
+    Re-importing adds nothing (channel + source id, or for a row without one its fingerprint:
+    channel + received time + text + phone); every row ends imported, duplicate or rejected, and
+    the counts add up. --rejects names a new file (an existing one is refused). Exit 0 when the file was read, even with rejected rows.
 
     Example: chuishao intake import messages.csv --profile tipdm --channel online --rejects bad.csv
     """
@@ -102,6 +103,9 @@ def import_(state: State, file: str, profile: str | None, channel: str | None, d
     verb = "would be imported" if dry_run else "imported"
     say(out, f"{file}: {result.read} rows read ({result.format}, {result.encoding or 'binary'}): "
              f"{result.imported} {verb}, {result.duplicate} duplicate, {result.rejected} rejected")
+    if result.fingerprinted:
+        say(out, f"{result.fingerprinted} rows had no source id: each is known by its fingerprint (channel + "
+                 f"received time + text + phone), so importing this file again adds none of them twice")
     if result.first_case:
         say(out, f"cases {result.first_case}–{result.last_case}; {result.flagged} with possible duplicates "
                  f"(see `chuishao case duplicates ID`)")

@@ -13,7 +13,7 @@ from click.testing import Result
 from models.cases import lifecycle
 from models.intake import dupwindow
 from models.intake.duplicates import duplicate_candidates
-from models.intake.dupscore import Probe, Target, score, settings, terms_of
+from models.intake.dupscore import AGAINST, Probe, Target, place_similarity, rank, score, settings, terms_of
 from models.intake.dupwindow import ImportCandidates, Window
 from models.intake.importer import import_file
 from models.intake.intake import NewReport, intake
@@ -66,10 +66,11 @@ def test_score_is_the_weighted_mean_of_the_signals_both_sides_have(ctx_for: Call
     unrelated = Target(2, "new", None, None, NOW, 1).with_body(tokens(NOISE))
     assert score(s, probe, unrelated).score < 0.1
     with_phone = Probe(frozenset({"13900000000"}), frozenset(), None, None, probe.terms, NOW)
-    differs = score(s, with_phone, copy)  # same text, another caller
+    differs = score(s, with_phone, copy)  # same text, another caller: a different phone lowers it a little
     weights = s.weights
-    assert abs(differs.score - weights["text"] / (weights["text"] + weights["phone"])) < 1e-9
-    assert [str(r) for r in differs.reasons] == ["text 100% similar"]
+    span, _ = AGAINST["phone"]
+    assert abs(differs.score - weights["text"] / (weights["text"] + span * weights["phone"])) < 1e-9
+    assert [str(r) for r in differs.reasons] == ["different phone", "text 100% similar"]
 
 
 def test_closed_cases_outside_the_window_and_merged_cases_are_not_candidates(
@@ -144,3 +145,59 @@ def test_case_duplicates_command(cli_run: Callable[..., Result]) -> None:
     assert table.exit_code == 0 and "138****5678" in table.output
     listed = json.loads(cli_run("case", "list", "--json").output)
     assert {r["id"]: r["repeat_count"] for r in listed} == {1: 1, 2: 2}
+
+
+TEMPLATE = "Noise: Construction Before/After Hours (NM1)"
+
+
+def test_evidence_against_lowers_the_score(ctx_for: Callable[..., Context]) -> None:
+    # Issue 18: the same templated text at 1355 First Avenue and at 508 W 20 St scored 0.58 (> 0.55).
+    s = settings(ctx_for().config)
+    probe = Probe(frozenset(), frozenset({"1355firstavenue"}), None, "噪音", terms_of(tokens(TEMPLATE)), NOW)
+    elsewhere = Target(1, "new", None, "噪音", NOW, 1, (), ("508w20st",)).with_body(tokens(TEMPLATE))
+    found = score(s, probe, elsewhere)
+    assert found.score < 0.2 and "different address" in [str(r) for r in found.reasons]
+    assert rank(s, probe, [elsewhere]) == []
+    same_place = Target(2, "new", None, "噪音", NOW, 1, (), ("1355firstavenue",)).with_body(tokens(TEMPLATE))
+    assert score(s, probe, same_place).score == 1.0
+    # another township, another phone: each lowers the score below what the text alone gives
+    lamp = Probe(frozenset({"13900000000"}), frozenset(), "chengguan", None, terms_of(tokens(LAMP)), NOW)
+    alone = Target(3, "new", None, None, NOW, 1).with_body(tokens(LAMP))
+    other_town = Target(4, "new", "qiaotou", None, NOW, 1).with_body(tokens(LAMP))
+    other_phone = Target(5, "new", None, None, NOW, 1, ("13812345678",)).with_body(tokens(LAMP))
+    base = score(s, lamp, alone).score
+    assert base == 1.0
+    assert score(s, lamp, other_town).score < base and score(s, lamp, other_phone).score < base
+    assert "different township qiaotou" in [str(r) for r in score(s, lamp, other_town).reasons]
+
+
+def test_a_text_common_in_the_window_counts_for_less(ctx_for: Callable[..., Context]) -> None:
+    s = settings(ctx_for().config)
+    probe = Probe(frozenset(), frozenset(), None, None, terms_of(tokens(LAMP)), NOW)
+    copies = [Target(n, "new", None, None, NOW, 1).with_body(tokens(LAMP)) for n in range(1, 5)]
+    [only] = rank(s, probe, copies[:1])
+    assert only.score == 1.0
+    assert rank(s, probe, copies) == []  # the same text in four cases: a template, not a duplicate
+    crowd = rank(s, probe, copies, min_score=0.0)
+    assert [round(c.score, 3) for c in crowd] == [0.25] * 4
+    assert "text common in the window: 4 cases" in [str(r) for r in crowd[0].reasons]
+
+
+def test_places_written_differently_are_the_same_place() -> None:
+    assert place_similarity("东关社区5号楼", "城关镇东关社区五号楼") == 1.0
+    assert place_similarity("东关社区12号楼", "东关社区十二号楼") == 1.0
+    assert place_similarity("十里铺村3号", "十里铺村三号") == 1.0  # 十里铺 stays a name
+    assert place_similarity("1355firstavenue", "508w20st") < 0.5
+
+
+def test_the_console_gives_the_reasons_for_and_against_in_the_offices_words(ctx_for: Callable[..., Context]) -> None:
+    from screens.widgets.duplicates import reason_words
+
+    s = settings(ctx_for().config)
+    probe = Probe(frozenset({"13812345678"}), frozenset({"东关社区5号楼"}), "chengguan", None,
+                  terms_of(tokens(LAMP)), NOW)
+    near = Target(1, "new", "qiaotou", None, NOW, 1, ("13812345678",), ("东关社区6号楼",)).with_body(tokens(LAMP))
+    row = score(s, probe, near).as_json()
+    assert reason_words(row, "zh") == ["同一电话 138****5678", "地址相近 86%", "内容相似 100%", "属地不同 qiaotou"]
+    elsewhere = Target(2, "new", None, None, NOW, 1, ("13900000000",), ("西关社区9号",)).with_body(tokens(LAMP))
+    assert reason_words(score(s, probe, elsewhere).as_json(), "zh") == ["电话不同", "地址不同", "内容相似 100%"]

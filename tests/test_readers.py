@@ -311,9 +311,12 @@ def test_jsonl_with_broken_lines(tmp_path: Path) -> None:
     assert again.header == source.header
     assert regood[0].fields == good[0].fields and REJECT_REASON_KEY not in regood[0].fields
     assert [e.number for e in rebad] == [2, 3, 4]
-    # Rejected twice: the reason is replaced, not duplicated.
-    write_rejects(out, again, [(regood[0].raw, "再次")])
-    assert json.loads(out.read_text(encoding="utf-8"))[REJECT_REASON_KEY] == "再次"
+    # Rejected twice: the reason is replaced, not duplicated (into a new file: none is overwritten).
+    twice = tmp_path / "rejects-again.jsonl"
+    write_rejects(twice, again, [(regood[0].raw, "再次")])
+    assert json.loads(twice.read_text(encoding="utf-8"))[REJECT_REASON_KEY] == "再次"
+    with pytest.raises(FileExistsError):
+        write_rejects(out, again, [(regood[0].raw, "再次")])
 
 
 OPEN311 = [

@@ -13,6 +13,7 @@ from models.org.permissions import require_case
 from models.store import events, prepared
 from models.store.schema import Assignment, Case, Event
 from models.store.states import ALLOWED, steps_allowed
+from models.text.textnorm import too_long
 from models.worktime.timeutil import local_short
 
 TRACKED = ("state", "title", "township", "village", "category", "priority", "decision", "duty_item",
@@ -116,4 +117,6 @@ def _update_sql(db: pw.Database, columns: tuple[str, ...]) -> str:
 def require_text(value: str | None, what: str) -> str:
     if value is None or not value.strip():
         raise ValidationError(f"{what} must not be empty")
+    if problem := too_long(value, what):
+        raise ValidationError(problem)
     return value

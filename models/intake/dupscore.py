@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -42,6 +43,14 @@ TEXT_CANDIDATES = 8  # of those, the ones sharing most rare terms are scored
 RARE_TERMS = 8  # a report's rarest bigrams used as blocking keys (two must be shared)
 SIGNALS = ("phone", "address", "text", "township", "category")
 ADDRESS_NEAR = 0.8  # address keys at least this similar count (partially) as the same place
+# Evidence against: a signal both sides carry that disagrees adds (span × its weight) to the weights
+# the score is the mean over and counts (against × its weight) against the candidate. Two addresses
+# or two townships that differ are two places: the signal counts fully against (the township's
+# small weight twice). Two phone numbers are often two neighbours reporting one problem (the
+# labelled set: benchmarks/duplicates_quality.py), so they only lower the score by a quarter of
+# the phone's weight in the mean instead of the whole of it.
+AGAINST = {"phone": (0.25, 0.0), "address": (1.0, 1.0), "township": (1.0, 2.0)}
+SAME_TEXT = 0.9  # texts this similar are "the same text" when counting how common a text is
 
 
 @dataclass(frozen=True)
@@ -64,14 +73,23 @@ def settings(config: Config) -> Settings:
                     int(config.section("supervision")["repeat_days"]) * DAY)
 
 
+AGAINST_WORDS = {"other_phone": "different phone", "other_address": "different address",
+                 "other_township": "different township"}
+
+
 @dataclass(frozen=True)
 class Reason:
-    """Why a candidate scored: kind is phone | address | text | township | category."""
+    """Why a candidate scored: kind is phone | address | text | township | category, or what
+    counted against it: other_phone | other_address | other_township | common_text."""
 
     kind: str
     detail: str = ""
 
     def __str__(self) -> str:
+        if self.kind in AGAINST_WORDS:
+            return AGAINST_WORDS[self.kind] + (f" {self.detail}" if self.detail else "")
+        if self.kind == "common_text":
+            return f"text common in the window: {self.detail} cases"
         if self.kind == "phone":
             return f"same phone {self.detail}"
         if self.kind in ("address", "text") and self.detail:
@@ -92,7 +110,8 @@ class Candidate:
 
     def as_json(self) -> dict[str, Any]:
         return {"case_id": self.case_id, "score": round(self.score, 3), "state": self.state,
-                "reasons": [str(r) for r in self.reasons], "reason_kinds": [r.kind for r in self.reasons]}
+                "reasons": [str(r) for r in self.reasons], "reason_kinds": [r.kind for r in self.reasons],
+                "reason_details": [r.detail for r in self.reasons]}
 
 
 @dataclass
@@ -168,6 +187,32 @@ def _related(a: str, b: str) -> bool:
     return a == b or a.startswith(b + "/") or b.startswith(a + "/")
 
 
+_DIGIT = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0", "两": "2"}
+_CN_NUMBER = re.compile("[〇零一二三四五六七八九两十]+")
+
+
+def _arabic(match: re.Match[str]) -> str:
+    text = match.group()
+    if "十" not in text:
+        return "".join(_DIGIT[c] for c in text)
+    tens, _, ones = text.partition("十")
+    if len(tens) > 1 or len(ones) > 1 or "十" in ones:
+        return text  # not a plain 1–99 number (e.g. 十里铺): leave the name alone
+    return str(int(_DIGIT.get(tens, "1")) * 10 + int(_DIGIT.get(ones, "0")))
+
+
+def place_similarity(a: str, b: str) -> float:
+    """How alike two address keys are as places (0–1): numbers compared as numbers (五号楼 = 5号楼),
+    and an address inside a longer one (东关社区5号楼 in 城关镇东关社区5号楼) is the same place."""
+    if a == b:
+        return 1.0
+    a, b = _CN_NUMBER.sub(_arabic, a), _CN_NUMBER.sub(_arabic, b)
+    short, long = sorted((a, b), key=len)
+    if len(short) >= 4 and short in long:
+        return 1.0
+    return fuzz.ratio(a, b) / 100
+
+
 def cosine(terms: frozenset[str], t: Target) -> float:
     """Cosine of the report's term set and the target's, without building the target's set: one
     C-level pass of its tokens against the report's set (a window holds 100k+ targets)."""
@@ -184,12 +229,14 @@ def eligible(s: Settings, probe: Probe, t: Target) -> bool:
 
 
 def _evaluate(s: Settings, probe: Probe, t: Target, reasons: list[Reason] | None,
-              bar: float | None = None) -> float:
+              bar: float | None = None, common: int = 1) -> float:
     """The score; with a `reasons` list, also why (kept apart: most candidates fall below the bar).
 
     With a `bar`, the text cosine (the costly signal) is skipped when even a perfect text match
     could not lift the other signals to the bar; the value returned then is only known to be
     below it. Signals are summed in one fixed order either way, so a score is the same float.
+    A signal both sides carry that disagrees counts against (AGAINST); a text shared by `common`
+    eligible cases counts 1/common of its similarity (a template says little about the place).
     """
     w = s.weights
     phone = address = township = category = 0.0  # what each signal adds to total / got
@@ -202,6 +249,10 @@ def _evaluate(s: Settings, probe: Probe, t: Target, reasons: list[Reason] | None
             if reasons is not None:
                 same = min(p for p in t.phones if p in probe.phones)
                 found.append(Reason("phone", mask_phone(same) or ""))
+        else:
+            phone, phone_got = w["phone"] * AGAINST["phone"][0], -w["phone"] * AGAINST["phone"][1]
+            if reasons is not None:
+                found.append(Reason("other_phone"))
     if probe.address_keys and t.address_keys:
         address = w["address"]
         if not probe.address_keys.isdisjoint(t.address_keys):
@@ -209,11 +260,15 @@ def _evaluate(s: Settings, probe: Probe, t: Target, reasons: list[Reason] | None
             if reasons is not None:
                 found.append(Reason("address"))
         else:
-            near = max(fuzz.ratio(a, b) for a in probe.address_keys for b in t.address_keys) / 100
+            near = max(place_similarity(a, b) for a in probe.address_keys for b in t.address_keys)
             if near >= ADDRESS_NEAR:
                 address_got = w["address"] * near
                 if reasons is not None:
                     found.append(Reason("address", f"{near:.0%}"))
+            else:
+                address, address_got = w["address"] * AGAINST["address"][0], -w["address"] * AGAINST["address"][1]
+                if reasons is not None:
+                    found.append(Reason("other_address"))
     has_text = bool(probe.terms) and t.size > 0
     text = w["text"] if has_text else 0.0
     same_township = False
@@ -221,6 +276,8 @@ def _evaluate(s: Settings, probe: Probe, t: Target, reasons: list[Reason] | None
         township = w["township"]
         if same_township := probe.township == t.township:
             township_got = w["township"]
+        else:
+            township, township_got = w["township"] * AGAINST["township"][0], -w["township"] * AGAINST["township"][1]
     same_category = False
     if probe.category and t.category:
         category = w["category"]
@@ -238,31 +295,54 @@ def _evaluate(s: Settings, probe: Probe, t: Target, reasons: list[Reason] | None
             if best / total < bar - 1e-9:
                 return best / total
         similar = cosine(probe.terms, t)
-        text_got = text * similar
+        text_got = text * similar / common
         if reasons is not None and similar >= 0.2:
             found.append(Reason("text", f"{similar:.0%}"))
+            if common > 1:
+                found.append(Reason("common_text", str(common)))
     if reasons is not None:
         if same_township:
             found.append(Reason("township", t.township or ""))
+        elif township_got:
+            found.append(Reason("other_township", t.township or ""))
         if same_category:
             found.append(Reason("category", (t.category or "").split("/")[0]))
         reasons.extend(found)
-    return (0.0 + phone_got + address_got + text_got + township_got + category_got) / total
+    return max(0.0, 0.0 + phone_got + address_got + text_got + township_got + category_got) / total
 
 
-def score(s: Settings, probe: Probe, t: Target) -> Candidate:
-    """The weighted mean of the signals both sides carry, with a reason per signal that matched."""
+def score(s: Settings, probe: Probe, t: Target, common: int = 1) -> Candidate:
+    """The weighted mean of the signals both sides carry (those that disagree counting against),
+    with a reason per signal that matched or disagreed."""
     reasons: list[Reason] = []
-    value = _evaluate(s, probe, t, reasons)
+    value = _evaluate(s, probe, t, reasons, common=common)
     return Candidate(t.case_id, value, tuple(reasons), t.state, t.received_at, t.repeat_count)
 
 
+def text_frequency(probe: Probe, targets: Iterable[Target]) -> int:
+    """How many of the targets carry (nearly) the probe's very text: 1 for a text of its own, more
+    for a template ("Noise: Construction Before/After Hours") that many reports share."""
+    n = len(probe.terms)
+    if not n:
+        return 1
+    low = SAME_TEXT * SAME_TEXT  # cosine >= SAME_TEXT needs sizes within this ratio
+    same = sum(1 for t in targets if t.size and low * max(n, t.size) <= min(n, t.size)
+               and cosine(probe.terms, t) >= SAME_TEXT)
+    return max(same, 1)
+
+
 def rank(s: Settings, probe: Probe, targets: Iterable[Target], min_score: float | None = None) -> list[Candidate]:
-    """Eligible targets scoring at least the threshold, best first, at most max_candidates."""
+    """Eligible targets scoring at least the threshold, best first, at most max_candidates.
+
+    The targets are the candidates the blocking keys found (phone, address, rare terms): how often
+    the probe's text recurs among them is its frequency in the window, as far as it matters.
+    """
     bar = s.threshold if min_score is None else min_score
-    kept = [(value, t) for t in targets if eligible(s, probe, t) and (value := _evaluate(s, probe, t, None, bar)) >= bar]
+    pool = [t for t in targets if eligible(s, probe, t)]
+    common = text_frequency(probe, pool)
+    kept = [(value, t) for t in pool if (value := _evaluate(s, probe, t, None, bar, common)) >= bar]
     kept.sort(key=lambda pair: (-pair[0], -pair[1].case_id))
-    return [score(s, probe, t) for _, t in kept[:s.max_candidates]]
+    return [score(s, probe, t, common) for _, t in kept[:s.max_candidates]]
 
 
 def repeat_count(s: Settings, received_at: int, candidates: list[Candidate]) -> int:

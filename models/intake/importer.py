@@ -15,6 +15,7 @@ the batches already committed and a re-run completes it, because of that idempot
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -26,13 +27,14 @@ from models.intake.dupscore import Target
 from models.intake.dupwindow import ImportCandidates
 from models.intake.importing.dates import parse_datetime
 from models.intake.importing.readers import ImportFileError, RowError, SourceFile, SourceRow, open_source
-from models.intake.importing.writers import write_rejects
+from models.intake.importing.writers import check_new_file, write_rejects
 from models.intake.intake import NewReport, Prepared, existing_sources, next_ids, prepare, register
 from models.org.config import Config
 from models.org.config_spec import IMPORT_TARGETS
 from models.org.context import Context
 from models.org.permissions import require_role
 from models.store import engine
+from models.text.textnorm import normalise_phone, normalise_text
 from models.worktime.timeutil import to_epoch
 
 BATCH = 500
@@ -41,6 +43,11 @@ MAX_LENGTHS = {"source_id": 100, "title": 500, "citizen_name": 100, "phone": 40,
 # Open311 GeoReport v2 service requests, when no profile is named.
 OPEN311_COLUMNS = {"source_id": "service_request_id", "text": "description", "received": "requested_datetime",
                    "address": "address", "category": "service_name"}
+# GeoReport v2 makes description optional and service_name required: without a description, the
+# request's service name and address are its text.
+OPEN311_TEXT_FALLBACK = ("service_name", "address")
+KEYED_FORMATS = ("jsonl", "open311")  # each record names its own fields: a key absent from one may be in the next
+FINGERPRINT = "fp:"
 
 Progress = Callable[[int, int | None], None]
 
@@ -60,6 +67,7 @@ class ImportResult:
     duplicate: int = 0
     rejected: int = 0
     flagged: int = 0  # imported reports with possible duplicates (see the intake events)
+    fingerprinted: int = 0  # rows without a source id, identified by their fingerprint instead
     first_case: int | None = None
     last_case: int | None = None
     duplicates: list[dict[str, Any]] = field(default_factory=list)
@@ -69,7 +77,7 @@ class ImportResult:
     def as_json(self) -> dict[str, Any]:
         return {"file": self.path, "format": self.format, "encoding": self.encoding, "profile": self.profile,
                 "channel": self.channel, "dry_run": self.dry_run, "read": self.read, "imported": self.imported,
-                "duplicate": self.duplicate, "rejected": self.rejected, "possible_duplicates": self.flagged,
+                "duplicate": self.duplicate, "rejected": self.rejected, "possible_duplicates": self.flagged, "fingerprinted": self.fingerprinted,
                 "cases": [self.first_case, self.last_case] if self.first_case else [],
                 "duplicates": self.duplicates, "rejects": self.rejects, "rejects_file": self.rejects_file}
 
@@ -85,6 +93,7 @@ class Mapping:
     columns: dict[str, str]
     channel: str | None
     forced: bool = False  # --channel given: it wins over a channel column
+    text_fallback: tuple[str, ...] = ()  # columns joined into the text when the text column is empty
 
     def value(self, fields: dict[str, str], target: str) -> str:
         column = self.columns.get(target)
@@ -104,7 +113,8 @@ def mapping_for(config: Config, source: SourceFile, profile: str | None, channel
         columns = dict(OPEN311_COLUMNS) if source.format == "open311" else {t: t for t in IMPORT_TARGETS}
         default = channel
     present = {t: c for t, c in columns.items() if c in source.header}
-    if "text" not in present:
+    fallback = OPEN311_TEXT_FALLBACK if source.format == "open311" and profile is None else ()
+    if "text" not in present and not any(c in source.header for c in fallback):
         hint = "" if profile else f"; name an import profile with --profile ({', '.join(sorted(config.import_profiles))})"
         raise ImportFileError(f"{source.path}: no column '{columns.get('text')}' for the report text; "
                               f"the file has: {', '.join(source.header)}{hint}")
@@ -116,7 +126,17 @@ def mapping_for(config: Config, source: SourceFile, profile: str | None, channel
     elif "channel" not in present:
         raise UsageError(f"{source.path}: which channel did these reports come in on? give --channel "
                          f"(one of {', '.join(config.channels)}) or a profile with a channel")
-    return Mapping(present, default, forced=channel is not None)
+    if source.format in KEYED_FORMATS:
+        present = columns  # the header is a sample of keys; each row is read with its own
+    return Mapping(present, default, forced=channel is not None, text_fallback=fallback)
+
+
+def fingerprint(new: NewReport) -> str:
+    """A stable id for a report without a source id: channel + received time + text (normalised:
+    no spaces or punctuation, NFKC) + phone, so importing the same file again finds it."""
+    key = "\x1f".join((new.channel, str(new.received_at or ""), normalise_text(new.text),
+                       normalise_phone(new.phone) or ""))
+    return FINGERPRINT + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
 def new_report(config: Config, mapping: Mapping, fields: dict[str, str]) -> NewReport:
@@ -126,6 +146,8 @@ def new_report(config: Config, mapping: Mapping, fields: dict[str, str]) -> NewR
         if len(get(fields, target)) > limit:
             raise RowRejected(f"{mapping.columns[target]} is longer than {limit} characters")
     text = get(fields, "text")
+    if not text.strip() and mapping.text_fallback:
+        text = "\n".join(value for column in mapping.text_fallback if (value := fields.get(column, "").strip()))
     if not text.strip():
         raise RowRejected(f"{mapping.columns['text']} (the report text) is empty")
     channel = mapping.channel if mapping.forced else (get(fields, "channel").strip() or mapping.channel)
@@ -164,18 +186,22 @@ class Importer:
     batch is staged (read, checked, prepared) without the write lock, then scored and written
     holding it."""
 
-    def __init__(self, ctx: Context, source: SourceFile, mapping: Mapping, result: ImportResult) -> None:
+    def __init__(self, ctx: Context, source: SourceFile, mapping: Mapping, result: ImportResult,
+                 keep_raw: bool = False) -> None:
         self.ctx, self.source, self.mapping, self.result = ctx, source, mapping, result
         self.candidates = ImportCandidates(ctx)
         self.seen: dict[tuple[str, str], int] = {}  # (channel, source id) → first row number
+        self.keep_raw = keep_raw  # only a rejects file needs the rejected rows' cells
         self.rejected: list[tuple[int, object, str]] = []  # (row number, raw record, reason)
+        self.fingerprinted: set[int] = set()  # rows identified by their fingerprint
         self.file = Path(source.path).name
 
     def reject(self, number: int, reason: str, raw: object) -> None:
         text = reason if reason.startswith(("row ", "line ", "record ")) else f"row {number}: {reason}"
         self.result.rejected += 1
         self.result.rejects.append({"row": number, "reason": text})
-        self.rejected.append((number, raw, text))
+        if self.keep_raw:
+            self.rejected.append((number, raw, text))
 
     def stage(self, rows: list[SourceRow | RowError]) -> Staged:
         """Map, check and prepare one batch, and load the duplicate candidates its dates need.
@@ -194,6 +220,10 @@ class Importer:
             try:
                 new = new_report(ctx.config, self.mapping, row.fields)
                 new.channel = ctx.config.channel(new.channel)
+                if not new.source_id:
+                    new.source_id = fingerprint(new)
+                    self.fingerprinted.add(row.number)
+                    result.fingerprinted += 1
                 mapped.append((row, new))
             except (RowRejected, DomainError) as exc:
                 self.reject(row.number, str(exc), row.raw)
@@ -258,7 +288,8 @@ class Importer:
     def duplicate(self, row: SourceRow, item: NewReport, why: str, of_row: int | None = None,
                   of_case: int | None = None) -> None:
         self.result.duplicate += 1
-        column = self.mapping.columns.get("source_id", "source id")
+        column = ("fingerprint" if row.number in self.fingerprinted
+                  else self.mapping.columns.get("source_id", "source id"))
         self.result.duplicates.append({"row": row.number, "source_id": item.source_id, "channel": item.channel,
                                        "of_row": of_row, "of_case": of_case,
                                        "reason": f"row {row.number}: {column} {item.source_id} {why}"})
@@ -283,10 +314,12 @@ def import_file(ctx: Context, path: str | Path, *, profile: str | None = None, c
     if profile is not None and profile in config.import_profiles and Path(path).suffix.lower() not in (
             ".csv", ".txt", ".xlsx", ".xlsm", ".jsonl", ".ndjson", ".json"):
         fmt = config.import_profiles[profile].get("format")
+    if rejects is not None:
+        check_new_file(rejects, path)  # before the first row is committed, not after the last
     with open_source(path, fmt) as source:
         mapping = mapping_for(config, source, profile, channel)
         result = ImportResult(str(path), source.format, source.encoding, profile, mapping.channel, dry_run)
-        importer = Importer(ctx, source, mapping, result)
+        importer = Importer(ctx, source, mapping, result, keep_raw=rejects is not None)
         if progress is not None:
             progress(0, source.total_hint)
         with engine.bulk_writes(ctx.db):

@@ -30,7 +30,7 @@ from models.store.events import INSERT_COLUMNS
 from models.store.schema import Case, Report
 from models.store.states import NEW
 from models.text import search
-from models.text.textnorm import first_line, normalise_address, normalise_phone
+from models.text.textnorm import first_line, normalise_address, normalise_phone, too_long
 from models.worktime.durations import Duration, parse_duration
 
 TOP_CANDIDATES = 5  # possible duplicates named in the intake event
@@ -116,6 +116,8 @@ def prepare(ctx: Context, new: NewReport, now: int) -> Prepared:
     channel = config.channel(new.channel)
     if not new.text or not new.text.strip():
         raise ValidationError("report text must not be empty")
+    if problem := too_long(new.text, "the report text"):
+        raise ValidationError(problem)
     township, village = township_from_hint(config, new.township)
     if new.township and township is None:
         raise ValidationError(f"unknown township '{new.township}' (see `chuishao org townships`)")

@@ -98,7 +98,7 @@ def read_labelled(config: Config, path: str | Path, profile: str | None, *, need
         mapping = mapping_for(config, source, profile, None if has_channel else next(iter(config.channels)))
         wanted = (config.import_profiles.get(profile, {}).get("columns", {}) if profile else {}).get(
             "category", "category")
-        if need_label and "category" not in mapping.columns:
+        if need_label and mapping.columns.get("category") not in source.header:
             raise UsageError(f"{path}: no label column '{wanted}' (the category of each row); the file has: "
                              f"{', '.join(source.header)} — name the column in an import profile's columns.category")
         out = LabelledFile(str(path), profile, mapping.columns.get("category"))

@@ -116,6 +116,15 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "orders_note": ("本期督办 {} 件；未结必督案件 {} 件", "{} orders this period; {} open must-supervise cases"),
     },
 }
+# Why a case is (or is not) a possible duplicate (models/intake/dupscore.py Reason kinds); the
+# reason's detail (a masked phone, a percentage, a township, a count) follows the words.
+LABELS["duplicate_reason"] = {
+    "phone": ("同一电话", "same phone"), "address": ("地址相同", "same address"), "address_near": ("地址相近", "address similar"),
+    "text": ("内容相似", "text similar"), "township": ("同一属地", "same township"),
+    "category": ("同一分类", "same category"), "other_phone": ("电话不同", "different phone"),
+    "other_address": ("地址不同", "different address"), "other_township": ("属地不同", "different township"),
+    "common_text": ("常见模板内容，窗口内件数", "text common in the window, cases"),
+}
 LABELS["ui"] = UI  # the console's own words, kept in models/text/labels_ui.py
 
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
+MAX_TEXT_CHARS = 20_000
+"""The one limit on a citizen's or an operator's text (intake, note, imported cell): no real report
+is that long, and an imported cell that long is usually a broken quote swallowing rows."""
+
 _NOISE = re.compile(r"[\s\u3000,，.。、;；:：!！?？'\"“”‘’()（）\[\]【】<>《》\-—_/\\|·~`]+")
 _PHONE = re.compile(r"\D+")
 
@@ -16,6 +20,18 @@ def first_line(text: str, limit: int = 80) -> str:
             stripped = line.strip()
             return stripped if len(stripped) <= limit else stripped[:limit] + "…"
     return ""
+
+
+def too_long(text: str | None, what: str) -> str | None:
+    """Why `text` breaks the text limit ("the note is 20001 characters (limit 20000)"), or None."""
+    if text is not None and len(text) > MAX_TEXT_CHARS:
+        return f"{what} is {len(text)} characters (limit {MAX_TEXT_CHARS})"
+    return None
+
+
+def normalise_text(text: str) -> str:
+    """A comparison key for a report's text: NFKC, no spaces or punctuation, lower case."""
+    return _NOISE.sub("", unicodedata.normalize("NFKC", text)).lower()
 
 
 def normalise_address(address: str | None) -> str | None:

@@ -19,6 +19,15 @@ def received(row: dict[str, Any]) -> str:
     return iso[5:16].replace("T", " ") if len(iso) >= 16 else (iso or "-")
 
 
+def reason_words(row: dict[str, Any], language: str) -> list[str]:
+    """A candidate's reasons in the office's words ("同一电话 138****5678", "地址不同")."""
+    kinds, details = row.get("reason_kinds"), row.get("reason_details")
+    if kinds is None or details is None:
+        return [str(x) for x in row["reasons"]]
+    return [f"{label('duplicate_reason', 'address_near' if kind == 'address' and detail else kind, language)} "
+            f"{detail}".strip() for kind, detail in zip(kinds, details)]
+
+
 def duplicates(rows: list[dict[str, Any]], language: str) -> RenderableType:
     """One line per candidate: case id, score, state, received, title and the reasons (literal)."""
     if not rows:
@@ -27,7 +36,7 @@ def duplicates(rows: list[dict[str, Any]], language: str) -> RenderableType:
     for _ in range(6):
         grid.add_column()
     for r in rows:
-        reasons = literal("；".join(str(x) for x in r["reasons"]), single_line=True)
+        reasons = literal("；".join(reason_words(r, language)), single_line=True)
         grid.add_row(Text(f"#{r['case_id']}", style="bold"), Text(f"{r['score']:.2f}"),
                      Text(label("state", r["state"], language)), Text(received(r)),
                      literal(str(r["title"]), single_line=True), reasons)

@@ -16,91 +16,41 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from itertools import chain
+from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
-from models.errors import UsageError
-from models.intake.importing.text import SURROGATE, cell_text, codec_label, detect_encoding, json_text
+from models.intake.importing.jsonread import open_jsonl, open_open311
+from models.intake.importing.records import (
+    MAX_FIELD_CHARS,
+    REJECT_REASON_COLUMN,
+    REJECT_REASON_KEY,
+    ImportFileError,
+    RowError,
+    SourceFile,
+    SourceRow,
+    cell_problem,
+    record_hint,
+    text_encoding,
+)
+from models.intake.importing.text import SURROGATE, cell_text
 
 __all__ = [
     "FORMATS", "MAX_FIELD_CHARS", "REJECT_REASON_COLUMN", "REJECT_REASON_KEY",
     "ImportFileError", "RowError", "SourceFile", "SourceRow", "open_source",
 ]
 
-REJECT_REASON_COLUMN = "拒绝原因"
-"""Last column of a CSV/XLSX rejects file; dropped by the reader so fixed rows re-import as-is."""
-REJECT_REASON_KEY = "_reject_reason"
-"""Key added to each JSONL/Open311 object in a rejects file; dropped by the reader."""
-MAX_FIELD_CHARS = 20_000
-"""Longer cells are refused: no real report is that long, and such a cell is usually a broken quote."""
 FORMATS = ("csv", "xlsx", "jsonl", "open311")
 
 _EXTENSIONS = {
     ".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
     ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "open311",
 }
-_OPEN311_ID_KEYS = ("service_request_id", "token")  # `token` is GeoReport's id before one is assigned
-_SAMPLE = 256 * 1024
 
 # A field beyond csv's default 128 KiB limit raises mid-record and would abort the file; lift the
 # (process-wide, raise-only) limit and refuse long fields per row instead. 2**31-1 fits a C long.
 csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
-
-
-class ImportFileError(UsageError, ValueError):
-    """The whole file cannot be read (missing, empty, no header, wrong format); the message names it."""
-
-
-@dataclass
-class SourceRow:
-    """One good record: `fields` maps column (or JSON key) to text; `raw` writes it back unchanged."""
-
-    number: int
-    fields: dict[str, str]
-    raw: object
-
-
-@dataclass
-class RowError:
-    """One record that cannot be read; `reason` starts with its row (or line/record) number."""
-
-    number: int
-    reason: str
-    raw: object
-
-
-@dataclass
-class SourceFile:
-    """An opened import file. Iterate `rows` once; `close()` releases the file if you stop early."""
-
-    path: Path
-    format: str
-    encoding: str | None
-    header: list[str]
-    rows: Iterator[SourceRow | RowError]
-    total_hint: int | None = None
-    delimiter: str = ","
-    sheet: str | None = None
-    # Closing a generator that never started skips its cleanup, so the handle is closed here too.
-    closer: Callable[[], object] | None = field(default=None, repr=False, compare=False)
-
-    def close(self) -> None:
-        """Stop reading and close the underlying file (safe to call more than once)."""
-        close = getattr(self.rows, "close", None)
-        if close is not None:
-            close()
-        if self.closer is not None:
-            self.closer()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def open_source(path: str | Path, fmt: str | None = None, *, sheet: str | None = None) -> SourceFile:
@@ -131,19 +81,10 @@ def open_source(path: str | Path, fmt: str | None = None, *, sheet: str | None =
         if fmt == "xlsx":
             return _open_xlsx(path, sheet)
         if fmt == "jsonl":
-            return _open_jsonl(path, size)
-        return _open_open311(path, explicit)
+            return open_jsonl(path, size)
+        return open_open311(path, explicit)
     except OSError as exc:
         raise ImportFileError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
-
-
-# ---------------------------------------------------------------- encoding
-
-def _encoding(path: Path) -> str:
-    encoding = detect_encoding(path)
-    if encoding == "utf-16":
-        raise ImportFileError(f"{path}: UTF-16 text (Excel 'Unicode text') is not supported; save as CSV UTF-8")
-    return encoding
 
 
 # ---------------------------------------------------------------- tables (CSV, XLSX)
@@ -170,45 +111,63 @@ def _prepare_header(path: Path, cells: list[str]) -> tuple[list[str], bool]:
     return names, has_reason
 
 
-def _cell_problem(text: str, encoding: str | None) -> str | None:
-    if "\x00" in text:
-        return "NUL byte"
-    if SURROGATE.search(text):
-        return f"bytes not valid {codec_label(encoding)}"
-    if len(text) > MAX_FIELD_CHARS:
-        return f"{len(text)} characters (limit {MAX_FIELD_CHARS})"
-    return None
-
-
 def _table_row(
     number: int, texts: list[str], raw: list[Any], header: list[str], has_reason: bool, encoding: str | None
 ) -> SourceRow | RowError:
     width = len(header)
-    if has_reason and len(texts) > width:  # the rejects writer put the reason after the last column
-        texts, raw = texts[:-1], raw[:-1]
     used = len(texts)
     while used > width and not texts[used - 1]:
         used -= 1  # trailing empty cells are Excel residue, not data
+    if has_reason and used > width:  # the rejects writer put the reason after the row's last cell
+        used -= 1
+        texts, raw = texts[:used], raw[:used]
+    while used > width and not texts[used - 1]:
+        used -= 1
     if used > width:
         return RowError(number, f"row {number}: {used} cells but the header has {width} columns", raw)
     texts = texts[:width] + [""] * (width - len(texts))
     joined = "".join(texts)  # one scan of the row; the per-cell search only runs to name the column
     if "\x00" in joined or SURROGATE.search(joined) or max(map(len, texts)) > MAX_FIELD_CHARS:
         for name, text in zip(header, texts):
-            problem = _cell_problem(text, encoding)
+            problem = cell_problem(text, encoding)
             if problem:
                 return RowError(number, f"row {number}: {problem} in column {name}", raw)
     return SourceRow(number, dict(zip(header, texts)), raw)
 
 
+class _Lines:
+    """The file's lines as csv.reader takes them, remembering the lines of the record being read so
+    the lines a stray quote swallowed can be handed back and read again as rows of their own."""
+
+    def __init__(self, first: str, handle: io.TextIOBase) -> None:
+        self.pending: deque[str] = deque([first])
+        self.handle = handle
+        self.taken: list[str] = []
+        self.line = 0  # physical lines read so far
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.pending.popleft() if self.pending else next(self.handle)
+        self.taken.append(line)
+        self.line += 1
+        return line
+
+    def give_back(self, lines: list[str]) -> None:
+        self.pending.extendleft(reversed(lines))
+        self.line -= len(lines)
+
+
 def _open_csv(path: Path, size: int) -> SourceFile:
-    encoding = _encoding(path)
+    encoding = text_encoding(path)
     handle = path.open(encoding=encoding, errors="surrogateescape", newline="")
     try:
         first = handle.readline()
         # Excel's "Text (Tab delimited)" export arrives as .txt: a tabbed header with no comma.
         delimiter = "\t" if "\t" in first and "," not in first else ","
-        records = csv.reader(chain([first], handle), delimiter=delimiter)
+        lines = _Lines(first, handle)
+        records = csv.reader(lines, delimiter=delimiter)
         number, cells = 0, []
         for cells in records:
             number += 1
@@ -224,17 +183,29 @@ def _open_csv(path: Path, size: int) -> SourceFile:
         handle.close()
         raise
     return SourceFile(
-        path, "csv", encoding, header, _csv_rows(handle, records, number, header, has_reason, encoding),
-        _text_hint(path, size, encoding, delimiter), delimiter, closer=handle.close,
+        path, "csv", encoding, header, _csv_rows(handle, lines, delimiter, number, header, has_reason, encoding),
+        record_hint(path, size, encoding, delimiter), delimiter, closer=handle.close,
     )
 
 
+def _swallowed(lines: list[str], delimiter: str, width: int) -> int:
+    """How many of a record's continuation lines are rows of their own, if most of them are (each,
+    read alone, has the header's cells, or one more): a quoted field that ran over rows like that is
+    a stray quote, not a long text with line breaks (whose lines read alone are fragments)."""
+    filled = [line for line in lines if line.strip()]
+    whole = sum(1 for line in filled
+                if len(next(csv.reader([line], delimiter=delimiter), [])) in (width, width + 1))
+    return whole if whole * 2 > len(filled) else 0
+
+
 def _csv_rows(
-    handle: io.TextIOBase, records: Iterator[list[str]], number: int, header: list[str],
+    handle: io.TextIOBase, lines: _Lines, delimiter: str, number: int, header: list[str],
     has_reason: bool, encoding: str,
 ) -> Iterator[SourceRow | RowError]:
+    records = csv.reader(lines, delimiter=delimiter)  # a reader carries no state between records
     with handle:
         while True:
+            lines.taken = []
             try:
                 cells = next(records)
             except StopIteration:
@@ -244,26 +215,20 @@ def _csv_rows(
                 yield RowError(number, f"row {number}: {exc}", None)
                 continue
             number += 1
+            taken = lines.taken
+            if len(taken) > 1 and (rows := _swallowed(taken[1:], delimiter, len(header))):
+                # A quote opened in this row and never closed where it should: the record ran over the
+                # next lines. Reject this row alone (its cells split as written, the quote kept) and
+                # read the lines it swallowed again, as the rows they are.
+                start = lines.line - len(taken) + 1
+                lines.give_back(taken[1:])
+                raw = next(csv.reader([taken[0]], delimiter=delimiter, quoting=csv.QUOTE_NONE), [])
+                yield RowError(number, f"row {number}: a quote opened on line {start} is not closed on that line "
+                                       f"and swallowed the next {rows} rows (a stray \" in the text?); "
+                                       f"this row is rejected, the rows after it are read on their own", raw)
+                continue
             if any(cells):
                 yield _table_row(number, cells, cells, header, has_reason, encoding)
-
-
-def _text_hint(path: Path, size: int, encoding: str, delimiter: str | None) -> int | None:
-    """Records in the file, exact if small, else extrapolated from the first 256 KiB (for progress bars)."""
-    with path.open("rb") as handle:
-        sample = handle.read(_SAMPLE).decode(encoding, errors="replace")
-    lines = io.StringIO(sample, newline="")
-    try:
-        if delimiter:
-            count = sum(1 for row in csv.reader(lines, delimiter=delimiter) if any(row))
-        else:
-            count = sum(1 for line in lines if line.strip())
-    except csv.Error:
-        return None
-    header = 1 if delimiter else 0
-    if size <= _SAMPLE:
-        return max(count - header, 0)
-    return max(int((count - 1) * size / _SAMPLE) - header, 0)  # the sample's last record is cut
 
 
 def _open_xlsx(path: Path, sheet: str | None) -> SourceFile:
@@ -281,9 +246,9 @@ def _open_xlsx(path: Path, sheet: str | None) -> SourceFile:
         total = ws.max_row
         # A stale <dimension> would silently cut rows in read-only mode; read what is really there.
         ws.reset_dimensions()
-        rows = ws.iter_rows()
+        top = ws.iter_rows()
         number, header_cells = 0, []
-        for cells in rows:
+        for cells in top:
             number += 1
             header_cells = [cell_text(c.value, c.number_format) for c in cells]
             if any(header_cells):
@@ -291,6 +256,12 @@ def _open_xlsx(path: Path, sheet: str | None) -> SourceFile:
         else:
             raise ImportFileError(f"{path}: no header row")
         header, has_reason = _prepare_header(path, header_cells)
+        # The rows below are read no wider than the header (its reason column, and one more to tell a
+        # row with a cell past the last column): a sheet padded out to column XFD would otherwise
+        # give every row 16,384 cells.
+        width = len(header) + has_reason + 1
+        top.close()
+        rows = ws.iter_rows(min_row=number + 1, max_col=width)
     except BaseException:
         book.close()
         raise
@@ -312,82 +283,3 @@ def _xlsx_rows(book: Any, rows: Iterator[tuple[Any, ...]], number: int, header: 
                 yield _table_row(number, texts, values, header, has_reason, None)
     finally:
         book.close()
-
-
-# ---------------------------------------------------------------- JSON (JSONL, Open311)
-
-def _object_row(number: int, obj: object, raw: object, label: str, encoding: str | None) -> SourceRow | RowError:
-    if not isinstance(obj, dict):
-        return RowError(number, f"{label} {number}: not a JSON object", raw)
-    fields: dict[str, str] = {}
-    for key, value in obj.items():
-        if key == REJECT_REASON_KEY:
-            continue
-        text = json_text(value)
-        problem = _cell_problem(key, encoding) or _cell_problem(text, encoding)
-        if problem:
-            return RowError(number, f"{label} {number}: {problem} in field {key!r}", raw)
-        fields[key] = text
-    return SourceRow(number, fields, raw)
-
-
-def _open_jsonl(path: Path, size: int) -> SourceFile:
-    encoding = _encoding(path)
-    handle = path.open(encoding=encoding, errors="surrogateescape", newline="")
-    peeked: list[str] = []
-    header: list[str] = []
-    try:
-        for line in handle:  # header = keys of the first object; lines read here are replayed
-            peeked.append(line)
-            try:
-                obj = json.loads(line) if line.strip() else None
-            except ValueError:
-                obj = None
-            if isinstance(obj, dict):
-                header = [key for key in obj if key != REJECT_REASON_KEY]
-                break
-            if len(peeked) >= 1000:
-                break
-        if not any(line.strip() for line in peeked):
-            raise ImportFileError(f"{path}: the file has no JSON lines")
-    except BaseException:
-        handle.close()
-        raise
-    return SourceFile(
-        path, "jsonl", encoding, header, _jsonl_rows(handle, chain(peeked, handle), encoding),
-        _text_hint(path, size, encoding, None), closer=handle.close,
-    )
-
-
-def _jsonl_rows(handle: io.TextIOBase, lines: Iterator[str], encoding: str) -> Iterator[SourceRow | RowError]:
-    with handle:
-        for number, line in enumerate(lines, 1):
-            line = line.rstrip("\r\n")
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except ValueError as exc:
-                detail = f"{exc.msg} at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else str(exc)
-                yield RowError(number, f"line {number}: not valid JSON ({detail})", line)
-                continue
-            yield _object_row(number, obj, line, "line", encoding)
-
-
-def _open_open311(path: Path, explicit: bool) -> SourceFile:
-    encoding = _encoding(path)
-    try:
-        data = json.loads(path.read_text(encoding, errors="surrogateescape"))
-    except json.JSONDecodeError as exc:
-        raise ImportFileError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno} column {exc.colno})") from None
-    if not isinstance(data, list):
-        raise ImportFileError(
-            f"{path}: expected a JSON array of Open311 service requests, found a {type(data).__name__}"
-        )
-    if not data:
-        raise ImportFileError(f"{path}: the JSON array is empty")
-    if not explicit and not any(isinstance(o, dict) and any(k in o for k in _OPEN311_ID_KEYS) for o in data):
-        raise ImportFileError(f"{path}: a JSON array, but not of Open311 service requests (no service_request_id)")
-    header = list(dict.fromkeys(k for o in data if isinstance(o, dict) for k in o if k != REJECT_REASON_KEY))
-    rows = (_object_row(i, obj, obj, "record", encoding) for i, obj in enumerate(data, 1))
-    return SourceFile(path, "open311", encoding, header, rows, len(data))

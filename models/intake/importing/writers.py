@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
+from models.errors import UsageError
 from models.intake.importing.readers import REJECT_REASON_COLUMN, REJECT_REASON_KEY
 
 __all__ = ["SourceInfo", "write_rejects"]
@@ -32,10 +34,26 @@ class SourceInfo(Protocol):
     header: list[str]
 
 
+def check_new_file(path: str | Path, source: str | Path | None = None) -> None:
+    """Refuse a rejects file that would overwrite anything (the input above all) or cannot be created;
+    raises UsageError naming the path. The writers also create the file exclusively."""
+    path = Path(path)
+    if source is not None and path.exists() and Path(source).exists() and path.samefile(source):
+        raise UsageError(f"{path}: that is the input file; name a new file for the rejected rows")
+    if path.exists() or path.is_symlink():
+        raise UsageError(f"{path}: already exists; name a new file for the rejected rows (none is overwritten)")
+    parent = path.parent
+    if not parent.is_dir():
+        raise UsageError(f"{path}: no directory {parent} for the rejected rows")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"{path}: cannot create a file in {parent} (permission denied)")
+
+
 def write_rejects(path: str | Path, source: SourceInfo, rejected: Iterable[tuple[object, str]]) -> int:
     """Write `(raw, reason)` pairs to `path` in `source`'s format; return the number of rows written.
 
-    `raw` is `SourceRow.raw` / `RowError.raw` from the reader. Existing files are overwritten.
+    `raw` is `SourceRow.raw` / `RowError.raw` from the reader. An existing file is never overwritten
+    (FileExistsError): check the path first with `check_new_file`.
     """
     path = Path(path)
     writer = {"csv": _write_csv, "xlsx": _write_xlsx, "jsonl": _write_jsonl, "open311": _write_open311}.get(
@@ -57,7 +75,7 @@ def _table_cells(raw: object, width: int, filler: object) -> list[Any]:
 def _write_csv(path: Path, source: SourceInfo, rejected: list[tuple[object, str]]) -> int:
     delimiter = getattr(source, "delimiter", ",")
     # surrogateescape turns bytes the reader could not decode back into the very same bytes.
-    with path.open("w", encoding=source.encoding or "utf-8", errors="surrogateescape", newline="") as handle:
+    with path.open("x", encoding=source.encoding or "utf-8", errors="surrogateescape", newline="") as handle:
         out = csv.writer(handle, delimiter=delimiter)
         out.writerow([*source.header, REJECT_REASON_COLUMN])
         for raw, reason in rejected:
@@ -87,7 +105,8 @@ def _write_xlsx(path: Path, source: SourceInfo, rejected: list[tuple[object, str
     sheet.append([cell(name) for name in [*source.header, REJECT_REASON_COLUMN]])
     for raw, reason in rejected:
         sheet.append([cell(value) for value in [*_table_cells(raw, len(source.header), None), reason]])
-    book.save(path)
+    with path.open("xb") as handle:
+        book.save(handle)
     return len(rejected)
 
 
@@ -108,7 +127,7 @@ def _with_reason(line: str, reason: str) -> str:
 
 
 def _write_jsonl(path: Path, source: SourceInfo, rejected: list[tuple[object, str]]) -> int:
-    with path.open("w", encoding=source.encoding or "utf-8", errors="surrogateescape", newline="\n") as handle:
+    with path.open("x", encoding=source.encoding or "utf-8", errors="surrogateescape", newline="\n") as handle:
         for raw, reason in rejected:
             if isinstance(raw, dict):
                 line = json.dumps({**raw, REJECT_REASON_KEY: reason}, ensure_ascii=False)
@@ -127,7 +146,7 @@ def _write_open311(path: Path, source: SourceInfo, rejected: list[tuple[object, 
             items.append(item)
         else:
             items.append(raw)  # not an object: nowhere to put a reason, keep it as it was
-    with path.open("w", encoding=source.encoding or "utf-8", errors="surrogateescape", newline="\n") as handle:
+    with path.open("x", encoding=source.encoding or "utf-8", errors="surrogateescape", newline="\n") as handle:
         json.dump(items, handle, ensure_ascii=False, indent=2)
         handle.write("\n")
     return len(rejected)

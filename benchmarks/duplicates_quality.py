@@ -1,0 +1,202 @@
+"""Duplicate flags an operator can believe: precision and recall of the possible duplicates that
+intake names, on a labelled set built from the TIPDM sample messages and generated variants.
+
+    .venv/bin/python benchmarks/duplicates_quality.py [--base 120] [--seed 7] [--show 0]
+
+How the set is built and labelled (deterministic for a seed; nothing is labelled by the scorer):
+
+* BASE: `--base` sample messages (../shared/data/tipdm2020/messages_sample.csv, 留言详情) and as many
+  templated reports (short office templates such as "路灯不亮，晚上出行不便。", the kind that made half
+  of the NYC 311 requests look alike) are registered as cases, each at its own place of the demo
+  county (a village and a building number, in its township) with its own phone number.
+* PROBES, one per base case at most, each labelled by construction:
+  - `again` (duplicate of its base case): the same caller again — "再次反映：" and part of the
+    text, same phone, the place written differently (东关社区5号楼 → 城关镇东关社区五号楼);
+  - `neighbour` (duplicate): another caller about the same problem at the same place — the text's
+    sentences partly dropped and reworded, another phone, the place written differently;
+  - `template elsewhere` (not a duplicate): a base template's very text at another village of the
+    same township (no phone on either side when the base case has none: the NYC 311 case);
+  - `template, same place` (duplicate): a base template's text at its own place, written
+    differently, without a phone;
+  - `other problem` (not a duplicate): a sample message not in the base, at a new place; messages
+    whose text is ≥ 50 % bigram-cosine-similar to some base message are left out, since they may
+    well report the same problem and would then be labelled wrongly;
+  - `same place, other problem` (not a duplicate): another sample message at a base case's place.
+  A probe's true duplicate is its base case; probes are scored against the base only (each one is
+  registered and scored, then deleted with the transaction rolled back), so probes never match probes.
+
+Printed: the share of probes that are duplicates and the share flagged (≥ threshold); precision and
+recall of the best candidate (right = it is the true base case) and of the whole candidate list.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import re
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from models.intake.duplicates import duplicate_candidates
+from models.intake.dupscore import settings
+from models.intake.intake import NewReport, intake
+from models.org.config import load_config
+from models.org.context import resolve_identity
+from models.org.db import connect
+from models.org.setup import set_up
+from models.text.search import tokens
+from models.worktime.timeutil import to_epoch
+from tests.cli_support import Clock
+
+SAMPLE = ROOT.parent / "shared" / "data" / "tipdm2020" / "messages_sample.csv"
+TEMPLATES = ["路灯不亮，晚上出行不便。", "小区噪音扰民，影响休息。", "下水道堵塞，污水外溢。", "垃圾没人清运，气味很大。",
+             "道路坑洼，车辆通行困难。", "占道经营，影响通行。", "楼道灯坏了，请尽快维修。", "停水了，请尽快恢复供水。"]
+CN = "〇一二三四五六七八九"
+
+
+class Rollback(Exception):
+    """Raised inside a probe's transaction so that nothing it wrote stays."""
+
+
+def chinese_number(n: int) -> str:
+    if n < 10:
+        return CN[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else CN[tens]) + "十" + (CN[ones] if ones else "")
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[。！？!?；;])", " ".join(text.split())) if s.strip()]
+
+
+def cosine(a: str, b: str) -> float:
+    x, y = set(tokens(a).split()), set(tokens(b).split())
+    return len(x & y) / ((len(x) * len(y)) ** 0.5) if x and y else 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", type=int, default=120, help="sample messages registered as cases")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--show", type=int, default=0, help="print this many wrong answers per kind")
+    args = parser.parse_args()
+    rnd = random.Random(args.seed)
+    with SAMPLE.open(encoding="utf-8", newline="") as handle:
+        texts = list(dict.fromkeys(" ".join(r["留言详情"].split()) for r in csv.DictReader(handle)))
+    rnd.shuffle(texts)
+    base_texts, rest = texts[:args.base], texts[args.base:]
+    config = load_config(ROOT / "chuishao.toml")
+    places = [(t.id, t.name, v) for t in config.townships.values() for v in t.villages]
+    clock = Clock()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = connect(f"sqlite:///{tmp}/dq.db")
+        set_up(db, config, user="bench", now=0)
+        ctx = resolve_identity(config, db, user="bench", clock=clock)
+        now = to_epoch(clock())
+        base: list[dict[str, object]] = []
+        for n, text in enumerate(base_texts + [TEMPLATES[i % len(TEMPLATES)] for i in range(args.base)]):
+            township, name, village = places[n % len(places)]
+            building = rnd.randint(1, 30)
+            template = n >= len(base_texts)
+            phone = None if template and n % 2 else f"139{n:08d}"  # half the templates come without a phone
+            item = {"text": text, "township": township, "name": name, "village": village, "building": building,
+                    "phone": phone, "template": template}
+            case, _ = intake(ctx, NewReport(channel="hotline_12345", text=text, phone=phone,
+                                            address=f"{village}{building}号楼", township=township,
+                                            received_at=now - rnd.randint(1, 20) * 86400))
+            item["case"] = case.id
+            base.append(item)
+        messages = [b for b in base if not b["template"]]
+        templates = [b for b in base if b["template"]]
+        other = [t for t in rest if max(cosine(t, str(b["text"])) for b in messages) < 0.5]
+        probes: list[tuple[str, int | None, NewReport]] = []
+        for n, b in enumerate(messages):
+            kind = ("again", "neighbour", "same place, other problem")[n % 3]
+            moved = f"{b['name']}{b['village']}{chinese_number(int(b['building']))}号楼"
+            parts = sentences(str(b["text"]))
+            if kind == "again":
+                text = "再次反映：" + "".join(parts[: max(1, (len(parts) + 1) // 2)])
+                probes.append((kind, int(b["case"]), NewReport(channel="grid", text=text, phone=b["phone"],  # type: ignore[arg-type]
+                                                               address=moved, township=str(b["township"]))))
+            elif kind == "neighbour":
+                kept = [p for i, p in enumerate(parts) if i % 3 != 1] or parts
+                text = "".join(kept).replace("请", "希望").replace("。", "，")
+                probes.append((kind, int(b["case"]), NewReport(channel="hotline_12345", text=text,
+                                                               phone=f"137{n:08d}", address=moved,
+                                                               township=str(b["township"]))))
+            elif other:
+                probes.append((kind, None, NewReport(channel="hotline_12345", text=other.pop(), phone=f"136{n:08d}",
+                                                     address=moved, township=str(b["township"]))))
+        third = len(messages) // 3
+        for n, b in enumerate(templates[:third]):
+            # the NYC case: the same template, no phone on either side, another village of the same township
+            villages = [v for t, _, v in places if t == b["township"] and v != b["village"]]
+            probes.append(("template elsewhere", None, NewReport(
+                channel="hotline_12345", text=str(b["text"]), phone=None if b["phone"] is None else f"135{n:08d}",
+                address=f"{rnd.choice(villages)}{rnd.randint(1, 30)}号楼", township=str(b["township"]))))
+        for b in templates[third:2 * third]:
+            # the same template at the same place, written differently, by someone else: a duplicate
+            moved = f"{b['name']}{b['village']}{chinese_number(int(b['building']))}号楼"
+            probes.append(("template, same place", int(b["case"]), NewReport(
+                channel="grid", text=str(b["text"]), address=moved, township=str(b["township"]))))
+        for n, text in enumerate(other[: len(messages) // 3]):
+            township, name, village = places[rnd.randrange(len(places))]
+            probes.append(("other problem", None, NewReport(channel="hotline_12345", text=text, phone=f"134{n:08d}",
+                                                            address=f"{village}{rnd.randint(31, 60)}号楼",
+                                                            township=township)))
+        s = settings(config)
+        tally: Counter[str] = Counter()
+        by_kind: dict[str, Counter[str]] = {}
+        shown: Counter[str] = Counter()
+        for kind, truth, report in probes:
+            report.received_at = now
+            found: list[int] = []
+            try:
+                with ctx.write():
+                    case, _ = intake(ctx, report)
+                    found = [c.case_id for c in duplicate_candidates(ctx, case.id)]
+                    raise Rollback
+            except Rollback:
+                pass
+            k = by_kind.setdefault(kind, Counter())
+            k["probes"] += 1
+            tally["probes"] += 1
+            tally["true"] += truth is not None
+            if found:
+                tally["flagged"] += 1
+                k["flagged"] += 1
+                tally["best_right"] += found[0] == truth
+                tally["listed"] += len(found)
+                tally["listed_right"] += truth in found
+            if truth is not None:
+                k["best_right"] += bool(found) and found[0] == truth
+                tally["true_found_best"] += bool(found) and found[0] == truth
+                tally["true_in_list"] += truth in found
+            wrong = (found[:1] != [truth]) if truth is not None else bool(found)
+            if wrong and shown[kind] < args.show:
+                shown[kind] += 1
+                print(f"  [{kind}] truth={truth} found={found} {report.text[:60]!r}")
+
+    def ratio(a: int, b: int) -> str:
+        return f"{a / b:.3f} ({a}/{b})" if b else "n/a"
+    print(f"labelled set: {tally['probes']} probes against {len(base)} cases "
+          f"(threshold {s.threshold}, seed {args.seed})")
+    print(f"true duplicate share:     {ratio(tally['true'], tally['probes'])}")
+    print(f"flagged share:            {ratio(tally['flagged'], tally['probes'])}")
+    print(f"best candidate precision: {ratio(tally['best_right'], tally['flagged'])}")
+    print(f"best candidate recall:    {ratio(tally['true_found_best'], tally['true'])}")
+    print(f"candidate list precision: {ratio(tally['listed_right'], tally['listed'])}")
+    print(f"candidate list recall:    {ratio(tally['true_in_list'], tally['true'])}")
+    for kind, k in sorted(by_kind.items()):
+        print(f"  {kind:<26} {k['probes']:>4} probes, flagged {k['flagged']:>4}"
+              + (f", best right {k['best_right']}" if kind in ("again", "neighbour", "template, same place") else ""))
+
+
+if __name__ == "__main__":
+    main()
