@@ -42,6 +42,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     if "db_path" in request.fixturenames:
         pytest.skip(pg_support.SQLITE_FILE_REASON)
+    only = request.node.get_closest_marker("sqlite_only")
+    if only is not None:
+        pytest.skip(f"SQLite only: {only.args[0]}")
     url = pg_support.create_database()
     try:
         yield url

@@ -82,6 +82,7 @@ def test_department_and_township_queues_page_and_count_like_the_full_order(
             view: queries.count_cases(ctx, base.with_(view=view)) for view in queries.VIEWS}, base
 
 
+@pytest.mark.sqlite_only("asserts on SQLite's EXPLAIN QUERY PLAN (which index a page walks)")
 def test_a_dispatcher_filtering_by_department_sees_that_department_s_queue(
         county: Context, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(queries, "_DEPARTMENT_SIZES", {})
@@ -155,6 +156,7 @@ def test_duty_items_match_by_category_then_keywords(config: Config) -> None:
     assert decision_for(config.duty_items["XZ-001"]) == "local" and decision_for(None) is None
 
 
+@pytest.mark.sqlite_only("asserts on SQLite's EXPLAIN QUERY PLAN (which index a page walks)")
 def test_migration_5_gives_townships_their_deadline_index(ctx_for: Callable[..., Context]) -> None:
     from models.store.migrations import CURRENT_VERSION, migrate, schema_version
     from models.store.schema import SchemaVersion
