@@ -9,6 +9,7 @@ from commands.common import Group, State, emit_json, json_option, pass_state, sa
 from models.errors import UsageError
 from models.org.context import os_user
 from models.org.db import database_url
+from models.store.engine import sqlite_path
 from models.text.labels import label
 from models.training import build, exercises, scoring
 from models.training.sandbox import SandboxClock, marker
@@ -37,6 +38,9 @@ def training(state: State, sandbox_path: str | None) -> None:
 
 
 def _sandbox(state: State) -> dict:
+    path = sqlite_path(state.url)
+    if path is not None and not path.exists():  # opening it would leave an empty file behind
+        raise UsageError(f"{path}: no training sandbox here; run `chuishao training start` first")
     made = marker(state.database())
     if made is None:
         raise UsageError(f"{state.url} is not a training database; run `chuishao training start` first")

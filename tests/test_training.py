@@ -215,8 +215,11 @@ def test_training_never_builds_over_the_county(cli_run: Callable, db_path: Path,
     refused = cli_run("training", "--sandbox", str(other), "start", "--no-console")
     assert refused.exit_code == 2 and "not a training database" in refused.output
     assert cli_run("case", "list", "--json", db=other).output.count('"id"') == 1  # untouched
-    county = cli_run("training", "--sandbox", str(db_path.with_name("none.db")), "check")
-    assert county.exit_code == 2
+    missing = db_path.with_name("none.db")
+    for command in (["check"], ["advance", "1d"], ["report"], ["console"]):
+        result = cli_run("training", "--sandbox", str(missing), *command)
+        assert result.exit_code == 2 and "no training sandbox" in result.output, command
+        assert not missing.exists(), command  # asking about a sandbox never creates an empty file
 
 
 def test_restart_rebuilds_the_sandbox_and_keeps_the_attempts(sandbox: Callable[[str], Sandbox]) -> None:
