@@ -70,6 +70,7 @@ UI: dict[str, tuple[str, str]] = {
     "scope_township": ("属地", "township"), "scope_whistle": ("吹哨", "whistle"),
     "hint_scope_township": ("注意：{code} 是乡镇履职事项，应属地办理", "Note: {code} is the township's own duty"),
     "hint_scope_whistle": ("注意：{code} 需吹哨由部门办理", "Note: {code} is for departments (whistle)"),
+    "returned_by": ("{dept} 退单：", "{dept} returned it: "),
     "review_redispatch": ("改派", "Re-dispatch"), "review_uphold": ("退单不成立，原部门继续办理", "Uphold: the department keeps it"),
     "rating_unreachable": ("联系不上", "unreachable"),
     "confirm_acknowledge": ("签收案件 #{id}？", "Sign for case #{id}?"),
