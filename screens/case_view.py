@@ -144,7 +144,8 @@ class CaseScreen(ConsoleScreen):
 
         # no SQL: role and state of the loaded case (and what was read with it)
         if step in AUTHORITY:
-            refusal = more_refusal(self.ctx, bundle.case, step, bundle.pending_extension)
+            refusal = more_refusal(self.ctx, bundle.case, step, bundle.pending_extension,
+                                   bundle.detail["merged_sources"])
         else:
             refusal = step_refusal(self.ctx, bundle.case, step)
         if refusal is not None:
@@ -202,6 +203,9 @@ class CaseScreen(ConsoleScreen):
         ctx, lang, case_id = self.ctx, self.lang, bundle.detail["id"]
         if step == "merge":
             return more.MergeDialog(ctx, lang, title, subtitle, bundle.detail, bundle.duplicates)
+        if step == "unmerge" and bundle.detail["state"] != "merged":  # from the target: which source
+            return more.UnmergeDialog(ctx, lang, title, Text(self.t("confirm_unmerge_source")),
+                                      bundle.detail["merged_sources"])
         if step in ("unmerge", "resume"):
             return ConfirmDialog(ctx, lang, title, Text(self.t(f"confirm_{step}", id=case_id)))
         if step == "pause":

@@ -107,6 +107,9 @@ UI: dict[str, tuple[str, str]] = {
     "field_merge_with": ("与哪件合并（较早受理的一件保留为主案件）",
                          "Merge with (the earlier-received case is kept as the target)"),
     "confirm_merge_force": ("{why}\n仍要合并？", "{why}\nMerge anyway?"),
+    "related_merged_sources": ("已合并进来（U 撤销合并）", "Merged into this (U undoes)"),
+    "confirm_unmerge_source": ("撤销哪一件的合并，恢复为独立案件？", "Undo which merge, making that case a case again?"),
+    "field_unmerge_source": ("合并进来的案件", "Case merged into this one"),
     "confirm_unmerge": ("撤销案件 #{id} 的合并，恢复为独立案件？", "Undo the merge of case #{id}, making it a case again?"),
     "confirm_resume": ("恢复案件 #{id} 的计时？", "Restart the clocks of case #{id}?"),
     "field_split_parts": ("每行一个问题（至少两行）", "One problem per line (at least two lines)"),
@@ -118,5 +121,7 @@ UI: dict[str, tuple[str, str]] = {
     "error_by_or_until": ("填写“延长”或“延至”其中之一", "Give exactly one of 'by' or 'until'"),
     "field_extension_decision": ("审批结果", "Decision"), "extension_approve": ("批准", "Approve"),
     "extension_refuse": ("驳回", "Refuse"), "field_decision_note": ("说明（可选）", "Note (optional)"),
+    "key_goto": ("转到案件", "Go to case"), "field_goto": ("案件编号", "Case number"),
+    "error_goto": ("请输入案件编号（数字）", "Type a case number"),
     "screen_scoreboard": ("考核排行", "Scoreboard"), "screen_hotspots": ("热点问题", "Hot spots"),
 }

@@ -121,10 +121,14 @@ class FormDialog(ConsoleModal[Values | None]):
     def submit(self) -> None:
         result = self.collect()
         if isinstance(result, str):
-            self.query_one(".dialog-error", Static).update(Text(result))
-            self.app.bell()
+            self.show_error(result)
             return
         self.dismiss(result)
+
+    def show_error(self, message: str) -> None:
+        """Say what is wrong under the fields; the dialog and everything typed in it stay."""
+        self.query_one(".dialog-error", Static).update(Text(message))
+        self.app.bell()
 
     @on(Button.Pressed, "#ok")
     def _ok(self) -> None:

@@ -7,12 +7,13 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Input, TextArea
+from textual.widgets import Input, Select, TextArea
 
 from models.org.context import Context
 from models.text.labels import label
 from screens.base import literal
 from screens.dialogs.base import FormDialog, Values
+from screens.dialogs.text import ConfirmDialog
 from screens.widgets.duplicates import received
 
 
@@ -39,6 +40,21 @@ class MergeDialog(FormDialog):
         if chosen is None:
             return self.t("error_required", what=self.t("field_merge_with"))
         return {"other": int(chosen)}
+
+
+class UnmergeDialog(ConfirmDialog):
+    """From the case others were merged into: which of them to make a case again; {"source": id}."""
+
+    def __init__(self, ctx: Context, language: str, title: str, question: Text, sources: list[int]) -> None:
+        super().__init__(ctx, language, title, question)
+        self.sources = sources
+
+    def fields(self) -> ComposeResult:
+        yield self.field_label("field_unmerge_source")
+        yield Select([(f"#{c}", c) for c in self.sources], value=self.sources[0], allow_blank=False, id="source")
+
+    def collect(self) -> Values | str:
+        return {"source": int(self.query_one("#source", Select).value)}  # type: ignore[arg-type]
 
 
 class SplitDialog(FormDialog):

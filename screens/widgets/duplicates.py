@@ -39,6 +39,8 @@ def related(detail: dict[str, Any], pending_extension: bool, language: str) -> T
     parts = []
     if detail.get("children"):
         parts.append(f"{ui('related_children', language)} " + " ".join(f"#{c}" for c in detail["children"]))
+    if detail.get("merged_sources"):  # `U` undoes any of these merges from here
+        parts.append(f"{ui('related_merged_sources', language)} " + " ".join(f"#{c}" for c in detail["merged_sources"]))
     if detail.get("merged_into"):
         parts.append(f"{ui('related_merged_into', language)} #{detail['merged_into']}")
     if detail.get("paused"):
