@@ -18,7 +18,6 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
-from models.cases.more_steps import AUTHORITY, more_refusal
 from models.errors import ChuishaoError, Conflict
 from models.intake.merge import NeedsConfirmation
 from models.org.context import Context
@@ -26,6 +25,7 @@ from models.store.states import OPEN_STATES
 from models.text.labels import label
 from screens import keymap
 from screens.base import ConsoleScreen, in_thread, literal
+from screens.dialogs.base import FormDialog
 from screens.messages import CaseLoaded, LoadFailed, StepFinished
 from screens.steps import CaseBundle, department_choices, load_bundle, run_step
 from screens.widgets import case_sections as sections
@@ -52,6 +52,7 @@ class CaseScreen(ConsoleScreen):
         self.names = sections.Names(ctx.config, language)
         self.busy = False
         self._last_values: dict[str, dict[str, Any]] = {}  # what each step's dialog returned last
+        self.step_dialog: FormDialog | None = None  # the dialog whose step is running
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f" {self.t('case_heading', id=self.case_id)}"), id="topbar")
@@ -140,14 +141,7 @@ class CaseScreen(ConsoleScreen):
         bundle = self.bundle
         if bundle is None or self.busy:
             return
-        from models.cases.queries import step_refusal
-
-        # no SQL: role and state of the loaded case (and what was read with it)
-        if step in AUTHORITY:
-            refusal = more_refusal(self.ctx, bundle.case, step, bundle.pending_extension,
-                                   bundle.detail["merged_sources"])
-        else:
-            refusal = step_refusal(self.ctx, bundle.case, step)
+        refusal = bundle.refusals.get(step)  # models' answer, read with the case (no SQL here)
         if refusal is not None:
             self.notify(refusal.message, severity="error", markup=False)
             return
@@ -155,14 +149,19 @@ class CaseScreen(ConsoleScreen):
             self.notify(self.t("no_duplicates"), severity="warning", markup=False)
             return
         dialog = self.dialog_for(step, bundle)
-        version = int(bundle.detail["version"])
-        self.app.push_screen(dialog, callback=lambda values: self._confirmed(step, version, values))
+        # The step runs with the version the operator saw when the dialog opened; after a conflict,
+        # with the reloaded one (the dialog has said what happened and the workspace shows it).
+        seen = {"version": int(bundle.detail["version"])}
 
-    def _confirmed(self, step: str, version: int, values: dict[str, Any] | None) -> None:
-        if values is not None:
+        def submitted(values: dict[str, Any]) -> None:
             self._last_values[step] = values
-            self.busy = True
-            self.take_step(step, version, values)
+            self.busy, self.step_dialog = True, dialog
+            version = seen.pop("version", None)
+            self.take_step(step, int(self.bundle.detail["version"]) if version is None or self.bundle is None
+                           else version, values)
+        if isinstance(dialog, FormDialog):
+            dialog.on_submit = submitted  # the dialog stays open until the step is done or refused
+        self.app.push_screen(dialog)
 
     def dialog_for(self, step: str, bundle: CaseBundle) -> Screen[Any]:
         from screens.dialogs.dispatch import DispatchDialog, ReviewReturnDialog
@@ -237,12 +236,18 @@ class CaseScreen(ConsoleScreen):
     def on_step_finished(self, message: StepFinished) -> None:
         self.busy = False
         step_name = self.step_name(message.step)
+        dialog, self.step_dialog = self.step_dialog, None
+        open_dialog = dialog if dialog is not None and dialog in self.app.screen_stack else None
+        if open_dialog is not None and (message.ok or message.confirm):
+            open_dialog.dismiss(None)
         if message.confirm:
             self.confirm_force(message)
             return
         self.case_id = message.case_id
         if message.ok:
             self.notify(self.t("step_done", action=step_name, id=message.case_id), markup=False)
+        elif open_dialog is not None:  # refused: said in the dialog, which keeps what was typed
+            open_dialog.refused(message.message)
         elif message.conflict:
             self.notify(message.message, title=self.t("conflict_title"), severity="warning", markup=False,
                         timeout=10)

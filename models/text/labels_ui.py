@@ -80,6 +80,10 @@ UI: dict[str, tuple[str, str]] = {
     "error_lead_cooperating": ("主责部门不能同时是配合部门", "The lead cannot also be cooperating"),
     "step_done": ("案件 #{id}：{action}完成", "Case #{id}: {action} done"),
     "refused_title": ("{action}未完成", "{action} refused"), "conflict_title": ("案件已被他人修改", "Changed meanwhile"),
+    "submitting": ("正在提交…", "Submitting…"), "discard_title": ("放弃输入", "Discard"),
+    "discard_question": ("已输入的内容尚未提交，放弃吗？（y 放弃 / n 返回继续填写）",
+                         "What you typed has not been submitted. Discard it? (y discard / n keep editing)"),
+    "discard_yes": ("放弃", "Discard"), "discard_no": ("返回填写", "Keep editing"),
     "quit_title": ("退出", "Quit"), "quit_question": ("退出吹哨控制台？", "Quit the console?"),
     "help_title": ("快捷键", "Keys"), "help_footer": ("Esc 或 ? 关闭", "Esc or ? closes"),
     # keys and their groups

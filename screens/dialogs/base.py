@@ -7,17 +7,20 @@ staleness) and its refusal is shown by the screen that runs it.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static, TextArea
 
 from models.org.context import Context
 from screens import keymap
 from screens.base import ConsoleModal, literal, ui
+from screens.picker import Picker
 
 Values = dict[str, Any]
 
@@ -33,11 +36,17 @@ class FormDialog(ConsoleModal[Values | None]):
     KEYS = keymap.DIALOG_KEYS
     BINDINGS = keymap.bindings(keymap.DIALOG_KEYS)
     SUBMIT_ON_ENTER = True  # Enter in a text field submits (pickers keep their Enter)
+    ASK_BEFORE_DISCARD = True  # Esc with typed text asks first
 
     def __init__(self, ctx: Context, language: str, title: str, subtitle: Text | None = None) -> None:
         super().__init__(ctx, language)
         self.title_text = title
         self.subtitle = subtitle
+        # Set by a screen that runs the step itself: the dialog stays open until the step is done, and a
+        # refusal is shown in it (`refused`) with everything typed still there.
+        self.on_submit: Callable[[Values], None] | None = None
+        self.pending = False
+        self._typed_at_open: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -54,6 +63,17 @@ class FormDialog(ConsoleModal[Values | None]):
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._fit_body)
+        self.call_after_refresh(self._remember_typed)
+
+    def typed(self) -> dict[str, str]:
+        """The text fields' contents (a picker's search box is not typed text to keep)."""
+        out = {f"input-{i}": w.value for i, w in enumerate(self.query(Input))
+               if not any(isinstance(a, Picker) for a in w.ancestors)}
+        out.update({f"area-{i}": w.text for i, w in enumerate(self.query(TextArea))})
+        return out
+
+    def _remember_typed(self) -> None:
+        self._typed_at_open = self.typed()
 
     def on_resize(self, event: events.Resize) -> None:
         """The terminal changed size (an SSH window resized): fit the body to the new height."""
@@ -119,11 +139,23 @@ class FormDialog(ConsoleModal[Values | None]):
         return self.query_one(f"#{id}", Input).value.strip()
 
     def submit(self) -> None:
+        if self.pending:
+            return  # the step is on its way
         result = self.collect()
         if isinstance(result, str):
             self.show_error(result)
             return
-        self.dismiss(result)
+        if self.on_submit is None:
+            self.dismiss(result)
+            return
+        self.pending = True
+        self.query_one(".dialog-error", Static).update(Text(self.t("submitting")))
+        self.on_submit(result)
+
+    def refused(self, message: str) -> None:
+        """The step was refused: say why here; the operator corrects and submits again, or leaves."""
+        self.pending = False
+        self.show_error(message)
 
     def show_error(self, message: str) -> None:
         """Say what is wrong under the fields; the dialog and everything typed in it stay."""
@@ -136,7 +168,7 @@ class FormDialog(ConsoleModal[Values | None]):
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
-        self.dismiss(None)
+        self.action_cancel()
 
     @on(Input.Submitted)
     def _entered(self, event: Input.Submitted) -> None:
@@ -148,4 +180,33 @@ class FormDialog(ConsoleModal[Values | None]):
         self.submit()
 
     def action_cancel(self) -> None:
+        if self.pending:
+            return  # the step is being taken: its answer comes back to this dialog
+        if self.ASK_BEFORE_DISCARD and self.typed() != self._typed_at_open:
+            self.app.push_screen(DiscardQuestion(self.ctx, self.lang),
+                                 callback=lambda discard: self.dismiss(None) if discard else None)
+            return
         self.dismiss(None)
+
+
+class DiscardQuestion(ConsoleModal[bool]):
+    """"Discard what you typed?" — y or Enter discards, n or Esc goes back to the dialog."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("y", "answer(True)", show=False),
+                                             Binding("n,escape", "answer(False)", show=False)]
+    AUTO_FOCUS = "#keep"
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog dialog-small"):
+            yield Label(self.t("discard_title"), classes="dialog-title")
+            yield Static(Text(self.t("discard_question")))
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.t("discard_yes"), id="discard", variant="error")
+                yield Button(self.t("discard_no"), id="keep", variant="primary")
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "discard")
+
+    def action_answer(self, discard: bool) -> None:
+        self.dismiss(discard)

@@ -23,6 +23,7 @@ class GotoDialog(FormDialog):
     """Returns {"case_id": n} for a case the operator may open."""
 
     AUTO_FOCUS = "#number"
+    ASK_BEFORE_DISCARD = False  # a case number is no text to keep
 
     def fields(self) -> ComposeResult:
         yield self.field_label("field_goto")
