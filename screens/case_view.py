@@ -15,9 +15,10 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Label, Static
 
+from models.cases import queries
 from models.errors import ChuishaoError, Conflict
 from models.intake.merge import NeedsConfirmation
 from models.org.context import Context
@@ -53,6 +54,7 @@ class CaseScreen(ConsoleScreen):
         self.busy = False
         self._last_values: dict[str, dict[str, Any]] = {}  # what each step's dialog returned last
         self.step_dialog: FormDialog | None = None  # the dialog whose step is running
+        self.changed_since: int | None = None  # the version shown before others changed the case
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f" {self.t('case_heading', id=self.case_id)}"), id="topbar")
@@ -66,6 +68,40 @@ class CaseScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         self.load()
+        # follows the case live, like the queue: a cheap look at its version, a reload when it moved
+        self.set_interval(float(getattr(self.app, "poll_interval", 1.5)), self.poll)
+
+    @work(thread=True, exclusive=True, group="case-poll")
+    def poll(self) -> None:
+        bundle = self.bundle
+        if bundle is None or self.busy or self not in self.app.screen_stack:
+            return
+        if self.app.screen is not self and not isinstance(self.app.screen, ModalScreen):
+            return  # another full screen is on top; resumed, it polls again
+        try:
+            case = in_thread(self.ctx, queries.show, self.case_id)
+        except Exception:  # noqa: BLE001 - a busy database or a lost scope: the next tick (or F5) says
+            return
+        seen = int(bundle.detail["version"])
+        if int(case.version) != seen:
+            self.app.call_from_thread(self.follow, seen)
+
+    def follow(self, seen: int) -> None:
+        """The case moved on under the operator's eyes: reload, then say what others did."""
+        if self.bundle is not None and int(self.bundle.detail["version"]) == seen and self.changed_since is None:
+            self.changed_since = seen
+            self.load()
+
+    def say_what_changed(self, detail: dict[str, Any], seen: int) -> None:
+        me = (self.ctx.actor, self.ctx.on_behalf_of)  # (an admin acting for someone is that someone)
+        others = [e for e in detail["events"][seen:] if (e["operator"], e["on_behalf_of"]) != me]
+        if not others:
+            return
+        steps = "、".join(dict.fromkeys(label("action", e["action"], self.lang) for e in others))
+        who = "、".join(dict.fromkeys(str(e["on_behalf_of"] or e["operator"]) for e in others))
+        self.notify(self.t("case_changed", id=detail["id"], who=who, steps=steps,
+                           state=label("state", detail["state"], self.lang), version=detail["version"]),
+                    title=self.t("case_changed_title"), severity="warning", markup=False, timeout=10)
 
     # --- loading -------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="case")
@@ -79,6 +115,9 @@ class CaseScreen(ConsoleScreen):
 
     def on_case_loaded(self, message: CaseLoaded) -> None:
         self.bundle = bundle = message.bundle
+        if self.changed_since is not None:
+            seen, self.changed_since = self.changed_since, None
+            self.say_what_changed(bundle.detail, seen)
         d, lang, now = bundle.detail, self.lang, self.ctx.now()
         state = label("state", d["state"], lang)
         self.query_one("#topbar", Static).update(Text(f" {self.t('case_heading', id=d['id'])} · {state}"))

@@ -84,6 +84,9 @@ UI: dict[str, tuple[str, str]] = {
     "discard_question": ("已输入的内容尚未提交，放弃吗？（y 放弃 / n 返回继续填写）",
                          "What you typed has not been submitted. Discard it? (y discard / n keep editing)"),
     "discard_yes": ("放弃", "Discard"), "discard_no": ("返回填写", "Keep editing"),
+    "case_changed_title": ("案件有更新", "Case updated"),
+    "case_changed": ("案件 #{id} 刚被 {who} 更新：{steps}。现为{state} · 版本 {version}",
+                     "Case #{id} was just updated by {who}: {steps}. Now {state} · version {version}"),
     "quit_title": ("退出", "Quit"), "quit_question": ("退出吹哨控制台？", "Quit the console?"),
     "help_title": ("快捷键", "Keys"), "help_footer": ("Esc 或 ? 关闭", "Esc or ? closes"),
     # keys and their groups
