@@ -210,7 +210,7 @@ class CaseScreen(ConsoleScreen):
 
         ctx, lang, d = self.ctx, self.lang, bundle.detail
         indexes = getattr(self.app, "indexes", {})
-        title = self.t("dialog_title", action=self.t(f"action:{step}"), id=d["id"])
+        title = self.t("dialog_title", action=self.step_name(step), id=d["id"])
         subtitle = literal(d["title"], single_line=True)
         depts = department_choices(bundle, step, self.names.dept) if ctx.operator.role != "department" else []
         if step == "triage":
@@ -248,8 +248,11 @@ class CaseScreen(ConsoleScreen):
             return ConfirmDialog(ctx, lang, title, Text(self.t(f"confirm_{step}", id=case_id)))
         if step == "pause":
             return ReasonDialog(ctx, lang, title, "field_pause_reason", "reason", True, subtitle)
-        cls = {"split": more.SplitDialog, "extend": more.ExtensionDialog,
-               "decide_extension": more.DecideExtensionDialog}[step]
+        if step == "decide_extension":
+            limit = int(ctx.config.section("supervision")["max_extensions"])
+            request = more.extension_request(bundle.detail, self.names, lang, limit)
+            return more.DecideExtensionDialog(ctx, lang, title, request)
+        cls = {"split": more.SplitDialog, "extend": more.ExtensionDialog}[step]
         return cls(ctx, lang, title, subtitle)
 
     def step_name(self, step: str) -> str:
