@@ -80,6 +80,7 @@ UI: dict[str, tuple[str, str]] = {
     "error_lead_cooperating": ("主责部门不能同时是配合部门", "The lead cannot also be cooperating"),
     "step_done": ("案件 #{id}：{action}完成", "Case #{id}: {action} done"),
     "refused_title": ("{action}未完成", "{action} refused"), "conflict_title": ("案件已被他人修改", "Changed meanwhile"),
+    "summary_prefix": ("将提交：", "Will submit: "), "detail_duty_item": ("清单", "duty item"),
     "submitting": ("正在提交…", "Submitting…"), "discard_title": ("放弃输入", "Discard"),
     "discard_question": ("已输入的内容尚未提交，放弃吗？（y 放弃 / n 返回继续填写）",
                          "What you typed has not been submitted. Discard it? (y discard / n keep editing)"),

@@ -20,7 +20,9 @@ from textual.widgets import Button, Input, Label, OptionList, RadioButton, Radio
 from models.org.context import Context
 from screens import keymap
 from screens.base import ConsoleModal, literal, ui
+from screens.dialogs.summary import summary_line
 from screens.picker import Picker
+from screens.widgets.case_sections import Names
 
 Values = dict[str, Any]
 
@@ -37,6 +39,7 @@ class FormDialog(ConsoleModal[Values | None]):
     BINDINGS = keymap.bindings(keymap.DIALOG_KEYS)
     SUBMIT_ON_ENTER = True  # Enter in a text field submits (pickers keep their Enter)
     ASK_BEFORE_DISCARD = True  # Esc with typed text asks first
+    SUMMARY = False  # a line above the buttons with every value ctrl+o would submit now
 
     def __init__(self, ctx: Context, language: str, title: str, subtitle: Text | None = None) -> None:
         super().__init__(ctx, language)
@@ -55,6 +58,8 @@ class FormDialog(ConsoleModal[Values | None]):
                 yield Static(self.subtitle, classes="dialog-subtitle")
             with VerticalScroll(classes="dialog-body"):
                 yield from self.fields()
+            if self.SUMMARY:
+                yield Static("", classes="dialog-summary")
             yield Static("", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.t("ok"), id="ok", variant="primary")
@@ -74,6 +79,24 @@ class FormDialog(ConsoleModal[Values | None]):
 
     def _remember_typed(self) -> None:
         self._typed_at_open = self.typed()
+        self.show_summary()
+
+    def show_summary(self) -> None:
+        if self.SUMMARY and self.is_mounted:
+            line = summary_line(self.collect(), Names(self.ctx.config, self.lang), self.lang)
+            summary = self.query_one(".dialog-summary", Static)
+            before = summary.outer_size.height
+            summary.update(line)
+            if line.cell_len // max(1, summary.size.width or 1) + 1 != before:
+                self.call_after_refresh(self._fit_body)  # the line grew or shrank: keep the buttons in view
+
+    @on(Input.Changed)
+    @on(RadioSet.Changed)
+    @on(Picker.Changed)
+    @on(OptionList.OptionHighlighted)
+    def _values_changed(self) -> None:
+        if self.SUMMARY:
+            self.call_after_refresh(self.show_summary)
 
     def on_resize(self, event: events.Resize) -> None:
         """The terminal changed size (an SSH window resized): fit the body to the new height."""
@@ -83,7 +106,10 @@ class FormDialog(ConsoleModal[Values | None]):
         """Give the scrolling body an exact height (its content, at most 70% of the screen): an
         auto height would size the frame for the uncapped content and leave blank rows below."""
         body = self.query_one(".dialog-body", VerticalScroll)
-        body.styles.height = max(1, min(body.virtual_size.height, int(self.app.size.height * 0.7)))
+        frame = self.query_one(".dialog", Vertical)
+        chrome = frame.outer_size.height - body.outer_size.height  # title, summary, error, buttons, border
+        room = self.app.size.height - chrome - 1 if chrome > 0 else self.app.size.height  # the buttons stay on screen
+        body.styles.height = max(1, min(body.virtual_size.height, int(self.app.size.height * 0.7), room))
         for options in self.query(OptionList):  # lists sized only now: show their current choice
             options.scroll_to_highlight()
         self.call_after_refresh(self._show_top, body)

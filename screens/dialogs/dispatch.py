@@ -31,6 +31,7 @@ def default_departments(ctx: Context, detail: dict[str, Any], suggestion: dict[s
 
 class DispatchDialog(FormDialog):
     AUTO_FOCUS = "#lead Input"
+    SUMMARY = True
 
     def __init__(self, ctx: Context, language: str, detail: dict[str, Any], indexes: dict[str, list[Entry]],
                  suggestion: dict[str, Any] | None = None, step: str = "dispatch",
