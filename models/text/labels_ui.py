@@ -134,5 +134,8 @@ UI: dict[str, tuple[str, str]] = {
     "extension_refuse": ("驳回", "Refuse"), "field_decision_note": ("说明（可选）", "Note (optional)"),
     "key_goto": ("转到案件", "Go to case"), "field_goto": ("案件编号", "Case number"),
     "error_goto": ("请输入案件编号（数字）", "Type a case number"),
+    "hotspots_empty": ("{period} 没有热点：同一分类、同一地点、同一周内至少 {min} 件才算一个热点。按 [ 看上月，] 看下月，r 刷新。",
+                       ("No hot spots in {period}: a hot spot is at least {min} cases of one category at one place "
+                       "in one week. [ previous month, ] next month, r reloads.")),
     "screen_scoreboard": ("考核排行", "Scoreboard"), "screen_hotspots": ("热点问题", "Hot spots"),
 }
