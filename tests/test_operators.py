@@ -165,8 +165,8 @@ def test_a_dropped_session_leaves_no_half_written_step(ctx_for: Callable[..., Co
     case, _ = intake(admin, NewReport(channel="grid", text="西关村路灯不亮"))
     script = (
         "import os, signal, sys\n"
-        "from models.org.config import load_config\nfrom models.db import connect\n"
-        "from models.org.context import resolve_identity\nfrom models.schema import Note, Case\n"
+        "from models.org.config import load_config\nfrom models.org.db import connect\n"
+        "from models.org.context import resolve_identity\nfrom models.store.schema import Note, Case\n"
         f"config = load_config({str(ROOT / 'chuishao.toml')!r})\n"
         f"ctx = resolve_identity(config, connect('sqlite:///{db_path}'), "
         "user='root')\n"
