@@ -99,9 +99,12 @@ class ChuishaoApp(App[None], inherit_bindings=False):
 
     def on_case_chosen(self, message: Any) -> None:
         """Another screen (scoreboard, hot spots …) chose a case: open its workspace."""
+        self.open_case(int(message.case_id))
+
+    def open_case(self, case_id: int) -> None:
         from screens.case_view import CaseScreen
 
-        self.push_screen(CaseScreen(self.ctx, self.lang, int(message.case_id)))
+        self.push_screen(CaseScreen(self.ctx, self.lang, case_id))
 
     # --- app-wide actions ------------------------------------------------------------------------
     def action_help(self) -> None:
@@ -123,6 +126,15 @@ class ChuishaoApp(App[None], inherit_bindings=False):
             return
         dialog = ConfirmDialog(self.ctx, self.lang, self.t("quit_title"), Text(self.t("quit_question")))
         self.push_screen(dialog, callback=lambda answer: self.exit() if answer is not None else None)
+
+    def action_goto(self) -> None:
+        """Open a case by its number (asked in a dialog that checks it exists and is in scope)."""
+        from screens.dialogs.goto import GotoDialog
+
+        def chosen(values: dict[str, Any] | None) -> None:
+            if values is not None:
+                self.open_case(int(values["case_id"]))
+        self.push_screen(GotoDialog(self.ctx, self.lang, self.t("key_goto")), callback=chosen)
 
     def action_open_screen(self, entry_id: str) -> None:
         entry = _entry(entry_id)

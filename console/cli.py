@@ -8,10 +8,13 @@ batch command start without loading the others (the briefing's openpyxl, the cla
 from __future__ import annotations
 
 import importlib
+import sys
+from typing import TextIO
 
 import click
 
 from commands.common import Group, State
+from models.errors import UsageError
 
 # name → "module:attribute" of the click command.
 COMMANDS: dict[str, str] = {
@@ -71,9 +74,7 @@ def cli(ctx: click.Context, config_path: str | None, db_url: str | None, as_name
     preset = ctx.obj if isinstance(ctx.obj, State) else State()  # a caller in code may hand in its clock
     ctx.obj = State(config_path=config_path, db_url=db_url, as_name=as_name, clock=preset.clock)
     if ctx.invoked_subcommand is None:
-        from console.app import run_console
-
-        run_console(ctx.obj)
+        open_console(ctx.obj)
 
 
 @cli.result_callback()
@@ -81,9 +82,35 @@ def cli(ctx: click.Context, config_path: str | None, db_url: str | None, as_name
 def after(ctx: click.Context, result: object, **_: object) -> None:
     """A command that ends by opening the console (`training start`) hands back OpenConsole."""
     if type(result).__name__ == "OpenConsole":
-        from console.app import run_console
+        open_console(ctx.obj, training=True)
 
-        run_console(ctx.obj, training=True)
+
+def open_console(state: State, *, training: bool = False) -> None:
+    """The console on a terminal, or one line and exit 2 when there is none."""
+    problem = terminal_problem(sys.stdin, sys.stdout)
+    if problem is not None:  # before textual loads: a console on no terminal reads EOF forever
+        raise UsageError(problem)
+    from console.app import run_console
+
+    run_console(state, training=training)
+
+
+def terminal_problem(stdin: TextIO | None, stdout: TextIO | None) -> str | None:
+    """Why the console cannot open on these streams (`ssh -T`, ForceCommand under scp, a pipe), or None."""
+    missing = [name for name, stream in (("stdin", stdin), ("stdout", stdout))
+               if stream is None or not _isatty(stream)]
+    if not missing:
+        return None
+    verb = "are not terminals" if len(missing) == 2 else "is not a terminal"
+    return (f"the console needs a terminal, but {' and '.join(missing)} {verb}; "
+            f"log in with a terminal (ssh -t) or run a subcommand (chuishao --help)")
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (ValueError, OSError):  # a closed stream
+        return False
 
 
 def main() -> None:

@@ -15,10 +15,10 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Label, Static
 
-from models.cases.more_steps import AUTHORITY, more_refusal
+from models.cases import queries
 from models.errors import ChuishaoError, Conflict
 from models.intake.merge import NeedsConfirmation
 from models.org.context import Context
@@ -26,6 +26,7 @@ from models.store.states import OPEN_STATES
 from models.text.labels import label
 from screens import keymap
 from screens.base import ConsoleScreen, in_thread, literal
+from screens.dialogs.base import FormDialog
 from screens.messages import CaseLoaded, LoadFailed, StepFinished
 from screens.steps import CaseBundle, department_choices, load_bundle, run_step
 from screens.widgets import case_sections as sections
@@ -52,6 +53,8 @@ class CaseScreen(ConsoleScreen):
         self.names = sections.Names(ctx.config, language)
         self.busy = False
         self._last_values: dict[str, dict[str, Any]] = {}  # what each step's dialog returned last
+        self.step_dialog: FormDialog | None = None  # the dialog whose step is running
+        self.changed_since: int | None = None  # the version shown before others changed the case
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f" {self.t('case_heading', id=self.case_id)}"), id="topbar")
@@ -65,6 +68,40 @@ class CaseScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         self.load()
+        # follows the case live, like the queue: a cheap look at its version, a reload when it moved
+        self.set_interval(float(getattr(self.app, "poll_interval", 1.5)), self.poll)
+
+    @work(thread=True, exclusive=True, group="case-poll")
+    def poll(self) -> None:
+        bundle = self.bundle
+        if bundle is None or self.busy or self not in self.app.screen_stack:
+            return
+        if self.app.screen is not self and not isinstance(self.app.screen, ModalScreen):
+            return  # another full screen is on top; resumed, it polls again
+        try:
+            case = in_thread(self.ctx, queries.show, self.case_id)
+        except Exception:  # noqa: BLE001 - a busy database or a lost scope: the next tick (or F5) says
+            return
+        seen = int(bundle.detail["version"])
+        if int(case.version) != seen:
+            self.app.call_from_thread(self.follow, seen)
+
+    def follow(self, seen: int) -> None:
+        """The case moved on under the operator's eyes: reload, then say what others did."""
+        if self.bundle is not None and int(self.bundle.detail["version"]) == seen and self.changed_since is None:
+            self.changed_since = seen
+            self.load()
+
+    def say_what_changed(self, detail: dict[str, Any], seen: int) -> None:
+        me = (self.ctx.actor, self.ctx.on_behalf_of)  # (an admin acting for someone is that someone)
+        others = [e for e in detail["events"][seen:] if (e["operator"], e["on_behalf_of"]) != me]
+        if not others:
+            return
+        steps = "、".join(dict.fromkeys(label("action", e["action"], self.lang) for e in others))
+        who = "、".join(dict.fromkeys(str(e["on_behalf_of"] or e["operator"]) for e in others))
+        self.notify(self.t("case_changed", id=detail["id"], who=who, steps=steps,
+                           state=label("state", detail["state"], self.lang), version=detail["version"]),
+                    title=self.t("case_changed_title"), severity="warning", markup=False, timeout=10)
 
     # --- loading -------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="case")
@@ -78,6 +115,9 @@ class CaseScreen(ConsoleScreen):
 
     def on_case_loaded(self, message: CaseLoaded) -> None:
         self.bundle = bundle = message.bundle
+        if self.changed_since is not None:
+            seen, self.changed_since = self.changed_since, None
+            self.say_what_changed(bundle.detail, seen)
         d, lang, now = bundle.detail, self.lang, self.ctx.now()
         state = label("state", d["state"], lang)
         self.query_one("#topbar", Static).update(Text(f" {self.t('case_heading', id=d['id'])} · {state}"))
@@ -140,13 +180,7 @@ class CaseScreen(ConsoleScreen):
         bundle = self.bundle
         if bundle is None or self.busy:
             return
-        from models.cases.queries import step_refusal
-
-        # no SQL: role and state of the loaded case (and what was read with it)
-        if step in AUTHORITY:
-            refusal = more_refusal(self.ctx, bundle.case, step, bundle.pending_extension)
-        else:
-            refusal = step_refusal(self.ctx, bundle.case, step)
+        refusal = bundle.refusals.get(step)  # models' answer, read with the case (no SQL here)
         if refusal is not None:
             self.notify(refusal.message, severity="error", markup=False)
             return
@@ -154,14 +188,19 @@ class CaseScreen(ConsoleScreen):
             self.notify(self.t("no_duplicates"), severity="warning", markup=False)
             return
         dialog = self.dialog_for(step, bundle)
-        version = int(bundle.detail["version"])
-        self.app.push_screen(dialog, callback=lambda values: self._confirmed(step, version, values))
+        # The step runs with the version the operator saw when the dialog opened; after a conflict,
+        # with the reloaded one (the dialog has said what happened and the workspace shows it).
+        seen = {"version": int(bundle.detail["version"])}
 
-    def _confirmed(self, step: str, version: int, values: dict[str, Any] | None) -> None:
-        if values is not None:
+        def submitted(values: dict[str, Any]) -> None:
             self._last_values[step] = values
-            self.busy = True
-            self.take_step(step, version, values)
+            self.busy, self.step_dialog = True, dialog
+            version = seen.pop("version", None)
+            self.take_step(step, int(self.bundle.detail["version"]) if version is None or self.bundle is None
+                           else version, values)
+        if isinstance(dialog, FormDialog):
+            dialog.on_submit = submitted  # the dialog stays open until the step is done or refused
+        self.app.push_screen(dialog)
 
     def dialog_for(self, step: str, bundle: CaseBundle) -> Screen[Any]:
         from screens.dialogs.dispatch import DispatchDialog, ReviewReturnDialog
@@ -171,7 +210,7 @@ class CaseScreen(ConsoleScreen):
 
         ctx, lang, d = self.ctx, self.lang, bundle.detail
         indexes = getattr(self.app, "indexes", {})
-        title = self.t("dialog_title", action=self.t(f"action:{step}"), id=d["id"])
+        title = self.t("dialog_title", action=self.step_name(step), id=d["id"])
         subtitle = literal(d["title"], single_line=True)
         depts = department_choices(bundle, step, self.names.dept) if ctx.operator.role != "department" else []
         if step == "triage":
@@ -202,12 +241,18 @@ class CaseScreen(ConsoleScreen):
         ctx, lang, case_id = self.ctx, self.lang, bundle.detail["id"]
         if step == "merge":
             return more.MergeDialog(ctx, lang, title, subtitle, bundle.detail, bundle.duplicates)
+        if step == "unmerge" and bundle.detail["state"] != "merged":  # from the target: which source
+            return more.UnmergeDialog(ctx, lang, title, Text(self.t("confirm_unmerge_source")),
+                                      bundle.detail["merged_sources"])
         if step in ("unmerge", "resume"):
             return ConfirmDialog(ctx, lang, title, Text(self.t(f"confirm_{step}", id=case_id)))
         if step == "pause":
             return ReasonDialog(ctx, lang, title, "field_pause_reason", "reason", True, subtitle)
-        cls = {"split": more.SplitDialog, "extend": more.ExtensionDialog,
-               "decide_extension": more.DecideExtensionDialog}[step]
+        if step == "decide_extension":
+            limit = int(ctx.config.section("supervision")["max_extensions"])
+            request = more.extension_request(bundle.detail, self.names, lang, limit)
+            return more.DecideExtensionDialog(ctx, lang, title, request)
+        cls = {"split": more.SplitDialog, "extend": more.ExtensionDialog}[step]
         return cls(ctx, lang, title, subtitle)
 
     def step_name(self, step: str) -> str:
@@ -233,12 +278,18 @@ class CaseScreen(ConsoleScreen):
     def on_step_finished(self, message: StepFinished) -> None:
         self.busy = False
         step_name = self.step_name(message.step)
+        dialog, self.step_dialog = self.step_dialog, None
+        open_dialog = dialog if dialog is not None and dialog in self.app.screen_stack else None
+        if open_dialog is not None and (message.ok or message.confirm):
+            open_dialog.dismiss(None)
         if message.confirm:
             self.confirm_force(message)
             return
         self.case_id = message.case_id
         if message.ok:
             self.notify(self.t("step_done", action=step_name, id=message.case_id), markup=False)
+        elif open_dialog is not None:  # refused: said in the dialog, which keeps what was typed
+            open_dialog.refused(message.message)
         elif message.conflict:
             self.notify(message.message, title=self.t("conflict_title"), severity="warning", markup=False,
                         timeout=10)

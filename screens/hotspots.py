@@ -24,6 +24,7 @@ from models.reports.hotspots import HotspotReport, case_summaries, hotspots, tre
 from models.text.labels import label
 from models.text.textnorm import printable
 from models.worktime.period import Period
+from screens.base import ui
 from screens.charts import sparkline
 from screens.drilldown import CaseListScreen
 from screens.period_screen import PeriodScreen
@@ -52,6 +53,7 @@ class HotspotsScreen(PeriodScreen):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(id="hotspots-title")
+            yield Static(id="hotspots-empty", classes="hint")
             yield DataTable(id="hotspots", cursor_type="row", zebra_stripes=True)
             yield Static(Text(label("report", "candidates", self.ctx.config.language)), id="candidates-title")
             yield DataTable(id="candidates", cursor_type="row", zebra_stripes=True)
@@ -104,6 +106,11 @@ class HotspotsScreen(PeriodScreen):
                                Text(sparkline(c.weekly)), Text(label("trend", trend, lang), style=TREND_STYLE[trend]),
                                key=str(i))
         spots.focus()
+        # nothing recurring in the period: say so and what would count, never an empty frame
+        empty = self.query_one("#hotspots-empty", Static)
+        empty.update(Text(ui("hotspots_empty", lang, period=self.period.label, min=self.min_count)
+                          if not report.spots else ""))
+        empty.display = not report.spots
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

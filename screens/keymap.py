@@ -52,6 +52,7 @@ QUEUE_KEYS = (
     *(Key(f"queue.view_{n}", str(n), f"view({n - 1})", f"key_view_{n}", show=False, group="group_views")
       for n in range(1, 7)),
     Key("queue.reload", "f5", "reload", "key_reload", show=False, group="group_queue"),
+    Key("queue.goto", "number_sign,colon", "app.goto", "key_goto", show=False, group="group_queue", display="#"),
     Key("queue.quit", "q", "app.request_quit", "key_quit", group="group_queue"),
 )
 
@@ -91,6 +92,7 @@ CASE_KEYS = (
     Key("case.down", "j", "scroll(1)", "key_down", show=False, group="group_move"),
     Key("case.up", "k", "scroll(-1)", "key_up", show=False, group="group_move"),
     Key("case.reload", "f5", "reload", "key_reload", show=False, group="group_case"),
+    Key("case.goto", "number_sign,colon", "app.goto", "key_goto", show=False, group="group_case", display="#"),
 )
 
 TRAINING_KEYS = (

@@ -294,7 +294,11 @@ class QueueScreen(ConsoleScreen):
 
     def _filtered(self, values: dict[str, Any] | None) -> None:
         if values is not None:
-            self.set_query(self.case_query.with_(**values))
+            q = self.case_query.with_(**values)
+            view_states = queries.VIEWS[q.view][0]
+            if q.states and view_states is not None and not view_states & set(q.states):
+                q = q.with_(view="all")  # e.g. 已合并 from 待分类: show those cases, not an empty view
+            self.set_query(q)
 
     def action_sort(self) -> None:
         from screens.dialogs.choose import ChooseDialog

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from models.cases import department, lifecycle, pausing, queries
-from models.cases.more_steps import more_steps
+from models.cases.allowed import steps_now
 from models.cases.views import case_detail
+from models.errors import DomainError
 from models.intake import merge
 from models.intake.duplicates import candidate_rows, duplicate_candidates
 from models.org.context import Context
@@ -51,6 +52,7 @@ class CaseBundle:
     suggestion: dict[str, Any] | None
     duplicates: list[dict[str, Any]] = field(default_factory=list)  # candidate_rows, best first
     pending_extension: bool = False
+    refusals: dict[str, DomainError] = field(default_factory=dict)  # step → why not now (models' words)
 
 
 def load_bundle(ctx: Context, case_id: int) -> CaseBundle:
@@ -58,13 +60,13 @@ def load_bundle(ctx: Context, case_id: int) -> CaseBundle:
     suggestion = suggestion_for(ctx, case_id) if case.state in (NEW, WHISTLED, RETURNED) else None
     duplicates = ([masked(ctx, "case", row) for row in candidate_rows(ctx, duplicate_candidates(ctx, case_id))]
                   if case.state in OPEN_STATES else [])
-    pending = pausing.pending_extension(case) is not None
-    available = queries.available_steps(ctx, case) + more_steps(ctx, case, pending)
+    detail = case_detail(ctx, case)
+    now = steps_now(ctx, case, detail["merged_sources"])
     # Shown only when they can do something: a merge needs a candidate, a pause a running clock.
     hidden = {"merge"} if not duplicates else set()
     hidden |= {"pause"} if case.paused_since else set()
-    return CaseBundle(case, case_detail(ctx, case), [s for s in available if s not in hidden], suggestion,
-                      duplicates, pending)
+    return CaseBundle(case, detail, [s for s in now.available if s not in hidden], suggestion, duplicates,
+                      now.pending_extension is not None, now.refusals)
 
 
 def merge_pair(ctx: Context, case_id: int, *, other: int, force: bool = False) -> int:
@@ -86,7 +88,8 @@ def request_extension(ctx: Context, case_id: int, *, reason: str, by: str | None
 # Operations that take no expected_version (they check the case's state themselves).
 UNVERSIONED: dict[str, Callable[..., Any]] = {
     "merge": merge_pair, "split": lambda ctx, case_id, parts: merge.split(ctx, case_id, parts),
-    "unmerge": lambda ctx, case_id: merge.unmerge(ctx, case_id),
+    # from the merged case itself, or from the case it went into naming the source
+    "unmerge": lambda ctx, case_id, source=None: merge.unmerge(ctx, source or case_id),
 }
 OPERATIONS["extend"] = request_extension
 

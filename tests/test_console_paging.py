@@ -15,7 +15,7 @@ from models.org.config import Config
 from models.org.context import Context
 from models.org.dutymatch import decision_for, matching_duty_items
 from models.store.schema import Case
-from tests.console_support import fixed, new_case
+from tests.console_support import console, fixed, new_case, run_async, screen_text, settle
 
 
 def expected_order(ctx: Context, q: CaseQuery) -> list[int]:
@@ -172,3 +172,17 @@ def test_migration_5_gives_townships_their_deadline_index(ctx_for: Callable[...,
     sql, params = queries.build(clerk, CaseQuery(view="overdue")).select(Case.id).sql()
     plan = " ".join(str(row) for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
     assert "COVERING INDEX case_township_state_next_due" in plan, plan  # the overdue count reads no row
+
+
+@run_async
+async def test_last_row_key_fills_the_screen_with_the_final_rows(county: Context) -> None:
+    app = console(county)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("G")  # 400 cases: the last page is fetched, not scrolled to
+        await settle(pilot)
+        table = app.screen.table
+        assert table.at_end and table.cursor == len(table.rows) - 1
+        shown = [line for line in screen_text(app).splitlines()[4:] if line.strip()]
+        assert len(shown) >= table.visible - 1, "the last row sat at the top of an empty screen"
+        assert table.cursor - table.top == table.visible - 1  # the cursor on the bottom line

@@ -180,6 +180,8 @@ def test_locale_is_checked_before_starting(tmp_path: Path, monkeypatch) -> None:
     problem = locale_problem("ascii", {"LANG": "C"})
     assert problem is not None and "export LANG=C.UTF-8" in problem
     assert locale_problem("utf-8", {"LC_ALL": "zh_CN.GB18030", "LANG": "zh_CN.UTF-8"}) is not None
+    # CliRunner's streams are no terminal (that refusal has its own tests): pretend they are one
+    monkeypatch.setattr("console.cli.terminal_problem", lambda stdin, stdout: None)
     monkeypatch.setenv("LC_ALL", "POSIX")
     result = CliRunner().invoke(cli, ["--config", str(ROOT / "chuishao.toml"), "--db", f"sqlite:///{tmp_path}/x.db"])
     assert result.exit_code == 2 and "not UTF-8" in result.output

@@ -48,9 +48,11 @@ async def test_wrong_state_and_missing_evaluation_are_explained(ctx_for: Callabl
     rid = resolved_case(admin)
     async with console(admin).run_test(size=SIZE) as pilot:
         await pilot.press("5")  # 待回访
-        await open_first_case(pilot)
-        await pilot.press("c", "enter")  # close before any evaluation
+        screen = await open_first_case(pilot)
+        assert "case.close" not in {b.binding.id for b in screen.active_bindings.values()}
+        await pilot.press("c")  # close before any evaluation: refused before a dialog opens
         await settle(pilot)
+        assert not isinstance(pilot.app.screen, FormDialog)
         assert any(f"case {rid} needs a citizen evaluation first" in m for m in notifications(pilot.app))
         assert state_of(rid) == "resolved" and pilot.app.is_running
 
@@ -64,10 +66,11 @@ async def test_department_without_permission_is_refused(ctx_for: Callable[..., C
     department.acknowledge(fixed(ctx_for("yangfan")), cid)
     async with console(water).run_test(size=SIZE) as pilot:
         await open_first_case(pilot)
-        await pilot.press("x")
+        screen = pilot.app.screen
+        assert "case.resolve" not in {b.binding.id for b in screen.active_bindings.values()}
+        await pilot.press("x")  # not offered; the key still says why, before any text is typed
         await settle(pilot)
-        await pilot.press(*"已处理", "enter")
-        await settle(pilot)
+        assert not isinstance(pilot.app.screen, FormDialog)
         assert any("only the lead department (zhujian) resolves" in m for m in notifications(pilot.app))
         assert state_of(cid) == "acknowledged" and isinstance(pilot.app.screen, CaseScreen)
         await pilot.press("t")  # a department may never triage: refused before any dialog opens
@@ -90,12 +93,15 @@ async def test_another_process_changing_the_case_is_never_overwritten(ctx_for: C
         assert other.returncode == 0, other.stderr
         await pilot.press("n", *"我的记录", "enter")
         await settle(pilot)
-        messages = notifications(pilot.app)
-        assert any(f"case {cid} was changed by root (note" in m and "nothing was saved" in m for m in messages)
+        dialog = pilot.app.screen  # the refusal is said in the dialog, which keeps the typed note
+        assert isinstance(dialog, FormDialog) and dialog.query_one("#text").value == "我的记录"
+        shown = screen_text(pilot.app)
+        assert f"case {cid} was changed by root (note" in shown and "nothing was saved" in shown
         assert [n.text for n in Note.select().where(Note.case == cid)] == ["另一终端的记录"]
         assert screen.bundle.detail["version"] == seen + 1  # reloaded: the operator now sees the change
-        await pilot.press("n", *"我的记录", "enter")  # on the fresh version the step goes through
+        await pilot.press("enter")  # submitted again, now on the fresh version: the step goes through
         await settle(pilot)
+        assert pilot.app.screen is screen
     assert [n.text for n in Note.select().where(Note.case == cid).order_by(Note.id)] == ["另一终端的记录", "我的记录"]
 
 

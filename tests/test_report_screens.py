@@ -22,6 +22,7 @@ from screens.charts import bar, sparkline
 from screens.drilldown import CaseChosen, CaseListScreen
 from screens.hotspots import HotspotsScreen
 from screens.scoreboard import DEPT_COLUMNS, ScoreboardScreen
+from tests.console_support import screen_text
 from tests.report_support import WHOLE, admin_on, at, demo_county
 
 
@@ -149,3 +150,17 @@ def test_bars_and_sparklines_are_block_characters() -> None:
     assert bar(1.0, 4) == "████" and bar(0.0, 4) == "    " and bar(None, 3) == "   "
     assert bar(0.5, 2) == "█ " and len(bar(0.33, 10)) == 10
     assert sparkline([0, 1, 2, 4]) == "▁▃▅█" and sparkline([0, 0]) == "▁▁"
+
+
+def test_hotspots_with_nothing_recurring_say_so(ctx: Context) -> None:
+    asyncio.run(_hotspots_with_nothing_recurring_say_so(ctx))
+
+
+async def _hotspots_with_nothing_recurring_say_so(ctx: Context) -> None:
+    period = periods.month("2020-01", ctx.config.tz)  # years before the demo county's first case
+    assert not hotspots(ctx, period).spots
+    app = Harness(HotspotsScreen(ctx, period))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        shown = screen_text(app)
+        assert "2020-01 没有热点" in shown and "至少 2 件" in shown

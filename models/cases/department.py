@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from models.cases.casebase import load_for, require_text, save, snapshot
 from models.cases.lifecycle import create_assignments
+from models.cases.rules import assignment_refusal, review_refusal
 from models.clocks.clocks import deadline
-from models.errors import InvalidState, NotFound, ValidationError
+from models.errors import NotFound, ValidationError
 from models.org.context import Context
 from models.org.permissions import acting_department
 from models.store import prepared
@@ -59,14 +60,13 @@ def _follow_lead(case: Case, assignments: list[Assignment]) -> None:
 
 
 def _advance(ctx: Context, case_id: int, action: str, department: str | None, expected_version: int | None,
-             *, needs: str, becomes: str, stamp: str, refusal: str) -> Case:
+             *, becomes: str, stamp: str) -> Case:
     """Move one department's assignment a step on (sign-for or arrival) and stop that clock."""
     with ctx.write():
         case = load_for(ctx, case_id, action, expected_version)
         assignment, everything = _assignment_for(ctx, case, department)
-        if assignment.state != needs:
-            raise InvalidState(f"case {case.id}: {assignment.department}'s assignment is {assignment.state}; "
-                               f"{refusal}")
+        if (refused := assignment_refusal(case, assignment, action)) is not None:
+            raise refused
         before = snapshot(case)
         now = ctx.now()
         assignment.state = becomes
@@ -83,15 +83,15 @@ def _advance(ctx: Context, case_id: int, action: str, department: str | None, ex
 def acknowledge(ctx: Context, case_id: int, *, department: str | None = None,
                 expected_version: int | None = None) -> Case:
     """签收: a department accepts its assignment; its acknowledge clock stops."""
-    return _advance(ctx, case_id, "acknowledge", department, expected_version, needs=PENDING,
-                    becomes=A_ACKNOWLEDGED, stamp="acknowledged_at", refusal="not waiting for sign-for")
+    return _advance(ctx, case_id, "acknowledge", department, expected_version, becomes=A_ACKNOWLEDGED,
+                    stamp="acknowledged_at")
 
 
 def arrive(ctx: Context, case_id: int, *, department: str | None = None,
            expected_version: int | None = None) -> Case:
     """报到: the department's staff report on site; its arrive clock stops."""
-    return _advance(ctx, case_id, "arrive", department, expected_version, needs=A_ACKNOWLEDGED,
-                    becomes=A_ON_SITE, stamp="arrived_at", refusal="sign for it before reporting arrival")
+    return _advance(ctx, case_id, "arrive", department, expected_version, becomes=A_ON_SITE,
+                    stamp="arrived_at")
 
 
 def return_case(ctx: Context, case_id: int, *, reason: str, department: str | None = None,
@@ -101,9 +101,8 @@ def return_case(ctx: Context, case_id: int, *, reason: str, department: str | No
     with ctx.write():
         case = load_for(ctx, case_id, "return", expected_version)
         assignment, everything = _assignment_for(ctx, case, department)
-        if assignment.state not in (PENDING, A_ACKNOWLEDGED):
-            raise InvalidState(f"case {case.id}: {assignment.department}'s assignment is {assignment.state}; "
-                               f"only an assignment not yet on site can be returned")
+        if (refused := assignment_refusal(case, assignment, "return")) is not None:
+            raise refused
         before = snapshot(case)
         now = ctx.now()
         assignment.state, assignment.returned_at, assignment.return_reason = A_RETURNED, now, reason
@@ -127,8 +126,8 @@ def review_return(ctx: Context, case_id: int, *, uphold: bool = False, lead: str
     with ctx.write():
         case = load_for(ctx, case_id, "review_return", expected_version)
         returned = [a for a in active_assignments(case) if a.state == A_RETURNED]
-        if not returned:
-            raise InvalidState(f"case {case.id} has no return waiting for review")
+        if (refused := review_refusal(case, returned)) is not None:
+            raise refused
         before = snapshot(case)
         now = ctx.now()
         if uphold:

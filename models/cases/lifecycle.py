@@ -8,8 +8,9 @@ models/cases/department.py.
 from __future__ import annotations
 
 from models.cases.casebase import load_for, refused, require_text, save, snapshot
+from models.cases.rules import lead_assignment, resolve_refusal, whistled_refusal
 from models.clocks.clocks import deadline
-from models.errors import InvalidState, PermissionDenied, ValidationError
+from models.errors import PermissionDenied, ValidationError
 from models.org.context import Context
 from models.store import events, prepared
 from models.store.schema import Assignment, Case, Evaluation, Note
@@ -99,30 +100,13 @@ def create_assignments(ctx: Context, case: Case, lead: str | None, cooperating: 
         prepared.insert(assignment)
 
 
-def lead_assignment(case: Case) -> Assignment | None:
-    return (Assignment.select().where((Assignment.case == case.id) & (Assignment.role == "lead")
-                                      & (Assignment.active == True))
-            .order_by(Assignment.id.desc()).first())
-
-
 def resolve(ctx: Context, case_id: int, *, result: str, expected_version: int | None = None) -> Case:
     """办结: the lead department (or the township, for a local case) reports the result."""
     require_text(result, "the result")
     with ctx.write():
         case = load_for(ctx, case_id, "resolve", expected_version)
-        op = ctx.operator
-        if case.state == LOCAL:
-            if op.role == "department":
-                raise PermissionDenied(f"no permission: case {case.id} is handled locally by its township")
-        elif op.role == "township":
-            raise PermissionDenied(f"no permission: case {case.id} was whistled; its lead department resolves it")
-        elif op.role == "department" and op.department != case.lead:
-            raise PermissionDenied(f"no permission: only the lead department ({case.lead}) resolves case {case.id}")
-        if case.state != LOCAL and ctx.config.priorities[case.priority or "general"].resolve_requires_arrival:
-            lead = lead_assignment(case)
-            if lead is None or lead.arrived_at is None:
-                raise InvalidState(f"case {case.id} is {case.priority}: its lead ({case.lead}) must report on site "
-                                   f"(arrive) before resolving it")
+        if (refusal := resolve_refusal(ctx, case)) is not None:
+            raise refusal
         before = snapshot(case)
         case.state = RESOLVED
         case.result = result
@@ -163,8 +147,8 @@ def reopen(ctx: Context, case_id: int, *, reason: str, expected_version: int | N
     require_text(reason, "the reason for reopening")
     with ctx.write():
         case = load_for(ctx, case_id, "reopen", expected_version)
-        if ctx.operator.role == "township" and case.decision != "local":
-            raise PermissionDenied(f"no permission: case {case.id} was whistled; the dispatch office reopens it")
+        if (refusal := whistled_refusal(ctx, case, "reopen")) is not None:
+            raise refusal
         before = snapshot(case)
         if case.decision == "local":
             case.state = LOCAL
@@ -205,8 +189,8 @@ def close(ctx: Context, case_id: int, *, reason: str | None = None, expected_ver
     """归档: close the loop once the configured evaluations are in."""
     with ctx.write():
         case = load_for(ctx, case_id, "close", expected_version)
-        if ctx.operator.role == "township" and case.decision != "local":
-            raise PermissionDenied(f"no permission: case {case.id} was whistled; the dispatch office closes it")
+        if (refusal := whistled_refusal(ctx, case, "close")) is not None:
+            raise refusal
         why_not = close_allowed(ctx, case)
         if why_not and not (reason and "unsatisfied" in why_not):
             raise ValidationError(why_not)

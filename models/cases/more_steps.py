@@ -6,6 +6,8 @@ operations in models/intake/merge.py and models/cases/pausing.py check again whe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from models.errors import DomainError, InvalidState
 from models.org.context import Context
 from models.org.permissions import require_role
@@ -16,17 +18,19 @@ from models.store.states import MERGED
 AUTHORITY = {"unmerge": "merge", "resume": "pause", "decide_extension": "decide_extension"}
 
 
-def more_refusal(ctx: Context, case: Case, step: str, pending_extension: bool) -> DomainError | None:
+def more_refusal(ctx: Context, case: Case, step: str, pending_extension: bool,
+                 merged_sources: Sequence[int] = ()) -> DomainError | None:
     """Why `step` (a key of AUTHORITY) may not be taken on this loaded case now, or None.
 
-    `pending_extension` is whether an extension request waits (read with the case), so this needs
-    no database access.
+    `pending_extension` is whether an extension request waits and `merged_sources` the cases merged
+    into this one (both read with the case), so this needs no database access. A merge is undone
+    from the merged case itself or from the case it went into (naming which source).
     """
     try:
         require_role(ctx, AUTHORITY[step])
     except DomainError as exc:
         return exc
-    if step == "unmerge" and case.state != MERGED:
+    if step == "unmerge" and case.state != MERGED and not merged_sources:
         return InvalidState(f"case {case.id} is {case.state}, not merged: nothing to unmerge")
     if step == "resume" and not case.paused_since:
         return InvalidState(f"case {case.id} is {case.state} and not paused")
@@ -35,6 +39,7 @@ def more_refusal(ctx: Context, case: Case, step: str, pending_extension: bool) -
     return None
 
 
-def more_steps(ctx: Context, case: Case, pending_extension: bool) -> list[str]:
+def more_steps(ctx: Context, case: Case, pending_extension: bool, merged_sources: Sequence[int] = ()) -> list[str]:
     """The steps of AUTHORITY this operator may take on the case now."""
-    return [step for step in AUTHORITY if more_refusal(ctx, case, step, pending_extension) is None]
+    return [step for step in AUTHORITY
+            if more_refusal(ctx, case, step, pending_extension, merged_sources) is None]

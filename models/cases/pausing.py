@@ -12,21 +12,21 @@ dispatch office ("decide_extension"); at most [supervision] max_extensions appro
 from __future__ import annotations
 
 from models.cases.casebase import get_case, load_for, require_text, save, snapshot, stale
+from models.cases.rules import extension_refusal
 from models.clocks.clocks import (
     case_assignments,
-    clock_now,
     clock_start,
     clocks_of,
     refresh_next_due,
     rule_for,
     unit_of,
 )
-from models.errors import InvalidState, PermissionDenied, UsageError, ValidationError
+from models.errors import InvalidState, UsageError, ValidationError
 from models.org.context import Context
 from models.org.permissions import require_case
 from models.store.schema import Case, Extension, Pause
 from models.store.states import ALLOWED
-from models.worktime.durations import format_timedelta, parse_duration
+from models.worktime.durations import parse_duration
 from models.worktime.timeutil import from_epoch, local_iso, local_short, to_epoch
 
 
@@ -118,30 +118,9 @@ def request_extension(ctx: Context, case_id: int, *, reason: str, until: int | N
         raise UsageError(str(exc)) from None
     with ctx.write():
         case = load_for(ctx, case_id, "extend", expected_version)
-        op = ctx.operator
-        if op.role == "department" and op.department != case.lead:
-            raise PermissionDenied(f"no permission: only the lead department ({case.lead}) may ask to "
-                                   f"extend case {case.id}")
-        if op.role == "township" and case.decision != "local":
-            raise PermissionDenied(f"no permission: case {case.id} was whistled; its lead department ({case.lead}) "
-                                   f"asks to extend it")
-        if case.resolve_due is None:
-            raise InvalidState(f"case {case.id} is {case.state} and has no resolve deadline to extend")
+        if (refused := extension_refusal(ctx, case, pending_extension(case))) is not None:
+            raise refused
         old_due = int(case.resolve_due)
-        now = clock_now(case, ctx.now())
-        if now >= old_due:
-            raise InvalidState(
-                f"case {case.id} is {case.state}: extension refused — the resolve deadline "
-                f"{local_iso(old_due, ctx.config.tz)} passed {format_timedelta(now - old_due)} ago; an "
-                f"extension must be requested before the deadline (ask the dispatch office instead)")
-        limit = int(ctx.config.section("supervision")["max_extensions"])
-        if case.extension_count >= limit:
-            raise ValidationError(f"case {case.id} already had {case.extension_count} extension(s), the "
-                                  f"maximum ([supervision] max_extensions = {limit})")
-        waiting = pending_extension(case)
-        if waiting is not None:
-            raise InvalidState(f"case {case.id} already has extension request {waiting.id} waiting for "
-                               f"the dispatch office's decision")
         if step is not None:
             start = from_epoch(old_due)
             assert start is not None

@@ -100,6 +100,9 @@ def case_detail(ctx: Context, case: Case) -> dict[str, Any]:
                                          "ended_at": local_iso(p.ended_at, tz)})
                    for p in Pause.select().where(Pause.case == case.id).order_by(Pause.id)],
         "children": [c.id for c in Case.select(Case.id).where(Case.parent == case.id)],
+        # cases merged into this one and not unmerged since (each can be unmerged from here)
+        "merged_sources": [c.id for c in Case.select(Case.id).where((Case.merged_into == case.id)
+                                                                    & (Case.state == "merged")).order_by(Case.id)],
         "events": [event_row(ctx, e) for e in Event.select().where(Event.case == case.id).order_by(Event.id)],
     })
     return detail

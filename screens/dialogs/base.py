@@ -7,17 +7,22 @@ staleness) and its refusal is shown by the screen that runs it.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static, TextArea
 
 from models.org.context import Context
 from screens import keymap
 from screens.base import ConsoleModal, literal, ui
+from screens.dialogs.summary import summary_line
+from screens.picker import Picker
+from screens.widgets.case_sections import Names
 
 Values = dict[str, Any]
 
@@ -33,11 +38,18 @@ class FormDialog(ConsoleModal[Values | None]):
     KEYS = keymap.DIALOG_KEYS
     BINDINGS = keymap.bindings(keymap.DIALOG_KEYS)
     SUBMIT_ON_ENTER = True  # Enter in a text field submits (pickers keep their Enter)
+    ASK_BEFORE_DISCARD = True  # Esc with typed text asks first
+    SUMMARY = False  # a line above the buttons with every value ctrl+o would submit now
 
     def __init__(self, ctx: Context, language: str, title: str, subtitle: Text | None = None) -> None:
         super().__init__(ctx, language)
         self.title_text = title
         self.subtitle = subtitle
+        # Set by a screen that runs the step itself: the dialog stays open until the step is done, and a
+        # refusal is shown in it (`refused`) with everything typed still there.
+        self.on_submit: Callable[[Values], None] | None = None
+        self.pending = False
+        self._typed_at_open: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -46,6 +58,8 @@ class FormDialog(ConsoleModal[Values | None]):
                 yield Static(self.subtitle, classes="dialog-subtitle")
             with VerticalScroll(classes="dialog-body"):
                 yield from self.fields()
+            if self.SUMMARY:
+                yield Static("", classes="dialog-summary")
             yield Static("", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.t("ok"), id="ok", variant="primary")
@@ -54,6 +68,35 @@ class FormDialog(ConsoleModal[Values | None]):
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._fit_body)
+        self.call_after_refresh(self._remember_typed)
+
+    def typed(self) -> dict[str, str]:
+        """The text fields' contents (a picker's search box is not typed text to keep)."""
+        out = {f"input-{i}": w.value for i, w in enumerate(self.query(Input))
+               if not any(isinstance(a, Picker) for a in w.ancestors)}
+        out.update({f"area-{i}": w.text for i, w in enumerate(self.query(TextArea))})
+        return out
+
+    def _remember_typed(self) -> None:
+        self._typed_at_open = self.typed()
+        self.show_summary()
+
+    def show_summary(self) -> None:
+        if self.SUMMARY and self.is_mounted:
+            line = summary_line(self.collect(), Names(self.ctx.config, self.lang), self.lang)
+            summary = self.query_one(".dialog-summary", Static)
+            before = summary.outer_size.height
+            summary.update(line)
+            if line.cell_len // max(1, summary.size.width or 1) + 1 != before:
+                self.call_after_refresh(self._fit_body)  # the line grew or shrank: keep the buttons in view
+
+    @on(Input.Changed)
+    @on(RadioSet.Changed)
+    @on(Picker.Changed)
+    @on(OptionList.OptionHighlighted)
+    def _values_changed(self) -> None:
+        if self.SUMMARY:
+            self.call_after_refresh(self.show_summary)
 
     def on_resize(self, event: events.Resize) -> None:
         """The terminal changed size (an SSH window resized): fit the body to the new height."""
@@ -63,7 +106,10 @@ class FormDialog(ConsoleModal[Values | None]):
         """Give the scrolling body an exact height (its content, at most 70% of the screen): an
         auto height would size the frame for the uncapped content and leave blank rows below."""
         body = self.query_one(".dialog-body", VerticalScroll)
-        body.styles.height = max(1, min(body.virtual_size.height, int(self.app.size.height * 0.7)))
+        frame = self.query_one(".dialog", Vertical)
+        chrome = frame.outer_size.height - body.outer_size.height  # title, summary, error, buttons, border
+        room = self.app.size.height - chrome - 1 if chrome > 0 else self.app.size.height  # the buttons stay on screen
+        body.styles.height = max(1, min(body.virtual_size.height, int(self.app.size.height * 0.7), room))
         for options in self.query(OptionList):  # lists sized only now: show their current choice
             options.scroll_to_highlight()
         self.call_after_refresh(self._show_top, body)
@@ -119,12 +165,28 @@ class FormDialog(ConsoleModal[Values | None]):
         return self.query_one(f"#{id}", Input).value.strip()
 
     def submit(self) -> None:
+        if self.pending:
+            return  # the step is on its way
         result = self.collect()
         if isinstance(result, str):
-            self.query_one(".dialog-error", Static).update(Text(result))
-            self.app.bell()
+            self.show_error(result)
             return
-        self.dismiss(result)
+        if self.on_submit is None:
+            self.dismiss(result)
+            return
+        self.pending = True
+        self.query_one(".dialog-error", Static).update(Text(self.t("submitting")))
+        self.on_submit(result)
+
+    def refused(self, message: str) -> None:
+        """The step was refused: say why here; the operator corrects and submits again, or leaves."""
+        self.pending = False
+        self.show_error(message)
+
+    def show_error(self, message: str) -> None:
+        """Say what is wrong under the fields; the dialog and everything typed in it stay."""
+        self.query_one(".dialog-error", Static).update(Text(message))
+        self.app.bell()
 
     @on(Button.Pressed, "#ok")
     def _ok(self) -> None:
@@ -132,7 +194,7 @@ class FormDialog(ConsoleModal[Values | None]):
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
-        self.dismiss(None)
+        self.action_cancel()
 
     @on(Input.Submitted)
     def _entered(self, event: Input.Submitted) -> None:
@@ -144,4 +206,33 @@ class FormDialog(ConsoleModal[Values | None]):
         self.submit()
 
     def action_cancel(self) -> None:
+        if self.pending:
+            return  # the step is being taken: its answer comes back to this dialog
+        if self.ASK_BEFORE_DISCARD and self.typed() != self._typed_at_open:
+            self.app.push_screen(DiscardQuestion(self.ctx, self.lang),
+                                 callback=lambda discard: self.dismiss(None) if discard else None)
+            return
         self.dismiss(None)
+
+
+class DiscardQuestion(ConsoleModal[bool]):
+    """"Discard what you typed?" — y or Enter discards, n or Esc goes back to the dialog."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("y", "answer(True)", show=False),
+                                             Binding("n,escape", "answer(False)", show=False)]
+    AUTO_FOCUS = "#keep"
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog dialog-small"):
+            yield Label(self.t("discard_title"), classes="dialog-title")
+            yield Static(Text(self.t("discard_question")))
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.t("discard_yes"), id="discard", variant="error")
+                yield Button(self.t("discard_no"), id="keep", variant="primary")
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "discard")
+
+    def action_answer(self, discard: bool) -> None:
+        self.dismiss(discard)

@@ -11,9 +11,10 @@ from textual.widgets import Input, RadioSet
 
 from models.org.context import Context
 from models.org.pinyin_index import Entry
-from screens.base import literal
+from screens.base import literal, ui
 from screens.dialogs.base import FormDialog, Values, step_title
 from screens.picker import Picker
+from screens.widgets.case_sections import Names
 
 
 def default_departments(ctx: Context, detail: dict[str, Any], suggestion: dict[str, Any]) -> tuple[str | None,
@@ -30,6 +31,7 @@ def default_departments(ctx: Context, detail: dict[str, Any], suggestion: dict[s
 
 class DispatchDialog(FormDialog):
     AUTO_FOCUS = "#lead Input"
+    SUMMARY = True
 
     def __init__(self, ctx: Context, language: str, detail: dict[str, Any], indexes: dict[str, list[Entry]],
                  suggestion: dict[str, Any] | None = None, step: str = "dispatch",
@@ -67,6 +69,26 @@ class DispatchDialog(FormDialog):
         return {"lead": chosen[0], "cooperating": chosen[1]}
 
 
+def returns_waiting(detail: dict[str, Any]) -> list[dict[str, Any]]:
+    """The assignments whose return waits for the office's review."""
+    return [a for a in detail["assignments"] if a["state"] == "returned" and a["active"]]
+
+
+def review_defaults(detail: dict[str, Any], lead: str | None, cooperating: list[str]) -> tuple[str | None,
+                                                                                             list[str]]:
+    """What a re-dispatch starts from: the departments that stay on the case, then the suggestion —
+    never a department that just returned it, which Enter would send straight back (ping-pong)."""
+    returners = {a["department"] for a in returns_waiting(detail)}
+    staying = [a["department"] for a in detail["assignments"]
+               if a["active"] and a["role"] == "cooperating" and a["department"] not in returners]
+    if detail["lead"] and detail["lead"] not in returners:  # a cooperating one returned: the rest stay
+        lead, cooperating = detail["lead"], staying
+    else:  # the lead returned: its cooperating departments stay, the suggestion proposes the rest
+        cooperating = [*staying, *cooperating]
+    chosen_lead = lead if lead not in returners else None
+    return chosen_lead, [d for d in dict.fromkeys(cooperating) if d not in returners and d != chosen_lead]
+
+
 class ReviewReturnDialog(DispatchDialog):
     """Uphold the return (the department must take the case) or re-dispatch to others."""
 
@@ -74,10 +96,14 @@ class ReviewReturnDialog(DispatchDialog):
 
     def __init__(self, ctx: Context, language: str, detail: dict[str, Any], indexes: dict[str, list[Entry]],
                  suggestion: dict[str, Any] | None = None) -> None:
-        returns = [f"{a['department']}: {a['return_reason'] or ''}" for a in detail["assignments"]
-                   if a["state"] == "returned" and a["active"]]
+        names = Names(ctx.config, language)
+        returns = Text()
+        for a in returns_waiting(detail):  # "城管执法局 退单：…" — the reason as the department typed it
+            returns.append(("\n" if returns else "") + ui("returned_by", language, dept=names.dept(a["department"])))
+            returns.append_text(literal(a["return_reason"] or "", single_line=True))
         super().__init__(ctx, language, detail, indexes, suggestion, step="review_return",
-                         subtitle=literal("\n".join(returns) or str(detail["title"])))
+                         subtitle=returns if returns else literal(str(detail["title"]), single_line=True))
+        self.lead, self.cooperating = review_defaults(detail, self.lead, self.cooperating)
 
     def fields(self) -> ComposeResult:
         yield self.field_label("field_review")

@@ -3,17 +3,21 @@ with, the problems a report is split into, an extension request and the decision
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Input, TextArea
+from textual.widgets import Input, Select, TextArea
 
 from models.org.context import Context
 from models.text.labels import label
-from screens.base import literal
+from models.worktime.durations import format_timedelta
+from screens.base import literal, ui
 from screens.dialogs.base import FormDialog, Values
-from screens.widgets.duplicates import received
+from screens.dialogs.text import ConfirmDialog
+from screens.widgets.case_sections import Names
+from screens.widgets.duplicates import received, short_time
 
 
 class MergeDialog(FormDialog):
@@ -39,6 +43,21 @@ class MergeDialog(FormDialog):
         if chosen is None:
             return self.t("error_required", what=self.t("field_merge_with"))
         return {"other": int(chosen)}
+
+
+class UnmergeDialog(ConfirmDialog):
+    """From the case others were merged into: which of them to make a case again; {"source": id}."""
+
+    def __init__(self, ctx: Context, language: str, title: str, question: Text, sources: list[int]) -> None:
+        super().__init__(ctx, language, title, question)
+        self.sources = sources
+
+    def fields(self) -> ComposeResult:
+        yield self.field_label("field_unmerge_source")
+        yield Select([(f"#{c}", c) for c in self.sources], value=self.sources[0], allow_blank=False, id="source")
+
+    def collect(self) -> Values | str:
+        return {"source": int(self.query_one("#source", Select).value)}  # type: ignore[arg-type]
 
 
 class SplitDialog(FormDialog):
@@ -79,8 +98,23 @@ class ExtensionDialog(FormDialog):
         return {"by": by or None, "until": until or None, "reason": reason}
 
 
+def extension_request(detail: dict[str, Any], names: Names, language: str, limit: int) -> Text:
+    """What the office decides on: who asked, for how much longer, until when, why, and how many
+    extensions the case already had (the reason as typed)."""
+    row = next((x for x in reversed(detail["extensions"]) if x["status"] == "pending"), None)
+    if row is None:
+        return Text()
+    longer = datetime.fromisoformat(row["new_due"]) - datetime.fromisoformat(row["old_due"])
+    text = Text(ui("extension_request", language, who=row["requested_by"], dept=names.dept(detail["lead"]),
+                   longer=format_timedelta(int(longer.total_seconds())), old=short_time(row["old_due"]),
+                   new=short_time(row["new_due"]), count=detail["extension_count"], limit=limit))
+    text.append("\n" + ui("extension_reason", language))
+    text.append_text(literal(row["reason"], single_line=True))
+    return text
+
+
 class DecideExtensionDialog(FormDialog):
-    """Approve or refuse the waiting request, with an optional note."""
+    """Approve or refuse the waiting request (shown in full above the choice), with an optional note."""
 
     AUTO_FOCUS = "#decision"
 

@@ -26,6 +26,7 @@ ITEM_WIDTH = 64  # one line in the dialog: OptionList would wrap a long duty ite
 
 
 class TriageDialog(FormDialog):
+    SUMMARY = True
     AUTO_FOCUS = "#category Input"
 
     def __init__(self, ctx: Context, language: str, detail: dict[str, Any], indexes: dict[str, list[Entry]],

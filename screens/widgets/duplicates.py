@@ -15,7 +15,12 @@ from screens.base import literal, ui
 
 def received(row: dict[str, Any]) -> str:
     """"11-20 10:00" from the row's ISO time, as the rest of the workspace shows times."""
-    iso = str(row.get("received_at") or "")
+    return short_time(row.get("received_at"))
+
+
+def short_time(iso: str | None) -> str:
+    """"11-20 10:00" from an ISO time."""
+    iso = str(iso or "")
     return iso[5:16].replace("T", " ") if len(iso) >= 16 else (iso or "-")
 
 
@@ -48,6 +53,8 @@ def related(detail: dict[str, Any], pending_extension: bool, language: str) -> T
     parts = []
     if detail.get("children"):
         parts.append(f"{ui('related_children', language)} " + " ".join(f"#{c}" for c in detail["children"]))
+    if detail.get("merged_sources"):  # `U` undoes any of these merges from here
+        parts.append(f"{ui('related_merged_sources', language)} " + " ".join(f"#{c}" for c in detail["merged_sources"]))
     if detail.get("merged_into"):
         parts.append(f"{ui('related_merged_into', language)} #{detail['merged_into']}")
     if detail.get("paused"):

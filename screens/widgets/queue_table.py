@@ -172,7 +172,9 @@ class QueueTable(Widget, can_focus=True):
         if index is None:
             index = cursor_index if cursor_index is not None else (0 if cursor_id is None else offset)
         self.cursor = max(0, min(index, len(rows) - 1))
-        self.top = max(0, self.cursor - max(0, min(offset, self.visible - 1)))
+        # `G` (cursor_index: the last row) fills the screen with the final rows, the cursor at the bottom
+        keep = offset if cursor_index is None else self.visible - 1
+        self.top = max(0, self.cursor - max(0, min(keep, self.visible - 1)))
         self._scroll_into_view()
         self.refresh()
 

@@ -1,0 +1,119 @@
+"""The finer rules of a step beyond role and state (states.ALLOWED, permissions.ROLE_ACTIONS): who
+among the departments, which assignment, which evaluations, which deadline.
+
+Each rule is a function that answers "why not, or None" from what is already loaded. The operations
+(lifecycle, department, pausing) raise its answer; models/cases/allowed.py asks the same functions
+for every step, so what the console offers and what the operations refuse cannot differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from models.clocks.clocks import clock_now
+from models.errors import DomainError, InvalidState, NotFound, PermissionDenied, ValidationError
+from models.org.context import Context
+from models.store.schema import Assignment, Case, Extension
+from models.store.states import A_ACKNOWLEDGED, LOCAL, PENDING
+from models.worktime.durations import format_timedelta
+from models.worktime.timeutil import local_iso
+
+# department step → the assignment states it may start from, and what a refusal says otherwise
+ASSIGNMENT_NEEDS: dict[str, tuple[tuple[str, ...], str]] = {
+    "acknowledge": ((PENDING,), "not waiting for sign-for"),
+    "arrive": ((A_ACKNOWLEDGED,), "sign for it before reporting arrival"),
+    "return": ((PENDING, A_ACKNOWLEDGED), "only an assignment not yet on site can be returned"),
+}
+
+
+def assignment_refusal(case: Case, assignment: Assignment, step: str) -> InvalidState | None:
+    """Why this department's assignment cannot take the step (sign-for, arrival, return) now."""
+    needs, why = ASSIGNMENT_NEEDS[step]
+    if assignment.state not in needs:
+        return InvalidState(f"case {case.id}: {assignment.department}'s assignment is {assignment.state}; {why}")
+    return None
+
+
+def department_step_refusal(ctx: Context, case: Case, step: str,
+                            assignments: Sequence[Assignment]) -> DomainError | None:
+    """For the console: may this operator take a department step at all? A department operator acts
+    on its own assignment; a dispatcher or admin on any active one (they choose which in the dialog)."""
+    active = [a for a in assignments if a.active]
+    if not active:
+        return NotFound(f"case {case.id} has no active lead assignment")
+    op = ctx.operator
+    if op.role == "department":
+        mine = [a for a in active if a.department == op.department]
+        if not mine:
+            return NotFound(f"case {case.id} has no active assignment for {op.department}")
+        return assignment_refusal(case, mine[0], step)
+    refusals = [assignment_refusal(case, a, step) for a in active]
+    return None if any(r is None for r in refusals) else refusals[0]
+
+
+def review_refusal(case: Case, assignments: Sequence[Assignment]) -> InvalidState | None:
+    if not any(a.active and a.state == "returned" for a in assignments):
+        return InvalidState(f"case {case.id} has no return waiting for review")
+    return None
+
+
+def lead_assignment(case: Case) -> Assignment | None:
+    return (Assignment.select().where((Assignment.case == case.id) & (Assignment.role == "lead")
+                                      & (Assignment.active == True))
+            .order_by(Assignment.id.desc()).first())
+
+
+def resolve_refusal(ctx: Context, case: Case) -> DomainError | None:
+    """Who resolves: the township a local case, the lead department a whistled one (or the office);
+    where the priority says so ([priorities.*] resolve_requires_arrival), only after the lead's 报到."""
+    op = ctx.operator
+    if case.state == LOCAL:
+        if op.role == "department":
+            return PermissionDenied(f"no permission: case {case.id} is handled locally by its township")
+    elif op.role == "township":
+        return PermissionDenied(f"no permission: case {case.id} was whistled; its lead department resolves it")
+    elif op.role == "department" and op.department != case.lead:
+        return PermissionDenied(f"no permission: only the lead department ({case.lead}) resolves case {case.id}")
+    if case.state != LOCAL and ctx.config.priorities[case.priority or "general"].resolve_requires_arrival:
+        lead = lead_assignment(case)
+        if lead is None or lead.arrived_at is None:
+            return InvalidState(f"case {case.id} is {case.priority}: its lead ({case.lead}) must report on site "
+                                f"(arrive) before resolving it")
+    return None
+
+
+def whistled_refusal(ctx: Context, case: Case, step: str) -> PermissionDenied | None:
+    """A township reopens and closes only its local cases; whistled ones are the office's."""
+    if ctx.operator.role == "township" and case.decision != "local":
+        verb = {"reopen": "reopens", "close": "closes"}[step]
+        return PermissionDenied(f"no permission: case {case.id} was whistled; the dispatch office {verb} it")
+    return None
+
+
+def extension_refusal(ctx: Context, case: Case, waiting: Extension | None) -> DomainError | None:
+    """Whether the lead may ask for an extension now: its own case, a running resolve clock, before
+    the deadline, under the limit, and no request already waiting."""
+    op = ctx.operator
+    if op.role == "department" and op.department != case.lead:
+        return PermissionDenied(f"no permission: only the lead department ({case.lead}) may ask to "
+                                f"extend case {case.id}")
+    if op.role == "township" and case.decision != "local":
+        return PermissionDenied(f"no permission: case {case.id} was whistled; its lead department ({case.lead}) "
+                                f"asks to extend it")
+    if case.resolve_due is None:
+        return InvalidState(f"case {case.id} is {case.state} and has no resolve deadline to extend")
+    old_due = int(case.resolve_due)
+    now = clock_now(case, ctx.now())
+    if now >= old_due:
+        return InvalidState(
+            f"case {case.id} is {case.state}: extension refused — the resolve deadline "
+            f"{local_iso(old_due, ctx.config.tz)} passed {format_timedelta(now - old_due)} ago; an "
+            f"extension must be requested before the deadline (ask the dispatch office instead)")
+    limit = int(ctx.config.section("supervision")["max_extensions"])
+    if case.extension_count >= limit:
+        return ValidationError(f"case {case.id} already had {case.extension_count} extension(s), the "
+                               f"maximum ([supervision] max_extensions = {limit})")
+    if waiting is not None:
+        return InvalidState(f"case {case.id} already has extension request {waiting.id} waiting for "
+                            f"the dispatch office's decision")
+    return None
