@@ -10,7 +10,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMAND = str(Path(sys.executable).parent / "chuishao")  # the installed entry point, not the module
-LIMIT = 1.0  # seconds: the bound; a console left running on EOF would never end by itself
+# A console left running on EOF never ends by itself, so any bound catches it; the bound is generous
+# because this machine is shared (how fast it exits, ~0.4 s, is measured by hand, not asserted).
+LIMIT = 30.0
 
 
 def run_bare(stdout: int) -> subprocess.CompletedProcess[str]:

@@ -27,7 +27,8 @@ def one_line_refusal(done: Result, *words: str) -> None:
     assert all(w in lines[0] for w in words), lines[0]
 
 
-@pytest.mark.parametrize("command", [(*EXPORT, "--output"), ("backup",)])
+@pytest.mark.parametrize("command", [(*EXPORT, "--output"), pytest.param(("backup",), marks=pytest.mark.sqlite_only(
+    "backup copies the SQLite file; on PostgreSQL it names pg_dump instead (tests/test_engines.py)"))])
 def test_bad_targets_are_one_line_and_leave_nothing(command: tuple[str, ...], cli_run: Callable[..., Result],
                                                     tmp_path: Path) -> None:
     assert cli_run("init").exit_code == 0
@@ -50,7 +51,8 @@ def limited(limit: int) -> Callable[[], None]:
     return apply
 
 
-@pytest.mark.parametrize("command", [(*EXPORT, "--output"), ("backup",)])
+@pytest.mark.parametrize("command", [(*EXPORT, "--output"), pytest.param(("backup",), marks=pytest.mark.sqlite_only(
+    "backup copies the SQLite file; on PostgreSQL it names pg_dump instead (tests/test_engines.py)"))])
 def test_a_full_disk_is_one_line_and_leaves_nothing(command: tuple[str, ...], cli_run: Callable[..., Result],
                                                     db_path: Path, tmp_path: Path) -> None:
     assert cli_run(*DEMO).exit_code == 0
