@@ -252,19 +252,21 @@ def resolve(state: State, case_id: int, result: str, expected_version: int | Non
 @click.option("--rating", type=click.Choice(lifecycle.RATINGS), help="The rating (omit with --unreachable).")
 @click.option("--unreachable", is_flag=True, help="A callback attempt that reached nobody.")
 @click.option("--comment", help="What the evaluator said.")
+@click.option("--dept", "dept", help="Township evaluations: the department rated (lead or cooperating; default the lead).")
 @version_option
 @json_option
 @pass_state
 def evaluate(state: State, case_id: int, source: str, rating: str | None, unreachable: bool,
-             comment: str | None, expected_version: int | None, as_json: bool) -> None:
-    """Record an evaluation (回访/评价).
+             comment: str | None, dept: str | None, expected_version: int | None, as_json: bool) -> None:
+    """Record an evaluation (回访/评价); a township rates each department on the case with --dept.
 
-    Example: chuishao case evaluate 42 --source citizen --rating satisfied
+    Example: chuishao case evaluate 42 --source township --rating satisfied --dept 供电公司
     """
     if (rating is None) == (not unreachable):
         raise click.UsageError("give exactly one of --rating RATING or --unreachable")
     _done(state, lifecycle.evaluate(state.ctx, case_id, source=source, rating=rating, comment=comment,
-                                    unreachable=unreachable, expected_version=expected_version),
+                                    unreachable=unreachable, expected_version=expected_version,
+                                    department=dept),
           "evaluate", as_json)
 
 

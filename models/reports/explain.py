@@ -27,6 +27,7 @@ from models.reports.measures import (
     in_period,
     lead_case_base,
     lead_case_measures,
+    rated_department,
     satisfied,
     township_base,
     township_evaluation_base,
@@ -160,7 +161,7 @@ def explain(ctx: Context, department: str, period: Period) -> dict[str, Any]:
         Evaluation.id, Evaluation.source, Evaluation.rating, Evaluation.round, Evaluation.created_at,
         c.id.alias("case_id"), c.title, when(satisfied()).alias("ok"))
         .join(c, on=(Evaluation.case == c.id))
-        .where(evaluation_base(period, now) & (c.lead == dept)).order_by(Evaluation.id)))
+        .where(evaluation_base(period, now) & (rated_department() == dept)).order_by(Evaluation.id)))
     orders = [{"order_id": o.id, "case_id": o.case_id, "kind": o.kind, "level": o.level, "status": o.status,
                "issued_at": local_iso(o.issued_at, ctx.config.tz), "counted": True}
               for o in SupervisionOrder.select().where((SupervisionOrder.department == dept)

@@ -223,6 +223,12 @@ def evaluation_base(period: Period, now: int) -> pw.Node:
             & (Evaluation.created_at <= now))
 
 
+def rated_department() -> pw.Node:
+    """The department an evaluation counts for: the one a township evaluation rated (lead or
+    cooperating), else the case's current lead (citizen, third party, evaluations before v7)."""
+    return pw.fn.COALESCE(Evaluation.department, Case.lead)
+
+
 def satisfied() -> pw.Node:
     return Evaluation.rating.in_(SATISFIED)
 

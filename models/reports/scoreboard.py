@@ -18,7 +18,9 @@ re-dispatch the new lead answers for the case):
   cases resolved.
 - satisfaction (满意率), overall and by source (citizen, township, third_party): satisfied or
   basically satisfied over rated evaluations of the latest round (round = the case's reopen count)
-  of lead cases; unreachable callbacks are not ratings. Below [evaluation] satisfaction_floor → flag.
+  of lead cases; unreachable callbacks are not ratings. A township evaluation (基层评价) counts for
+  the department it rated — the lead or a cooperating one — on the cases dispatched in the period;
+  the others for the case's lead. Below [evaluation] satisfaction_floor → flag.
 - return rate (退单率): returns (sum of the assignments' return counts) over assignments.
 - reopen rate (重办率): lead cases reopened at least once over lead cases resolved at least once.
 - time in limbo (悬空时长): how long its assignments waited to be signed for, from dispatch until
@@ -72,6 +74,7 @@ from models.reports.measures import (
     in_period,
     lead_case_base,
     lead_case_measures,
+    rated_department,
     rating_sums,
     read_sums,
     sums,
@@ -168,8 +171,9 @@ def department_scoreboard(ctx: Context, period: Period) -> list[DepartmentScore]
     assigned, evaluated, led, ordered, blamed_rows = _fetch(ctx, [
         Assignment.select(Assignment.department, *sums(measures))
         .where(Assignment.department.in_(ids) & assignment_base(period)).group_by(Assignment.department),
-        Evaluation.select(Case.lead, *rating_sums(SOURCES)).join(Case, on=(Evaluation.case == Case.id))
-        .where(Case.lead.in_(ids) & evaluation_base(period, now)).group_by(Case.lead),
+        Evaluation.select(rated_department().alias("lead"), *rating_sums(SOURCES))
+        .join(Case, on=(Evaluation.case == Case.id))
+        .where(rated_department().in_(ids) & evaluation_base(period, now)).group_by(rated_department()),
         Case.select(Case.lead, *sums(lead_measures)).where(Case.lead.in_(ids) & lead_case_base(period))
         .group_by(Case.lead),
         SupervisionOrder.select(SupervisionOrder.department, SupervisionOrder.kind,
