@@ -150,3 +150,26 @@ def test_resolving_a_november_case_in_december_leaves_november_as_published(ctx_
     lifecycle.evaluate(at(admin, "2026-12-18T03:00"), case.id, source="citizen", rating="satisfied")
     assert published("2026-12-20T02:00") == on_dec_1
     assert explain(at(ctx_for(), "2026-12-20T02:00"), "zhujian", november)["score"]["score"] == 90.0
+
+
+def test_a_local_case_resolved_in_december_leaves_the_townships_november(ctx_for: Callable[..., Context],
+                                                                         config: Config) -> None:
+    # 城关镇 raises one case on 11-20 and handles it locally; on 12-01 November reads resolved locally
+    # 0 of 1. Resolving it on 12-18 (and the callback then) leaves November at 0 of 1, no rating.
+    from models.reports.scoreboard import township_scoreboard
+
+    admin = ctx_for()
+    case, _ = intake(at(admin, "2026-11-20T01:00"), NewReport(channel="hotline_12345", text="东关社区楼道堆放杂物",
+                                                                township="chengguan", received_at=1795136400))
+    lifecycle.triage(at(admin, "2026-11-20T01:30"), case.id, category="城乡建设/城乡规划/违章建筑", township="chengguan",
+                     priority="general", decision="local", village="东关社区")
+    november = periods.month("2026-11", config.tz)
+
+    def chengguan(moment: str) -> dict:
+        return {t.township: t for t in township_scoreboard(at(ctx_for(), moment), november)}["chengguan"].as_dict()
+
+    before = chengguan("2026-12-01T02:00")
+    assert before["rates"]["resolved_locally"] == {"num": 0, "den": 1, "rate": 0.0}
+    lifecycle.resolve(at(admin, "2026-12-18T02:00"), case.id, result="已清理")
+    lifecycle.evaluate(at(admin, "2026-12-18T03:00"), case.id, source="citizen", rating="satisfied")
+    assert chengguan("2026-12-20T02:00") == before

@@ -188,7 +188,8 @@ def explain_township(ctx: Context, township: str, period: Period) -> dict[str, A
     """Every figure of one township's scoreboard row with the cases that make it up."""
     town = ctx.config.township(township).id
     require_explain(ctx, township=town)
-    measures = township_measures(ctx.config)
+    now = as_of(ctx, period)
+    measures = township_measures(ctx.config, now)
     c = Case
     rows = list(c.select(c.id.alias("case_id"), c.title, c.state.alias("case_state"), c.decision, c.duty_item,
                          c.received_at, *_flags(measures))
@@ -198,7 +199,7 @@ def explain_township(ctx: Context, township: str, period: Period) -> dict[str, A
     sat = _evaluation_rows(ctx, Evaluation.select(
         Evaluation.id, Evaluation.source, Evaluation.rating, Evaluation.round, Evaluation.created_at,
         c.id.alias("case_id"), c.title, when(satisfied()).alias("ok"))
-        .join(c, on=(Evaluation.case == c.id)).where(township_evaluation_base(period) & (c.township == town))
+        .join(c, on=(Evaluation.case == c.id)).where(township_evaluation_base(period, now) & (c.township == town))
         .order_by(Evaluation.id))
     figures["satisfaction"] = sat.get("satisfaction", {"num": 0, "den": 0, "rate": None, "kind": "rate", "cases": []})
     return {"township": town, "name": ctx.config.townships[town].name,

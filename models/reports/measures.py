@@ -255,7 +255,8 @@ def own_duty_codes(config: Config) -> list[str]:
     return sorted(code for code, item in config.duty_items.items() if item.scope == "township")
 
 
-def township_measures(config: Config) -> list[Measure]:
+def township_measures(config: Config, now: int) -> list[Measure]:
+    """Figures over a township's cases, as of `now` (the period's end for a past period)."""
     c = Case
     decided = c.decision.in_(["local", "whistle"])
     whistled = c.decision == "whistle"
@@ -265,17 +266,18 @@ def township_measures(config: Config) -> list[Measure]:
         Measure("local", "count", TRUE, c.decision == "local", actions=("triage",)),
         Measure("whistled", "count", TRUE, whistled, actions=("triage",)),
         Measure("rejected", "count", TRUE, c.decision == "reject", actions=("triage",)),
-        Measure("resolved_locally", "rate", c.decision == "local", c.state.in_([RESOLVED, CLOSED]),
+        Measure("resolved_locally", "rate", c.decision == "local", by(c.resolved_at, now) | by(c.closed_at, now),
                 actions=("triage", "resolve", "close")),
         Measure("whistle_rate", "rate", decided, whistled, actions=("triage",)),
         Measure("own_duty_whistles", "rate", whistled, c.duty_item.in_(own), actions=("triage",)),
     ]
 
 
-def township_evaluation_base(period: Period) -> pw.Node:
-    # As evaluation_base: latest-round evaluations belong to resolved (or since closed) cases.
+def township_evaluation_base(period: Period, now: int) -> pw.Node:
+    # As evaluation_base: latest-round evaluations belong to resolved (or since closed) cases, and
+    # only those made by `now` count.
     return (township_base(period) & Case.state.in_([RESOLVED, CLOSED]) & (Evaluation.round == Case.reopen_count)
-            & (Evaluation.outcome == "rated"))
+            & (Evaluation.outcome == "rated") & (Evaluation.created_at <= now))
 
 
 # A rate's numerator and denominator in one SUM: each row adds 1 to the low 32 bits when it is in the

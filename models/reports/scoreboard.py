@@ -236,11 +236,12 @@ def rank(boards: list[DepartmentScore]) -> list[DepartmentScore]:
 
 def township_scoreboard(ctx: Context, period: Period) -> list[TownshipScore]:
     """Every configured township's figures and flags for the period."""
-    measures = township_measures(ctx.config)
+    now = as_of(ctx, period)
+    measures = township_measures(ctx.config, now)
     ids = sorted(ctx.config.townships)  # IN: see department_scoreboard
     rated_rows, counted = _fetch(ctx, [
         Evaluation.select(Case.township, *rating_sums(SOURCES)).join(Case, on=(Evaluation.case == Case.id))
-        .where(Case.township.in_(ids) & township_evaluation_base(period)).group_by(Case.township),
+        .where(Case.township.in_(ids) & township_evaluation_base(period, now)).group_by(Case.township),
         Case.select(Case.township, *sums(measures)).where(Case.township.in_(ids) & township_base(period))
         .group_by(Case.township)])
     grouped = {r["township"]: r for r in counted}
