@@ -115,6 +115,31 @@ def history(state: State, case_id: int, as_json: bool) -> None:
             r["state_before"], r["state_after"], r["after"]] for r in rows])
 
 
+@case.command("retriage")
+@click.argument("case_id", type=int)
+@click.option("--reason", required=True, help="Why the triage is corrected.")
+@click.option("--category", help="The new category path or unique name.")
+@click.option("--township", help="The new township id or name.")
+@click.option("--priority", help="The new priority: urgent | utility | general | complex.")
+@click.option("--duty-item", help="The duty-list item code now cited.")
+@click.option("--village", help="Village or community of the (new) township.")
+@version_option
+@json_option
+@pass_state
+def retriage_cmd(state: State, case_id: int, reason: str, category: str | None, township: str | None,
+                 priority: str | None, duty_item: str | None, village: str | None, expected_version: int | None,
+                 as_json: bool) -> None:
+    """Correct a triaged case's category, township, priority or duty item; clocks follow the new rules.
+
+    Example: chuishao case retriage 42 --priority urgent --reason "来电补充：有人被困"
+    """
+    from models.cases.retriage import retriage
+
+    result = retriage(state.ctx, case_id, reason=reason, category=category, township=township, priority=priority,
+                      duty_item=duty_item, village=village, expected_version=expected_version)
+    _done(state, result, "retriage", as_json)
+
+
 @case.command("triage")
 @click.argument("case_id", type=int)
 @click.option("--category", required=True, help="Category path or unique name (e.g. 城管执法).")
@@ -252,19 +277,21 @@ def resolve(state: State, case_id: int, result: str, expected_version: int | Non
 @click.option("--rating", type=click.Choice(lifecycle.RATINGS), help="The rating (omit with --unreachable).")
 @click.option("--unreachable", is_flag=True, help="A callback attempt that reached nobody.")
 @click.option("--comment", help="What the evaluator said.")
+@click.option("--dept", "dept", help="Township evaluations: the department rated (lead or cooperating; default the lead).")
 @version_option
 @json_option
 @pass_state
 def evaluate(state: State, case_id: int, source: str, rating: str | None, unreachable: bool,
-             comment: str | None, expected_version: int | None, as_json: bool) -> None:
-    """Record an evaluation (回访/评价).
+             comment: str | None, dept: str | None, expected_version: int | None, as_json: bool) -> None:
+    """Record an evaluation (回访/评价); a township rates each department on the case with --dept.
 
-    Example: chuishao case evaluate 42 --source citizen --rating satisfied
+    Example: chuishao case evaluate 42 --source township --rating satisfied --dept 供电公司
     """
     if (rating is None) == (not unreachable):
         raise click.UsageError("give exactly one of --rating RATING or --unreachable")
     _done(state, lifecycle.evaluate(state.ctx, case_id, source=source, rating=rating, comment=comment,
-                                    unreachable=unreachable, expected_version=expected_version),
+                                    unreachable=unreachable, expected_version=expected_version,
+                                    department=dept),
           "evaluate", as_json)
 
 

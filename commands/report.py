@@ -17,7 +17,13 @@ from models.reports import briefing as briefing_model
 from models.reports.briefing import text_cell
 from models.reports.hotspots import hotspots as find_hotspots
 from models.reports.measures import Rate
-from models.reports.scoreboard import department_scoreboard, explain, explain_township, township_scoreboard
+from models.reports.scoreboard import (
+    department_scoreboard,
+    explain,
+    explain_township,
+    formula,
+    township_scoreboard,
+)
 from models.text.labels import label
 from models.worktime import period as periods
 
@@ -92,7 +98,8 @@ def scoreboard(state: State, month_text: str | None, from_text: str | None, to_t
         return
     boards = department_scoreboard(ctx, period)
     if as_json:
-        emit_json({"period": period.as_dict(ctx.config.tz), "departments": [b.as_dict() for b in boards]})
+        emit_json({"period": period.as_dict(ctx.config.tz), "formula": formula(ctx, lang),
+                   "departments": [b.as_dict() for b in boards]})
         return
     table(state.out, [label("metric", "rank", lang), label("report", "department", lang), label("metric", "score", lang),
                       label("metric", "assignments", lang), *[label("metric", k, lang) for k in DEPT_COLUMNS],
@@ -104,10 +111,13 @@ def scoreboard(state: State, month_text: str | None, from_text: str | None, to_t
             b.figures["overdue"].num, round(b.figures["limbo"].num / 3600, 1), b.figures["supervision"].num,
             b.figures["accountability"].num, ", ".join(label("flag", f, lang) for f in b.flags)] for b in boards],
           title=f"{period.label}")
+    say(state.out, formula(ctx, lang))
 
 
 def _print_explain(state: State, detail: dict[str, Any], lang: str) -> None:
     say(state.out, f"{detail['name']} — {detail['period']['label']}")
+    if "score" in detail:
+        _print_score(state, detail, lang)
     for key, figure in detail["figures"].items():
         rate = Rate(figure["num"], figure["den"])
         value = text_cell(rate) if figure["kind"] == "rate" else f"{figure['num']} (of {figure['den']})"
@@ -122,6 +132,23 @@ def _print_explain(state: State, detail: dict[str, Any], lang: str) -> None:
             events = "; ".join(f"{e['id']} {e['action']} {e['at'][5:16]} {e['operator']}" for e in row.get("events", []))
             say(state.out, f"  {mark} case {ident} {row.get('title') or ''} | {moments}"
                            + (f" | events: {events}" if events else ""))
+
+
+def _print_score(state: State, detail: dict[str, Any], lang: str) -> None:
+    """The score's arithmetic with this department's numbers, line by line."""
+    parts = detail["score"]
+    say(state.out, detail["formula"])
+    say(state.out, f"as of {detail['as_of']}")
+    if parts["weighted"] is None:
+        say(state.out, "no score: nothing assigned and nothing rated")
+        return
+    total = sum(parts["weights"].values())
+    terms = " + ".join(f"{w:g}×{parts['rates'][k]:.4f}" for k, w in parts["weights"].items())
+    say(state.out, f"  weighted = 100 × ({terms}) / {total:g} = {parts['weighted']:.2f}")
+    for key, d in parts["deductions"].items():
+        say(state.out, f"  − {label('metric', d['figure'], lang)} [{key}]: {d['per_100']:g} × 100 × "
+                       f"{d['num']}/{d['den'] or 0} = {d['points']:.2f}")
+    say(state.out, f"  score = {parts['score']:.1f} (held within 0–100)")
 
 
 @report.command("hotspots")

@@ -28,6 +28,7 @@ from models.reports.scoreboard import (
     department_scoreboard,
     explain,
     explain_township,
+    formula,
     township_scoreboard,
 )
 from models.text.labels import label
@@ -97,6 +98,9 @@ class ScoreboardScreen(PeriodScreen):
         with Vertical():
             yield Static(id="scoreboard-title")
             yield DataTable(id="departments", cursor_type="cell", zebra_stripes=True)
+            # How the score is computed, with the county's weights and deductions (issue 16 item 3).
+            yield Static(Text(f"{label('metric', 'formula', self.ctx.config.language)}："
+                              f"{formula(self.ctx, self.ctx.config.language)}"), id="score-formula")
             yield Static(Text(label("report", "townships", self.ctx.config.language)), id="townships-title")
             yield DataTable(id="townships", cursor_type="cell", zebra_stripes=True)
         yield Footer()

@@ -34,6 +34,8 @@ def test_markdown_briefing_reads_well(demo: Path) -> None:
                     "## 超期案件", "## 督办", "## 口径说明"):
         assert f"\n{heading}\n" in text, heading
     assert "统计期间：2026-10-01 至 2026-10-31" in text and "- 红榜：第1名 " in text and "- 黑榜：" in text
+    # The 红黑榜 says how its score is computed (issue 16 item 3), with the county's weights.
+    assert "- 计分方法：总分 = 100 × 加权比率（响应率×0.2" in text and "结果限定在 0–100" in text
     ranking = text.split("## 部门排名（红黑榜）\n\n", 1)[1].split("\n\n", 1)[0].splitlines()
     assert ranking[0].startswith("| 排名 | 部门 | 总分 |") and set(ranking[1]) == {"|", "-"}
     assert len(ranking) == 2 + 39 and all(line.count("|") == ranking[0].count("|") for line in ranking)

@@ -48,6 +48,10 @@ def _by_hand(db: Path, dept: str, start: int, end: int, now: int) -> dict[str, t
             # Signed for or returned since the latest dispatch (an upheld return dispatches again).
             acked, due, returned = _epoch(a["acknowledged_at"]), _epoch(a["ack_due"]), _epoch(a["returned_at"])
             signed = acked is not None and acked >= dispatched
+            # A return by the sign-for deadline is neither a response nor a miss (issue 16 item 3).
+            in_time_return = returned is not None and returned >= dispatched and (due is None or returned <= due)
+            if in_time_return:
+                continue
             if signed or (returned is not None and returned >= dispatched) or (due is not None and due <= now):
                 sets["response"][1].add(case["id"])
                 if signed and (due is None or acked <= due):
@@ -67,7 +71,8 @@ def test_cli_rates_equal_a_recount_from_case_json_and_explain_lists_those_cases(
     dept = busiest["department"]
     start, end = _epoch(board["period"]["from"]), _epoch(board["period"]["to"])
     assert start is not None and end is not None
-    recount = _by_hand(demo, dept, start, end, int(TODAY.timestamp()))
+    # The period ended 11-21 00:00, before TODAY: its figures are as of its last second (issue 16 item 4).
+    recount = _by_hand(demo, dept, start, end, min(int(TODAY.timestamp()), end - 1))
     for key in ("response", "resolution"):
         num, den = recount[key]
         assert (busiest["rates"][key]["num"], busiest["rates"][key]["den"]) == (len(num), len(den)), key
@@ -106,15 +111,16 @@ def test_scores_follow_the_configured_weights_and_deductions(ctx_for: Callable[.
     period = periods.month("2026-11", config.tz)
     boards = {b.department: b for b in department_scoreboard(at(admin, "2026-11-20T00:00"), period)}
     zhujian, gongshui = boards["zhujian"], boards["gongshui"]
-    assert zhujian.deductions == {"return": 0.0, "reopen": 0.0, "overdue": 0.0, "supervision": 2.0,
-                                  "accountability": 5.0}
-    assert zhujian.score == 100.0 - 2.0 - 5.0 and zhujian.rank == 1
+    # Deductions per 100 assignments (issue 16): 1 order of 1 assignment → 1.0 × 100 × 1/1 = 100;
+    # 1 record → 2.0 × 100 × 1/1 = 200; 100 − 300 is held at 0.
+    assert zhujian.deductions == {"return": 0.0, "reopen": 0.0, "supervision": 100.0, "accountability": 200.0}
+    assert zhujian.score == 0.0 and zhujian.rank == 2
     # Signed for 30 h after dispatch (the general sign-for clock is shorter), satisfaction 0 of 1.
     assert gongshui.figures["response"].num == 0 and gongshui.figures["response"].den == 1
     assert gongshui.figures["satisfaction"].rate == 0.0 and "below_satisfaction_floor" in gongshui.flags
     w = config.section("scoring")["weights"]
     expected = (w["arrival"] + w["resolution"] + w["on_time"]) / sum(w.values()) * 100
-    assert gongshui.score == round(expected, 1) and gongshui.rank == 2
+    assert gongshui.score == round(expected, 1) and gongshui.rank == 1
     assert boards["shuiwu"].score is None and boards["shuiwu"].rank is None  # nothing assigned: no score
 
 

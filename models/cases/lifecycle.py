@@ -116,8 +116,13 @@ def resolve(ctx: Context, case_id: int, *, result: str, expected_version: int | 
 
 
 def evaluate(ctx: Context, case_id: int, *, source: str, rating: str | None, comment: str | None = None,
-             unreachable: bool = False, expected_version: int | None = None) -> Case:
-    """回访/评价: a citizen callback, a township or a third party rates the result."""
+             unreachable: bool = False, expected_version: int | None = None,
+             department: str | None = None) -> Case:
+    """回访/评价: a citizen callback, a township or a third party rates the result.
+
+    A township evaluation (基层评价) rates one department on the case: `department` (the lead or a
+    cooperating department with an active assignment), the lead when omitted. It counts in that
+    department's satisfaction; citizen and third-party evaluations rate the case, for its lead."""
     if source not in SOURCES:
         raise ValidationError(f"source must be one of {', '.join(SOURCES)}; got '{source}'")
     if unreachable:
@@ -131,15 +136,36 @@ def evaluate(ctx: Context, case_id: int, *, source: str, rating: str | None, com
         raise PermissionDenied("no permission: township evaluations come from township operators")
     if source != "township" and role == "township":
         raise PermissionDenied("no permission: a township operator records township evaluations only")
+    if department is not None and source != "township":
+        raise ValidationError("only a township evaluation (基层评价) names a department; citizen and "
+                              "third-party evaluations rate the case")
+    rated_dept = ctx.config.department(department).id if department is not None else None
     with ctx.write():
         case = load_for(ctx, case_id, "evaluate", expected_version)
+        if source == "township":
+            rated_dept = _rated_department(case, rated_dept)
         before = snapshot(case)
         prepared.insert(Evaluation(case=case.id, source=source, rating=rating, comment=comment,
                                    outcome="unreachable" if unreachable else "rated", round=case.reopen_count,
-                                   operator=ctx.actor, created_at=ctx.now()))
-        return save(ctx, case, before, "evaluate",
-                    extra_after={"source": source, "rating": rating, "comment": comment,
-                                 "outcome": "unreachable" if unreachable else "rated"})
+                                   operator=ctx.actor, created_at=ctx.now(), department=rated_dept))
+        extra = {"source": source, "rating": rating, "comment": comment,
+                 "outcome": "unreachable" if unreachable else "rated"}
+        if rated_dept is not None:
+            extra["department"] = rated_dept
+        return save(ctx, case, before, "evaluate", extra_after=extra)
+
+
+def _rated_department(case: Case, department: str | None) -> str | None:
+    """The department a township evaluation rates: the named one if it is on the case (an active
+    assignment), else the lead; None for a local case, which no department handled."""
+    on_case = {a.department for a in Assignment.select(Assignment.department)
+               .where((Assignment.case == case.id) & (Assignment.active == True))}
+    if department is None:
+        return case.lead
+    if department not in on_case:
+        raise ValidationError(f"department {department} has no assignment on case {case.id}: a township rates "
+                              f"the departments on the case ({', '.join(sorted(on_case)) or 'none'})")
+    return department
 
 
 def reopen(ctx: Context, case_id: int, *, reason: str, expected_version: int | None = None) -> Case:

@@ -89,6 +89,7 @@ def case_detail(ctx: Context, case: Case) -> dict[str, Any]:
         "evaluations": [masked(ctx, "evaluation", {
                             "id": v.id, "source": v.source, "rating": v.rating, "outcome": v.outcome,
                             "comment": v.comment, "round": v.round, "operator": v.operator,
+                            "department": v.department,
                             "created_at": local_iso(v.created_at, tz)})
                         for v in Evaluation.select().where(Evaluation.case == case.id).order_by(Evaluation.id)],
         "extensions": [masked(ctx, "extension", {

@@ -32,8 +32,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "scoring": {"whistle_band": [0.1, 0.6],
                 "weights": {"response": 0.2, "arrival": 0.1, "resolution": 0.2, "on_time": 0.2,
                             "satisfaction": 0.3},
-                "deductions": {"return": 1.0, "reopen": 2.0, "overdue": 1.0, "supervision": 2.0,
-                               "accountability": 5.0}},
+                "deductions": {"return": 0.5, "reopen": 0.5, "supervision": 1.0, "accountability": 2.0}},
     "suggest": {"min_score": 0.05, "history_weight": 1.0},
 }
 ARRIVAL_FIRST = ("urgent", "utility")  # priorities whose lead must arrive before resolving, unless configured

@@ -28,6 +28,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "intake": frozenset({"dispatcher", "township", "admin"}),
     "triage": frozenset({"dispatcher", "township", "admin"}),
     "dispatch": frozenset({"dispatcher", "admin"}),
+    "retriage": frozenset({"dispatcher", "admin"}),  # correct a triage, with a reason (issue 16 item 9)
     "review_return": frozenset({"dispatcher", "admin"}),
     "acknowledge": frozenset({"department", "admin"}),
     "return": frozenset({"department", "admin"}),

@@ -28,6 +28,7 @@ from models.reports.scoreboard import (
     department_scoreboard,
     township_scoreboard,
 )
+from models.reports.scoring import formula
 from models.store.schema import Case, SupervisionOrder
 from models.store.states import FINAL_STATES
 from models.text.labels import label
@@ -234,6 +235,7 @@ def render_markdown(ctx: Context, b: Briefing) -> str:
                                          for d in reversed(scored[-3:])))
     else:
         lines.append("- 本期无派单，不排名。")
+    lines.append(f"- 计分方法：{formula(ctx, 'zh')}")
     floor = float(config.section("evaluation")["satisfaction_floor"])
     low = [d.name for d in scored if "below_satisfaction_floor" in d.flags]
     if low:

@@ -27,12 +27,14 @@ from models.reports.measures import (
     in_period,
     lead_case_base,
     lead_case_measures,
+    rated_department,
     satisfied,
     township_base,
     township_evaluation_base,
     township_measures,
     when,
 )
+from models.reports.scoring import LADDER_KINDS, as_of, formula, score_parts
 from models.store.schema import Accountability, Assignment, Case, Evaluation, Event, SupervisionOrder
 from models.worktime.period import Period
 from models.worktime.timeutil import local_iso
@@ -46,7 +48,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "arrival": ("arrive_due", "arrived_at"),
     "lead_cases": ("case_state", "dispatched_at"),
     "resolution": ("case_state", "resolved_at"), "on_time": ("resolve_due", "resolved_at"),
-    "returns": ("return_count", "returned_at"), "reopen": ("reopen_count", "resolved_at"),
+    "returns": ("return_count", "returned_at"), "upheld_returns": ("state", "return_count", "returned_at"), "reopen": ("reopen_count", "resolved_at"),
     "overdue_sign_for": ("state", "case_state", "ack_due"), "overdue_arrival": ("state", "case_state", "arrive_due"),
     "overdue_resolve": ("case_state", "resolve_due"),
     "limbo": ("dispatched_at", "acknowledged_at", "returned_at"),
@@ -137,7 +139,7 @@ def explain(ctx: Context, department: str, period: Period) -> dict[str, Any]:
     """Every figure of one department's scoreboard row with the rows that make it up."""
     dept = ctx.config.department(department).id
     require_explain(ctx, department=dept)
-    now = ctx.now()
+    now = as_of(ctx, period)
     measures, lead_measures = department_measures(now), lead_case_measures(now)
     a, c = Assignment, Case
     rows = list(a.select(a.id.alias("assignment_id"), c.id.alias("case_id"), c.title, a.role, a.state,
@@ -159,7 +161,7 @@ def explain(ctx: Context, department: str, period: Period) -> dict[str, Any]:
         Evaluation.id, Evaluation.source, Evaluation.rating, Evaluation.round, Evaluation.created_at,
         c.id.alias("case_id"), c.title, when(satisfied()).alias("ok"))
         .join(c, on=(Evaluation.case == c.id))
-        .where(evaluation_base(period) & (c.lead == dept)).order_by(Evaluation.id)))
+        .where(evaluation_base(period, now) & (rated_department() == dept)).order_by(Evaluation.id)))
     orders = [{"order_id": o.id, "case_id": o.case_id, "kind": o.kind, "level": o.level, "status": o.status,
                "issued_at": local_iso(o.issued_at, ctx.config.tz), "counted": True}
               for o in SupervisionOrder.select().where((SupervisionOrder.department == dept)
@@ -171,17 +173,23 @@ def explain(ctx: Context, department: str, period: Period) -> dict[str, Any]:
                                                       & in_period(Accountability.recorded_at, period))
                .order_by(Accountability.id)]
     figures["supervision"] = {"num": len(orders), "den": len(rows), "rate": None, "kind": "count", "cases": orders}
+    ordered = [o for o in orders if o["kind"] not in LADDER_KINDS]  # the ladder's are in the on-time rates
+    figures["supervision_ordered"] = {"num": len(ordered), "den": len(rows), "rate": None, "kind": "count",
+                                      "cases": ordered}
     figures["accountability"] = {"num": len(records), "den": len(rows), "rate": None, "kind": "count",
                                  "cases": records}
+    rates = {k: Rate(int(f["num"]), int(f["den"])) for k, f in figures.items()}
     return {"department": dept, "name": ctx.config.departments[dept].name,
-            "period": period.as_dict(ctx.config.tz), "figures": figures}
+            "period": period.as_dict(ctx.config.tz), "as_of": local_iso(now, ctx.config.tz),
+            "formula": formula(ctx, ctx.config.language), "score": score_parts(ctx, rates), "figures": figures}
 
 
 def explain_township(ctx: Context, township: str, period: Period) -> dict[str, Any]:
     """Every figure of one township's scoreboard row with the cases that make it up."""
     town = ctx.config.township(township).id
     require_explain(ctx, township=town)
-    measures = township_measures(ctx.config)
+    now = as_of(ctx, period)
+    measures = township_measures(ctx.config, now)
     c = Case
     rows = list(c.select(c.id.alias("case_id"), c.title, c.state.alias("case_state"), c.decision, c.duty_item,
                          c.received_at, *_flags(measures))
@@ -191,7 +199,7 @@ def explain_township(ctx: Context, township: str, period: Period) -> dict[str, A
     sat = _evaluation_rows(ctx, Evaluation.select(
         Evaluation.id, Evaluation.source, Evaluation.rating, Evaluation.round, Evaluation.created_at,
         c.id.alias("case_id"), c.title, when(satisfied()).alias("ok"))
-        .join(c, on=(Evaluation.case == c.id)).where(township_evaluation_base(period) & (c.township == town))
+        .join(c, on=(Evaluation.case == c.id)).where(township_evaluation_base(period, now) & (c.township == town))
         .order_by(Evaluation.id))
     figures["satisfaction"] = sat.get("satisfaction", {"num": 0, "den": 0, "rate": None, "kind": "rate", "cases": []})
     return {"township": town, "name": ctx.config.townships[town].name,

@@ -18,7 +18,6 @@ import peewee as pw
 from models.org.config import Config
 from models.store.schema import Assignment, Case, Evaluation
 from models.store.states import (
-    A_ACKNOWLEDGED,
     A_RETURNED,
     ACKNOWLEDGED,
     CLOSED,
@@ -26,7 +25,6 @@ from models.store.states import (
     MERGED,
     ON_SITE,
     OPEN_STATES,
-    PENDING,
     RESOLVED,
     SPLIT,
     WITHDRAWN,
@@ -95,23 +93,38 @@ def assignment_base(period: Period) -> pw.Node:
             & Assignment.case.not_in(gone))
 
 
-def _clocks_running() -> pw.Node:
-    """The assignment's case is with the departments and its clocks run: held (not returned or
-    resolved) and not paused — a paused case has no next_due (models/clocks.refresh_next_due).
-
-    An IN list, not a subquery per row: SQLite builds the set of such cases once, from the
-    (state, next_due, id) index alone, and each late assignment is a lookup in memory."""
-    return Assignment.case.in_(Case.select(Case.id).where(Case.state.in_(HELD) & Case.next_due.is_null(False)))
+def by(column: pw.Field, now: int) -> pw.Node:
+    """The moment is set and not after `now` (the period's end for a past period): a fact recorded
+    later belongs to a later period and changes nothing here. Never NULL, so it may be negated."""
+    return pw.fn.COALESCE(column, now + 1) <= now
 
 
-def _acked() -> pw.Node:
-    """Signed for since its latest dispatch: an upheld return sends an assignment back to pending with
-    a new dispatched_at, and its earlier sign-for or return no longer answers it."""
-    return Assignment.acknowledged_at >= Assignment.dispatched_at
+def _clocks_running(now: int) -> pw.Node:
+    """The assignment's case was with the departments at `now` and its clocks ran: held (not
+    returned or resolved) and not paused — a paused case has no next_due
+    (models/clocks.refresh_next_due) — or resolved only after `now` (a past period's end).
+
+    An IN list, not a subquery per row: SQLite builds the set of such cases once, and each late
+    assignment is a lookup in memory."""
+    return Assignment.case.in_(Case.select(Case.id).where(
+        (Case.state.in_(HELD) & Case.next_due.is_null(False)) | (Case.resolved_at > now)))
 
 
-def _returned() -> pw.Node:
-    return Assignment.returned_at >= Assignment.dispatched_at
+def _acked(now: int) -> pw.Node:
+    """Signed for since its latest dispatch, by `now`: an upheld return sends an assignment back to
+    pending with a new dispatched_at, and its earlier sign-for or return no longer answers it."""
+    return by(Assignment.acknowledged_at, now) & (Assignment.acknowledged_at >= Assignment.dispatched_at)
+
+
+def _returned(now: int) -> pw.Node:
+    return by(Assignment.returned_at, now) & (Assignment.returned_at >= Assignment.dispatched_at)
+
+
+def accepted_return() -> pw.Node:
+    """The return stands (the office re-dispatched the case elsewhere: the assignment is inactive and
+    returned) or awaits the office's review (active and returned). An upheld return sends the
+    assignment back to pending, so a returned state is never an upheld one."""
+    return Assignment.state == A_RETURNED
 
 
 def case_ended(now: int) -> pw.Node:
@@ -137,8 +150,8 @@ def limbo_seconds(now: int) -> pw.Node:
     ended = case_ended(now)
     # CASE stops at the first true branch: the case's own row is read only for an assignment still
     # waiting on a case already resolved (a cooperating department that never signed for it).
-    return pw.Case(None, ((_acked(), a.acknowledged_at - a.dispatched_at),
-                          (_returned(), a.returned_at - a.dispatched_at),
+    return pw.Case(None, ((_acked(now), a.acknowledged_at - a.dispatched_at),
+                          (_returned(now), a.returned_at - a.dispatched_at),
                           (unresolved, now - a.dispatched_at),
                           (ended > a.dispatched_at, ended - a.dispatched_at)), 0)
 
@@ -146,23 +159,32 @@ def limbo_seconds(now: int) -> pw.Node:
 def department_measures(now: int) -> list[Measure]:
     """Figures over assignment rows."""
     a = Assignment
-    acked_on_time = _acked() & (a.ack_due.is_null() | (a.acknowledged_at <= a.ack_due))
-    sign_for_settled = _acked() | _returned() | fell_due(a.ack_due, now)
+    acked_on_time = _acked(now) & (a.ack_due.is_null() | (a.acknowledged_at <= a.ack_due))
+    # A return made by the sign-for deadline is neither a response nor a miss: the return rate
+    # counts it, and if the office upholds it (the assignment goes back to pending with a new
+    # dispatch) the department is charged for the upheld return and its new sign-for clock runs.
+    returned_in_time = _returned(now) & (a.ack_due.is_null() | (a.returned_at <= a.ack_due))
+    sign_for_settled = ((_acked(now) | _returned(now) | fell_due(a.ack_due, now)) & ~returned_in_time)
     arrival_settled = (a.arrive_due.is_null(False) & (a.state != A_RETURNED)
-                       & (a.arrived_at.is_null(False) | fell_due(a.arrive_due, now)))
+                       & (by(a.arrived_at, now) | fell_due(a.arrive_due, now)))
+    waiting = ~(_acked(now) | _returned(now))
     # AND stops at the first false term: the case is consulted only for a clock already late.
-    late_sign_for = (a.active == True) & (a.state == PENDING) & (a.ack_due < now) & _clocks_running()
-    late_arrival = ((a.active == True) & a.state.in_([PENDING, A_ACKNOWLEDGED]) & (a.arrive_due < now)
-                    & _clocks_running())
+    late_sign_for = (a.active == True) & waiting & (a.ack_due < now) & _clocks_running(now)
+    late_arrival = ((a.active == True) & ~by(a.arrived_at, now) & ~_returned(now) & (a.arrive_due < now)
+                    & _clocks_running(now))
     return [
         Measure("assignments", "count", TRUE, TRUE, actions=("dispatch", "review_return")),
         Measure("lead", "count", TRUE, a.role == "lead", actions=("dispatch", "review_return")),
         Measure("cooperating", "count", TRUE, a.role == "cooperating", actions=("dispatch", "review_return")),
         Measure("response", "rate", sign_for_settled, acked_on_time,
                 actions=("dispatch", "acknowledge", "return", "review_return")),
-        Measure("arrival", "rate", arrival_settled, a.arrived_at.is_null(False) & (a.arrived_at <= a.arrive_due),
+        Measure("arrival", "rate", arrival_settled, by(a.arrived_at, now) & (a.arrived_at <= a.arrive_due),
                 actions=("acknowledge", "arrive")),
         Measure("returns", "rate", TRUE, a.return_count > 0, a.return_count, actions=("return", "review_return")),
+        # Returns the office did not accept (upheld: the department had to take the case back). The
+        # last return of an assignment still returned stands or awaits review, and is not charged.
+        Measure("upheld_returns", "rate", TRUE, a.return_count > pw.Case(None, ((accepted_return(), 1),), 0),
+                a.return_count - pw.Case(None, ((accepted_return(), 1),), 0), actions=("return", "review_return")),
         Measure("limbo", "duration", TRUE, TRUE, limbo_seconds(now),
                 actions=("dispatch", "acknowledge", "return", "review_return")),
         Measure("overdue_sign_for", "count", TRUE, late_sign_for, actions=("dispatch",)),
@@ -176,26 +198,35 @@ def lead_case_base(period: Period) -> pw.Node:
 
 
 def lead_case_measures(now: int) -> list[Measure]:
-    """Figures over the department's lead cases (Case rows, grouped by Case.lead)."""
+    """Figures over the department's lead cases (Case rows, grouped by Case.lead), as of `now`."""
     c = Case
-    resolved = c.resolved_at.is_null(False)
+    resolved = by(c.resolved_at, now)
     return [
         Measure("lead_cases", "count", TRUE, TRUE, actions=("dispatch", "review_return")),
         Measure("resolution", "rate", TRUE, resolved, actions=("resolve", "reopen")),
         Measure("on_time", "rate", resolved, c.resolve_due.is_null() | (c.resolved_at <= c.resolve_due),
                 actions=("resolve", "extend")),
         Measure("reopen", "rate", resolved | (c.reopen_count > 0), c.reopen_count > 0, actions=("reopen", "evaluate")),
-        Measure("overdue_resolve", "count", TRUE, c.state.in_(HELD) & c.paused_since.is_null() & (c.resolve_due < now),
+        Measure("overdue_resolve", "count", TRUE,
+                (c.state.in_(HELD) | (c.resolved_at > now)) & c.paused_since.is_null() & (c.resolve_due < now),
                 actions=("resolve", "extend")),
     ]
 
 
-def evaluation_base(period: Period) -> pw.Node:
-    """Rated evaluations of the latest round (the case's reopen count) of lead cases of the period."""
+def evaluation_base(period: Period, now: int) -> pw.Node:
+    """Rated evaluations of the latest round (the case's reopen count) of lead cases of the period,
+    made by `now` (the period's end for a past period)."""
     # Only a resolved case is evaluated, and a reopen starts a new round: the latest round's
     # evaluations belong to cases resolved now. Saying so lets the scan skip the others unread.
-    return (lead_case_base(period) & Case.resolved_at.is_null(False) & (Evaluation.round == Case.reopen_count)
-            & (Evaluation.outcome == "rated"))
+    return (lead_case_base(period) & Case.resolved_at.is_null(False) & (Case.resolved_at <= now)
+            & (Evaluation.round == Case.reopen_count) & (Evaluation.outcome == "rated")
+            & (Evaluation.created_at <= now))
+
+
+def rated_department() -> pw.Node:
+    """The department an evaluation counts for: the one a township evaluation rated (lead or
+    cooperating), else the case's current lead (citizen, third party, evaluations before v7)."""
+    return pw.fn.COALESCE(Evaluation.department, Case.lead)
 
 
 def satisfied() -> pw.Node:
@@ -224,7 +255,8 @@ def own_duty_codes(config: Config) -> list[str]:
     return sorted(code for code, item in config.duty_items.items() if item.scope == "township")
 
 
-def township_measures(config: Config) -> list[Measure]:
+def township_measures(config: Config, now: int) -> list[Measure]:
+    """Figures over a township's cases, as of `now` (the period's end for a past period)."""
     c = Case
     decided = c.decision.in_(["local", "whistle"])
     whistled = c.decision == "whistle"
@@ -234,17 +266,18 @@ def township_measures(config: Config) -> list[Measure]:
         Measure("local", "count", TRUE, c.decision == "local", actions=("triage",)),
         Measure("whistled", "count", TRUE, whistled, actions=("triage",)),
         Measure("rejected", "count", TRUE, c.decision == "reject", actions=("triage",)),
-        Measure("resolved_locally", "rate", c.decision == "local", c.state.in_([RESOLVED, CLOSED]),
+        Measure("resolved_locally", "rate", c.decision == "local", by(c.resolved_at, now) | by(c.closed_at, now),
                 actions=("triage", "resolve", "close")),
         Measure("whistle_rate", "rate", decided, whistled, actions=("triage",)),
         Measure("own_duty_whistles", "rate", whistled, c.duty_item.in_(own), actions=("triage",)),
     ]
 
 
-def township_evaluation_base(period: Period) -> pw.Node:
-    # As evaluation_base: latest-round evaluations belong to resolved (or since closed) cases.
+def township_evaluation_base(period: Period, now: int) -> pw.Node:
+    # As evaluation_base: latest-round evaluations belong to resolved (or since closed) cases, and
+    # only those made by `now` count.
     return (township_base(period) & Case.state.in_([RESOLVED, CLOSED]) & (Evaluation.round == Case.reopen_count)
-            & (Evaluation.outcome == "rated"))
+            & (Evaluation.outcome == "rated") & (Evaluation.created_at <= now))
 
 
 # A rate's numerator and denominator in one SUM: each row adds 1 to the low 32 bits when it is in the

@@ -18,7 +18,9 @@ re-dispatch the new lead answers for the case):
   cases resolved.
 - satisfaction (满意率), overall and by source (citizen, township, third_party): satisfied or
   basically satisfied over rated evaluations of the latest round (round = the case's reopen count)
-  of lead cases; unreachable callbacks are not ratings. Below [evaluation] satisfaction_floor → flag.
+  of lead cases; unreachable callbacks are not ratings. A township evaluation (基层评价) counts for
+  the department it rated — the lead or a cooperating one — on the cases dispatched in the period;
+  the others for the case's lead. Below [evaluation] satisfaction_floor → flag.
 - return rate (退单率): returns (sum of the assignments' return counts) over assignments.
 - reopen rate (重办率): lead cases reopened at least once over lead cases resolved at least once.
 - time in limbo (悬空时长): how long its assignments waited to be signed for, from dispatch until
@@ -27,10 +29,19 @@ re-dispatch the new lead answers for the case):
   (dispatched, acknowledged, on site) and not paused: sign-for and arrival clocks of its
   assignments, and the resolve clock of its lead cases; a clock counts once.
 - supervision orders (督办) and accountability records (追责) against it, issued in the period.
-- total score: Σ weight × rate over the rates that have a denominator (weights renormalised) × 100,
-  minus Σ deduction × count (returns, reopened lead cases, overdue clocks, supervision orders,
-  accountability records), from [scoring] in chuishao.toml. It can fall below zero: the ranking
-  stays meaningful. Nothing assigned and no lead case: no score, no rank.
+- total score (see `formula`): Σ weight × rate over the rates that have a denominator (weights
+  renormalised) × 100, minus for each deduction its points per 100 (deduction × 100 × count / its
+  base): returns the office upheld per assignment, reopened lead cases per lead case resolved,
+  supervision orders a supervisor issued per assignment, accountability records per assignment —
+  then held within 0..100. Rates and deductions are shares, so a department with ten times the
+  cases and the same performance has the same score. One failure counts once: a late clock counts
+  in its on-time rate (response, arrival, on-time resolution, or the resolution rate while
+  unresolved), so neither the overdue count nor the reminders and notices (催办/通报) the supervision
+  ladder writes for that same clock are deducted again; a return the office accepted (it
+  re-dispatched the case) or has still to review is not charged. Nothing assigned and no lead
+  case: no score, no rank.
+- as of the period's end: every moment compared is taken up to min(now, end of period), so a
+  month already over keeps its figures when a case of it is resolved, signed for or evaluated later.
 
 A township (cases with that township received in the period, merged/split ones left out): raised;
 local, whistled, rejected; resolved locally (local cases now resolved or closed over local cases);
@@ -63,6 +74,7 @@ from models.reports.measures import (
     in_period,
     lead_case_base,
     lead_case_measures,
+    rated_department,
     rating_sums,
     read_sums,
     sums,
@@ -70,14 +82,11 @@ from models.reports.measures import (
     township_evaluation_base,
     township_measures,
 )
+from models.reports.scoring import LADDER_KINDS, as_of, formula, score_parts
 from models.store.schema import Accountability, Assignment, Case, Evaluation, SupervisionOrder
 from models.worktime.period import Period
 
 SOURCES = ("citizen", "township", "third_party")
-SCORE_RATES = {"response": "response", "arrival": "arrival", "resolution": "resolution",
-               "on_time": "on_time", "satisfaction": "satisfaction"}
-DEDUCTED = {"return": "returns", "reopen": "reopen", "overdue": "overdue", "supervision": "supervision",
-            "accountability": "accountability"}
 
 
 @dataclass
@@ -154,7 +163,7 @@ def _fetch(ctx: Context, queries: list[pw.Query]) -> list[list[dict[str, Any]]]:
 
 def department_scoreboard(ctx: Context, period: Period) -> list[DepartmentScore]:
     """Every configured department's figures, score and rank for the period (best first)."""
-    now = ctx.now()
+    now = as_of(ctx, period)
     measures, lead_measures = department_measures(now), lead_case_measures(now)
     # IN (the configured ids) lets each index serve one department's time range after another, in
     # GROUP BY order: no sort, and no need for the planner's statistics (ANALYZE) to find that plan.
@@ -162,8 +171,9 @@ def department_scoreboard(ctx: Context, period: Period) -> list[DepartmentScore]
     assigned, evaluated, led, ordered, blamed_rows = _fetch(ctx, [
         Assignment.select(Assignment.department, *sums(measures))
         .where(Assignment.department.in_(ids) & assignment_base(period)).group_by(Assignment.department),
-        Evaluation.select(Case.lead, *rating_sums(SOURCES)).join(Case, on=(Evaluation.case == Case.id))
-        .where(Case.lead.in_(ids) & evaluation_base(period)).group_by(Case.lead),
+        Evaluation.select(rated_department().alias("lead"), *rating_sums(SOURCES))
+        .join(Case, on=(Evaluation.case == Case.id))
+        .where(rated_department().in_(ids) & evaluation_base(period, now)).group_by(rated_department()),
         Case.select(Case.lead, *sums(lead_measures)).where(Case.lead.in_(ids) & lead_case_base(period))
         .group_by(Case.lead),
         SupervisionOrder.select(SupervisionOrder.department, SupervisionOrder.kind,
@@ -190,6 +200,8 @@ def department_scoreboard(ctx: Context, period: Period) -> list[DepartmentScore]
         figures["satisfaction"] = Rate(sum(r.num for r in by_source.values()), sum(r.den for r in by_source.values()))
         kinds = orders.get(dept.id, {})
         figures["supervision"] = Rate(sum(kinds.values()), figures["assignments"].num)
+        figures["supervision_ordered"] = Rate(sum(n for k, n in kinds.items() if k not in LADDER_KINDS),
+                                              figures["assignments"].num)
         figures["accountability"] = Rate(blamed.get(dept.id, 0), figures["assignments"].num)
         board = DepartmentScore(dept.id, dept.name, figures, by_source, dict(sorted(kinds.items())))
         _score(ctx, board)
@@ -198,22 +210,16 @@ def department_scoreboard(ctx: Context, period: Period) -> list[DepartmentScore]
 
 
 def _score(ctx: Context, board: DepartmentScore) -> None:
-    scoring = ctx.config.section("scoring")
-    weights = {k: float(v) for k, v in scoring["weights"].items() if k in SCORE_RATES}
-    rated = {k: board.figures[SCORE_RATES[k]].rate for k in weights}
-    present = {k: w for k, w in weights.items() if rated[k] is not None}
-    board.deductions = {k: round(float(v) * board.figures[DEDUCTED[k]].num, 2)
-                        for k, v in scoring["deductions"].items() if k in DEDUCTED}
+    parts = score_parts(ctx, board.figures)
+    board.deductions = {k: d["points"] for k, d in parts["deductions"].items()}
     floor = float(ctx.config.section("evaluation")["satisfaction_floor"])
     sat = board.figures["satisfaction"].rate
     if sat is not None and sat < floor:
         board.flags.append("below_satisfaction_floor")
     if board.figures["overdue"].num:
         board.flags.append("overdue")
-    if not present or sum(present.values()) <= 0:
-        return  # nothing assigned and nothing rated: no score rather than a made-up one
-    weighted = sum(w * (rated[k] or 0.0) for k, w in present.items()) / sum(present.values()) * 100
-    board.score = round(weighted - sum(board.deductions.values()), 1)
+    # Nothing assigned and nothing rated: no score rather than a made-up one (parts["score"] None).
+    board.score = parts["score"]
 
 
 def rank(boards: list[DepartmentScore]) -> list[DepartmentScore]:
@@ -230,11 +236,12 @@ def rank(boards: list[DepartmentScore]) -> list[DepartmentScore]:
 
 def township_scoreboard(ctx: Context, period: Period) -> list[TownshipScore]:
     """Every configured township's figures and flags for the period."""
-    measures = township_measures(ctx.config)
+    now = as_of(ctx, period)
+    measures = township_measures(ctx.config, now)
     ids = sorted(ctx.config.townships)  # IN: see department_scoreboard
     rated_rows, counted = _fetch(ctx, [
         Evaluation.select(Case.township, *rating_sums(SOURCES)).join(Case, on=(Evaluation.case == Case.id))
-        .where(Case.township.in_(ids) & township_evaluation_base(period)).group_by(Case.township),
+        .where(Case.township.in_(ids) & township_evaluation_base(period, now)).group_by(Case.township),
         Case.select(Case.township, *sums(measures)).where(Case.township.in_(ids) & township_base(period))
         .group_by(Case.township)])
     grouped = {r["township"]: r for r in counted}
@@ -267,10 +274,13 @@ __all__ = [
     "Measure",
     "Rate",
     "TownshipScore",
+    "as_of",
     "department_scoreboard",
     "explain",
     "explain_township",
+    "formula",
     "rank",
     "require_explain",
+    "score_parts",
     "township_scoreboard",
 ]

@@ -20,7 +20,7 @@ Migration = Callable[[pw.Database], None]
 # version → the step that brings a database from version-1 to version.
 MIGRATIONS: dict[int, Migration] = {}
 
-CURRENT_VERSION = 6
+CURRENT_VERSION = 7
 
 
 def migration(version: int) -> Callable[[Migration], Migration]:
@@ -101,6 +101,17 @@ def _ladder_per_clock(db: pw.Database) -> None:
     from models.store.schema import LadderStep
 
     db.create_tables([LadderStep], safe=True)
+
+
+@migration(7)
+def _evaluation_per_department(db: pw.Database) -> None:
+    """v7: a township evaluation rates one department on the case (the lead or a cooperating one),
+    each counted in that department's satisfaction. Existing evaluations keep department NULL: they
+    rated the case, and count for its lead as before."""
+    existing = {c.name for c in db.get_columns("evaluation")}
+    if "department" not in existing:
+        # Plain ALTER TABLE ADD COLUMN, valid on SQLite and PostgreSQL (see v2).
+        db.execute_sql('ALTER TABLE "evaluation" ADD COLUMN department VARCHAR(255)')
 
 
 def schema_version(db: pw.Database) -> int:

@@ -151,6 +151,10 @@ class Evaluation(BaseModel):
     outcome = pw.CharField(default="rated")  # rated | unreachable
     comment = pw.TextField(null=True)
     round = pw.IntegerField(default=0)  # the case's reopen count when evaluated
+    # The department a township evaluation (基层评价) rates: the lead or a cooperating department
+    # (migration 7). None: the case as a whole, counted for its current lead (citizen, third party,
+    # and township evaluations recorded before v7).
+    department = pw.CharField(null=True)
     operator = pw.CharField()
     created_at = pw.IntegerField()
 
