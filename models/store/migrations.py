@@ -20,7 +20,7 @@ Migration = Callable[[pw.Database], None]
 # version → the step that brings a database from version-1 to version.
 MIGRATIONS: dict[int, Migration] = {}
 
-CURRENT_VERSION = 6
+CURRENT_VERSION = 7
 
 
 def migration(version: int) -> Callable[[Migration], Migration]:
@@ -101,6 +101,15 @@ def _ladder_per_clock(db: pw.Database) -> None:
     from models.store.schema import LadderStep
 
     db.create_tables([LadderStep], safe=True)
+
+
+@migration(7)
+def _event_row_digests(db: pw.Database) -> None:
+    """v7: events carry the digests of the audited rows they wrote (models/store/rowdigest.py), so
+    `audit verify` sees a row edited in the table directly. Earlier events keep no digests and their
+    hashes are unchanged; rows written before this version are checked from their next event on."""
+    if "digests" not in {c.name for c in db.get_columns("event")}:
+        db.execute_sql(f"ALTER TABLE {db.quote[0]}event{db.quote[1]} ADD COLUMN digests TEXT NOT NULL DEFAULT ''")
 
 
 def schema_version(db: pw.Database) -> int:
