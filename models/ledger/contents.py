@@ -11,64 +11,66 @@ them), and that an event wrote but is gone (deleted).
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import peewee as pw
 
 from models.store.rowdigest import AUDITED, current
+from models.store.schema import Event
 
 if TYPE_CHECKING:
     from models.ledger.audit import ChainReport, EventRow
 
 
-class Writer(NamedTuple):
-    digest: str
-    event: int
-    action: str
-    case: int | None
-
-
 class Written:
-    """The last digest recorded for each audited row, filled while the chain is walked."""
+    """The last digest recorded for each audited row ("table:id"), and the event that recorded it,
+    filled while the chain is walked (two plain dicts, updated in C: a county has millions)."""
 
     def __init__(self) -> None:
-        self.rows: dict[str, Writer] = {}
+        self.digests: dict[str, str] = {}
+        self.by: dict[str, int] = {}
         self.complete: bool | None = None  # did the first event already carry digests?
 
     def add(self, event: EventRow) -> None:
         if self.complete is None:
             self.complete = bool(event.digests)
         if len(event.digests) > 2:  # "" (before schema 7) and "{}" (wrote no audited row) carry nothing
-            for key, value in json.loads(event.digests).items():
-                self.rows[key] = Writer(value, event.id, event.action, event.case)
+            loaded = json.loads(event.digests)
+            self.digests.update(loaded)
+            self.by.update(dict.fromkeys(loaded, event.id))
 
 
-def _by(writer: Writer) -> str:
-    return f"event {writer.event} ({writer.action})"
+def _by(db: pw.Database, event_id: int) -> tuple[str, int | None]:
+    """'event N (action)' and the event's case, for naming a row's last writer."""
+    action, case_id = db.execute(Event.select(Event.action, Event.case).where(Event.id == event_id)).fetchone()
+    return f"event {event_id} ({action})", case_id
 
 
 def check(db: pw.Database, written: Written, report: ChainReport) -> int:
     """Compare every audited row with its last writer; returns how many rows were compared."""
     compared = 0
-    rows = written.rows
+    digests, by = written.digests, written.by
     for table in AUDITED:
         for row_id, case_id, value in current(db, table):
             compared += 1
-            writer = rows.pop(f"{table}:{row_id}", None)
+            key = f"{table}:{row_id}"
+            recorded = digests.pop(key, None)
             of = f" of case {case_id}" if case_id is not None and table != "case" else ""
-            if writer is None:
+            if recorded is None:
                 if written.complete:
                     report.add(None, "content mismatch",
                                f"{table} {row_id}{of} was written by no event: it was added in the table directly",
                                table=table, row=row_id, case=case_id)
-            elif writer.digest != value:
-                report.add(writer.event, "content mismatch",
-                           f"{table} {row_id}{of} differs from what {_by(writer)} recorded: it was edited "
+            elif recorded != value:
+                writer, _ = _by(db, by[key])
+                report.add(by[key], "content mismatch",
+                           f"{table} {row_id}{of} differs from what {writer} recorded: it was edited "
                            f"in the table directly", table=table, row=row_id, case=case_id)
-    for key, writer in rows.items():
+    for key in digests:
         table, row_id = key.split(":", 1)
-        of = f" of case {writer.case}" if writer.case is not None and table != "case" else ""
-        report.add(writer.event, "content mismatch",
-                   f"{table} {row_id}{of}, last written by {_by(writer)}, is no longer there: it was "
-                   f"deleted in the table directly", table=table, row=int(row_id), case=writer.case)
+        writer, case_id = _by(db, by[key])
+        of = f" of case {case_id}" if case_id is not None and table != "case" else ""
+        report.add(by[key], "content mismatch",
+                   f"{table} {row_id}{of}, last written by {writer}, is no longer there: it was "
+                   f"deleted in the table directly", table=table, row=int(row_id), case=case_id)
     return compared
