@@ -7,7 +7,6 @@ hashed fields; `audit verify` compares each row with the last event that wrote i
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,26 +15,7 @@ import pytest
 from click.testing import Result
 
 from models.store.events import event_digest
-
-
-def ok(result: Result) -> str:
-    assert result.exit_code == 0, result.output
-    return result.stdout
-
-
-def sql(db: Path, statement: str, *params: object) -> list[tuple[Any, ...]]:
-    con = sqlite3.connect(db)
-    try:
-        rows = con.execute(statement, params).fetchall()
-        con.commit()
-        return rows
-    finally:
-        con.close()
-
-
-def verify(cli_run: Callable[..., Result]) -> tuple[int, dict[str, Any]]:
-    result = cli_run("audit", "verify", "--json")
-    return result.exit_code, json.loads(result.stdout)
+from tests.test_audit import ok, sql, verify
 
 
 def last_writer(db: Path, table: str, row_id: int) -> int:
