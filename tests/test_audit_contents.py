@@ -141,3 +141,22 @@ def test_events_before_digests_keep_their_hashes() -> None:
     assert event_digest("", hashed_fields(old)) == event_digest("", {
         "case": 1, "at": 0, "operator": "root", "on_behalf_of": None, "action": "intake",
         "state_before": None, "state_after": "new", "before": "{}", "after": "{}"})
+
+
+def test_init_records_the_seeded_operators_and_the_first_admin(cli_run: Callable[..., Result],
+                                                                db_path: Path) -> None:
+    """Setting up an empty database leaves an event per operator it wrote (issue 15 item 3)."""
+    ok(cli_run("init"))
+    logged = sql(db_path, "SELECT operator, action, after, digests FROM event ORDER BY id")
+    configured = sql(db_path, "SELECT id, name FROM operator WHERE name != 'root' ORDER BY id")
+    assert [(who, action) for who, action, _, _ in logged] == (
+        [("root", "operator_seed")] * len(configured) + [("root", "operator_add")])
+    assert [json.loads(after)["name"] for _, _, after, _ in logged[:-1]] == [name for _, name in configured]
+    assert json.loads(logged[-1][2]) | {"display": ""} == {
+        "name": "root", "display": "", "role": "admin", "township": None, "department": None,
+        "os_user": "root", "active": True, "first_admin": True}
+    root_id, = sql(db_path, "SELECT id FROM operator WHERE name = 'root'")[0]
+    assert list(json.loads(logged[-1][3])) == [f"operator:{root_id}"]
+    assert verify(cli_run)[0] == 0
+    ok(cli_run("init"))  # set up again: nothing written, nothing recorded
+    assert sql(db_path, "SELECT count(*) FROM event")[0][0] == len(logged)
