@@ -160,3 +160,35 @@ def test_init_records_the_seeded_operators_and_the_first_admin(cli_run: Callable
     assert verify(cli_run)[0] == 0
     ok(cli_run("init"))  # set up again: nothing written, nothing recorded
     assert sql(db_path, "SELECT count(*) FROM event")[0][0] == len(logged)
+
+
+def test_a_database_from_before_digests_verifies_and_is_checked_from_its_next_step(
+        cli_run: Callable[..., Result], db_path: Path) -> None:
+    """A schema-6 chain (events without digests) verifies before and after `init` upgrades it; its
+    rows are not called added, and a case is checked again from the next event that writes it."""
+    ok(cli_run("init"))
+    for n in range(2):
+        ok(cli_run("intake", "add", "--channel", "grid", "--text", f"西关村路灯不亮{n}"))
+    prev = ""
+    for row in sql(db_path, "SELECT id, case_id, at, operator, on_behalf_of, action, state_before, state_after, "
+                            "before, after FROM event ORDER BY id"):
+        fields = dict(zip(("case", "at", "operator", "on_behalf_of", "action", "state_before", "state_after",
+                           "before", "after"), row[1:], strict=True))
+        new = event_digest(prev, fields)  # rewritten as chuishao before schema 7 wrote them
+        sql(db_path, "UPDATE event SET hash = ?, prev_hash = ? WHERE id = ?", new, prev, row[0])
+        prev = new
+    sql(db_path, "ALTER TABLE event DROP COLUMN digests")
+    sql(db_path, "UPDATE schema_version SET version = 6 WHERE version = 7")
+    from models.ledger.audit import verify_chain
+    from models.org.db import connect
+
+    assert verify_chain(connect(f"sqlite:///{db_path}")).ok  # read as it is, before the upgrade
+    ok(cli_run("init"))
+    assert verify(cli_run)[0] == 0
+    sql(db_path, "UPDATE report SET text = '改过' WHERE case_id = 1")  # written before digests: unseen
+    assert verify(cli_run)[0] == 0
+    ok(cli_run("case", "triage", "2", "--category", "城管执法", "--township", "chengguan",
+               "--priority", "general", "--decision", "whistle"))
+    sql(db_path, "UPDATE report SET text = '改过' WHERE case_id = 2")
+    code, report = verify(cli_run)
+    assert code == 1 and [(b["table"], b["case"]) for b in report["broken"]] == [("report", 2)]

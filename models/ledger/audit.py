@@ -88,8 +88,10 @@ class ChainReport:
 
 def _rows(db: pw.Database, batch: int = 2000) -> Iterator[EventRow]:
     """Every event in id order, streamed in batches (a county's log runs to millions of rows)."""
+    # A backup inspected before `init` upgrades it may predate schema 7's digests column: none then.
+    digests = Event.digests if "digests" in {c.name for c in db.get_columns("event")} else pw.Value("")
     columns = [Event.id, Event.case, Event.at, Event.operator, Event.on_behalf_of, Event.action,
-               Event.state_before, Event.state_after, Event.before, Event.after, Event.digests, Event.prev_hash, Event.hash]
+               Event.state_before, Event.state_after, Event.before, Event.after, digests, Event.prev_hash, Event.hash]
     last = 0
     while True:
         # A raw cursor: every column is an integer or text, and peewee's per-value conversion was
