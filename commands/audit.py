@@ -34,11 +34,13 @@ def verify(state: State, anchor: str | None, as_json: bool) -> None:
         emit_json(report.as_dict())
     elif report.ok:
         say(state.out, f"audit chain intact: {report.checked} events, last {report.last_id}, "
-                       f"head {report.head}")
+                       f"head {report.head}; {report.rows} audited rows match the events that wrote them")
     else:
-        say(state.out, f"audit chain BROKEN at event {report.broken_id}: {report.problem}")
+        at = f"event {report.broken_id}" if report.broken_id is not None else "a row"
+        say(state.out, f"audit chain BROKEN at {at}: {report.problem}")
         for problem in report.broken:
-            say(state.out, f"  event {problem['id']}: {problem['detail']}")
+            say(state.out, f"  event {problem['id']}: {problem['detail']}" if problem["id"] is not None
+                else f"  {problem['detail']}")
     if not report.ok:
         sys.exit(1)
 

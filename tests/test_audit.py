@@ -15,6 +15,9 @@ from click.testing import Result
 from models.store.events import event_digest
 
 CASES = 3
+# `init` records one event per configured operator it seeds (17) and one for the first admin (issue
+# 15 item 3): the fixture's step events start after them, so the ids below are SETUP + their place.
+SETUP = 18
 
 
 def ok(result: Result) -> str:
@@ -52,41 +55,44 @@ def verify(cli_run: Callable[..., Result]) -> tuple[int, dict[str, object]]:
 
 def test_an_intact_chain_verifies(cli_run: Callable[..., Result], county: Path) -> None:
     code, report = verify(cli_run)
-    assert code == 0 and report["ok"] and report["checked"] == 3 * CASES
+    assert code == 0 and report["ok"] and report["checked"] == SETUP + 3 * CASES
     assert report["head"] == sql(county, "SELECT hash FROM event ORDER BY id DESC LIMIT 1")[0][0]
-    assert "audit chain intact: 9 events" in ok(cli_run("audit", "verify"))
+    assert f"audit chain intact: {SETUP + 9} events" in ok(cli_run("audit", "verify"))
 
 
 def test_one_changed_byte_names_that_event(cli_run: Callable[..., Result], county: Path) -> None:
-    sql(county, "UPDATE event SET after = replace(after, 'whistled', 'whistlee') WHERE id = 5")
+    triage = SETUP + 5  # case 2's triage
+    sql(county, "UPDATE event SET after = replace(after, 'whistled', 'whistlee') WHERE id = ?", triage)
     result = cli_run("audit", "verify")
     assert result.exit_code == 1
-    assert "audit chain BROKEN at event 5: hash mismatch" in result.output
-    assert "event 5 (triage, case 2, by root) no longer matches its recorded hash" in result.output
+    assert f"audit chain BROKEN at event {triage}: hash mismatch" in result.output
+    assert f"event {triage} (triage, case 2, by root) no longer matches its recorded hash" in result.output
     code, report = verify(cli_run)
-    assert code == 1 and report["broken_id"] == 5 and [b["id"] for b in report["broken"]] == [5]
+    assert code == 1 and report["broken_id"] == triage and [b["id"] for b in report["broken"]] == [triage]
 
 
 def test_a_rewritten_event_with_a_fresh_hash_breaks_the_next_link(cli_run: Callable[..., Result],
                                                                   county: Path) -> None:
-    (prev_hash, case, at, behalf, action, s_before, s_after, before, after), = sql(
+    intake = SETUP + 4  # case 2's intake
+    (prev_hash, case, at, behalf, action, s_before, s_after, before, after, digests), = sql(
         county, "SELECT prev_hash, case_id, at, on_behalf_of, action, state_before, state_after, "
-                "before, after FROM event WHERE id = 4")
+                "before, after, digests FROM event WHERE id = ?", intake)
     forged_after = str(after).replace("西关村", "东关村")
     fields = {"case": case, "at": at, "operator": "someone_else", "on_behalf_of": behalf, "action": action,
-              "state_before": s_before, "state_after": s_after, "before": before, "after": forged_after}
-    sql(county, "UPDATE event SET operator = ?, after = ?, hash = ? WHERE id = 4",
-        "someone_else", forged_after, event_digest(str(prev_hash), fields))
+              "state_before": s_before, "state_after": s_after, "before": before, "after": forged_after,
+              "digests": digests}
+    sql(county, "UPDATE event SET operator = ?, after = ?, hash = ? WHERE id = ?",
+        "someone_else", forged_after, event_digest(str(prev_hash), fields), intake)
     code, report = verify(cli_run)
-    assert code == 1 and (report["broken_id"], report["problem"]) == (5, "prev_hash mismatch")
-    assert "event 5 chains to" in str(report["detail"])
+    assert code == 1 and (report["broken_id"], report["problem"]) == (intake + 1, "prev_hash mismatch")
+    assert f"event {intake + 1} chains to" in str(report["detail"])
 
 
 def test_a_deleted_event_is_a_gap_and_a_cut_tail_misses_its_anchor(cli_run: Callable[..., Result],
                                                                    county: Path) -> None:
     _, report = verify(cli_run)
     anchor = str(report["head"])
-    sql(county, "DELETE FROM event WHERE id = 9")  # the newest: the rest still chains …
+    sql(county, "DELETE FROM event WHERE id = ?", SETUP + 9)  # the newest: the rest still chains …
     code, report = verify(cli_run)  # … but it wrote note 3, which now has no event
     assert code == 1 and report["detail"] == ("note 3 of case 3 matches no note event: it was edited or "
                                               "added in the table directly")
@@ -94,19 +100,20 @@ def test_a_deleted_event_is_a_gap_and_a_cut_tail_misses_its_anchor(cli_run: Call
     assert verify(cli_run)[0] == 0
     cut = cli_run("audit", "verify", "--anchor", anchor)
     assert cut.exit_code == 1 and "anchor not found" in cut.output
-    sql(county, "DELETE FROM event WHERE id = 3")
+    sql(county, "DELETE FROM event WHERE id = ?", SETUP + 3)
     code, report = verify(cli_run)
-    assert code == 1 and (report["broken_id"], report["problem"]) == (4, "gap")
-    assert "event 4 follows event 2: event 3 missing (deleted)" in str(report["detail"])
+    assert code == 1 and (report["broken_id"], report["problem"]) == (SETUP + 4, "gap")
+    assert f"event {SETUP + 4} follows event {SETUP + 2}: event {SETUP + 3} missing (deleted)" in str(report["detail"])
 
 
 def test_export_between_dates_for_the_inspection_office(cli_run: Callable[..., Result], county: Path,
                                                         tmp_path: Path) -> None:
-    sql(county, "UPDATE event SET at = at - 86400 * 30 WHERE id <= 3")  # case 1's events: a month earlier
+    # case 1's events and the set-up events before them: a month earlier
+    sql(county, "UPDATE event SET at = at - 86400 * 30 WHERE id <= ?", SETUP + 3)
     # (re-hash nothing: export does not verify; it hands over what is stored, hashes included)
     lines = ok(cli_run("audit", "export", "--from", "2026-11-01", "--to", "2100-12-31")).splitlines()
     rows = [json.loads(line) for line in lines]
-    assert [r["id"] for r in rows] == list(range(4, 10))
+    assert [r["id"] for r in rows] == list(range(SETUP + 4, SETUP + 10))
     assert next(r["after"]["text"] for r in rows if r["action"] == "note") == "已联系 13987654321 第1次"
     assert all(len(r["hash"]) == 64 and r["masked"] is False for r in rows)
     # A supervisor (the discipline inspection office sits with them) gets personal data masked.

@@ -45,11 +45,13 @@ def test_admin_adds_lists_disables_and_enables(cli_run: Callable[..., Result]) -
     exported = cli_run("audit", "export", "--from", "2000-01-01", "--to", "2100-01-01")
     assert exported.exit_code == 0, exported.output
     events = [json.loads(line) for line in exported.stdout.splitlines()]
-    assert [(e["action"], e["operator"]) for e in events] == [
+    # `init` recorded the 17 configured operators it seeded and root made first admin (issue 15 item 3).
+    setup = [("operator_seed", "root")] * 17 + [("operator_add", "root")]
+    assert [(e["action"], e["operator"]) for e in events] == setup + [
         ("operator_add", "root"), ("operator_disable", "root"), ("operator_enable", "root")]
-    assert events[0]["after"]["os_user"] == "wangli"
+    assert events[len(setup)]["after"]["os_user"] == "wangli"
     verified = json.loads(ok(cli_run("audit", "verify", "--json")))
-    assert verified["ok"] and verified["checked"] == 4  # the export is recorded too
+    assert verified["ok"] and verified["checked"] == len(setup) + 4  # the export is recorded too
 
 
 def test_operator_commands_refuse_bad_input_and_non_admins(cli_run: Callable[..., Result]) -> None:
@@ -179,5 +181,7 @@ def test_a_dropped_session_leaves_no_half_written_step(ctx_for: Callable[..., Co
                            timeout=60, check=False)
     assert ended.returncode == -signal.SIGHUP, ended.stderr
     assert Note.select().count() == 0 and Case.get_by_id(case.id).version == case.version
-    assert verify_chain(admin.db).ok and Event.select().count() == 1
+    # The intake's event alone, after set-up's 18 (17 configured operators seeded, root made the first
+    # admin: issue 15 item 3).
+    assert verify_chain(admin.db).ok and Event.select().count() == 18 + 1
     lifecycle.note(admin, case.id, text="the next step works: no lock was left behind")

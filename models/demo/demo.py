@@ -23,7 +23,8 @@ from models.errors import DomainError
 from models.intake.intake import NewReport, intake
 from models.org.config import Config, DutyItem
 from models.org.context import Context
-from models.store import engine
+from models.org.operators import operator_row
+from models.store import engine, events, rowdigest
 from models.store.schema import Case, Operator
 from models.worktime.timeutil import from_epoch, to_epoch
 
@@ -68,14 +69,19 @@ class DemoBuilder:
     def operators(self) -> None:
         for dept in self.config.departments.values():
             if not Operator.select().where((Operator.role == "department") & (Operator.department == dept.id)).exists():
-                Operator.create(name=f"liaison_{dept.id}", display=f"{dept.short}联络员", role="department",
-                                department=dept.id, created_at=self.now)
+                self._added(Operator.create(name=f"liaison_{dept.id}", display=f"{dept.short}联络员",
+                                            role="department", department=dept.id, created_at=self.now))
         for town in self.config.townships.values():
             if not Operator.select().where((Operator.role == "township") & (Operator.township == town.id)).exists():
-                Operator.create(name=f"clerk_{town.id}", display=f"{town.name}工作人员", role="township",
-                                township=town.id, created_at=self.now)
+                self._added(Operator.create(name=f"clerk_{town.id}", display=f"{town.name}工作人员",
+                                            role="township", township=town.id, created_at=self.now))
         for op in Operator.select():
             self.ops[op.name] = op
+
+    def _added(self, op: Operator) -> None:
+        """The event of an operator the demo adds, as `operator add` records it (by the admin)."""
+        events.append(self.db, self.admin.name, "operator_add", None, self.now, after=operator_row(op),
+                      digests=rowdigest.operator_digests(op))
 
     def _by(self, role: str, key: str | None = None) -> Operator:
         """The first active operator (by name) of a role, for a township or department."""

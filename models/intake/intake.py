@@ -25,7 +25,7 @@ from models.intake.dupscore import Candidate, Probe, category_path, repeat_count
 from models.org.config import ClockRule, Config
 from models.org.context import Context
 from models.org.permissions import require_role
-from models.store import engine, events, prepared
+from models.store import engine, events, prepared, rowdigest
 from models.store.events import INSERT_COLUMNS
 from models.store.schema import Case, Report
 from models.store.states import NEW
@@ -241,7 +241,8 @@ def register(ctx: Context, items: list[Prepared], found: list[list[Candidate]], 
         reports.append(report_values(report))
         texts.append((case_id, item.tokens))
         # The new case's fields that have a value: the state it starts from (later events record diffs).
-        after = {**{k: v for k, v in snapshot(case).items() if v is not None}, "report_id": report_id,
+        fields = snapshot(case)
+        after = {**{k: v for k, v in fields.items() if v is not None}, "report_id": report_id,
                  "channel": item.channel, "source_id": item.source_id,
                  "duplicates": [{"case_id": c.case_id, "score": round(c.score, 3)} for c in top]}
         if extra_after is not None:
@@ -249,7 +250,9 @@ def register(ctx: Context, items: list[Prepared], found: list[list[Candidate]], 
         event_id += 1
         event = SimpleNamespace(id=event_id, case=case_id, at=now, operator=ctx.actor, on_behalf_of=ctx.on_behalf_of,
                                 action=action, state_before=None, state_after=NEW, before=events.canonical({}),
-                                after=events.canonical(after), prev_hash=prev)
+                                after=events.canonical(after), prev_hash=prev,
+                                digests=events.canonical({f"case:{case_id}": rowdigest.case_digest(fields),
+                                                          f"report:{report_id}": rowdigest.row_digest("report", report)}))
         event.hash = prev = events.event_digest(prev, events.hashed_fields(event))  # type: ignore[arg-type]
         logged.append(event_values(event))
         out.append(Registered(case_id, report_id, top, vars(case), report))

@@ -152,17 +152,15 @@ def _configured(entry: dict[str, Any]) -> dict[str, Any]:
             "os_user": entry.get("os_user")}
 
 
-def seed_config_operators(config: Config, now: int) -> int:
-    """Insert the operators listed in the config into a database that has none yet; returns how many.
+def seed_config_operators(config: Config, now: int) -> list[Operator]:
+    """Insert the operators listed in the config into a database that has none yet; returns them.
 
     Only an empty database is seeded: after that, who may do what changes only through `operator`
     commands (each an event naming the admin), never by editing or swapping a config file.
     """
     if Operator.select().exists():
-        return 0
-    for entry in config.operators:
-        Operator.create(name=entry["name"], created_at=now, **_configured(entry))
-    return len(config.operators)
+        return []
+    return [Operator.create(name=entry["name"], created_at=now, **_configured(entry)) for entry in config.operators]
 
 
 def config_drift(config: Config) -> list[str]:

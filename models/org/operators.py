@@ -14,7 +14,7 @@ from typing import Any
 from models.errors import NotFound, ValidationError
 from models.org.context import Context
 from models.org.permissions import ROLES, require_role
-from models.store import events
+from models.store import events, rowdigest
 from models.store.schema import Operator
 
 # Operator names are typed after --as and stored in every event: keep them plain.
@@ -77,7 +77,8 @@ def add_operator(ctx: Context, new: NewOperator) -> Operator:
             if holder is not None:
                 raise ValidationError(f"OS user '{new.os_user}' already logs in as operator '{holder.name}'")
         created = Operator.create(created_at=ctx.now(), active=True, **values)
-        events.record(ctx, "operator_add", None, after=operator_row(created))
+        events.record(ctx, "operator_add", None, after=operator_row(created),
+                      digests=rowdigest.operator_digests(created))
     return created
 
 
@@ -115,7 +116,7 @@ def set_active(ctx: Context, name: str, active: bool) -> Operator:
             if not others.exists():
                 raise ValidationError(f"'{name}' is the last admin who can log in; add another admin first")
         Operator.update(active=active).where(Operator.id == target.id).execute()
-        events.record(ctx, action, None, before={"name": name, "active": not active},
-                      after={"name": name, "active": active})
         target.active = active
+        events.record(ctx, action, None, before={"name": name, "active": not active},
+                      after={"name": name, "active": active}, digests=rowdigest.operator_digests(target))
     return target

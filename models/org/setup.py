@@ -8,6 +8,7 @@ up again only by an admin; a config that disagrees with its operators is reporte
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import peewee as pw
 
@@ -20,7 +21,8 @@ from models.org.context import (
     os_user,
     seed_config_operators,
 )
-from models.store import engine
+from models.org.operators import operator_row
+from models.store import engine, events, rowdigest
 from models.store.migrations import migrate, schema_version
 from models.store.schema import Operator
 from models.worktime.timeutil import now_utc, to_epoch
@@ -44,9 +46,31 @@ def set_up(db: pw.Database, config: Config, user: str | None = None, now: int | 
     stamp = to_epoch(now_utc()) if now is None else now
     with engine.write_transaction(db):
         seeded = seed_config_operators(config, stamp)
+        prior = Operator.get_or_none(Operator.os_user == user)
+        was = operator_row(prior) if prior is not None else None
         admin = ensure_first_admin(user, stamp)
+        _record(db, user, stamp, seeded, was, admin)
         drift = config_drift(config)
-    return Setup(before, after, seeded, admin, drift)
+    return Setup(before, after, len(seeded), admin, drift)
+
+
+def _record(db: pw.Database, user: str, at: int, seeded: list[Operator], was: dict[str, Any] | None,
+            admin: Operator | None) -> None:
+    """One event per operator that setting up wrote (seeded from the config, the first admin made or
+    promoted), each with its row's digest, by the operator the acting OS user is now."""
+    acting = Operator.get_or_none(Operator.os_user == user)
+    actor = acting.name if acting is not None else user
+    for op in seeded:
+        events.append(db, actor, "operator_seed", None, at, after=operator_row(op),
+                      digests=rowdigest.operator_digests(op))
+    if admin is None:
+        return
+    if was is None:
+        events.append(db, actor, "operator_add", None, at, after={**operator_row(admin), "first_admin": True},
+                      digests=rowdigest.operator_digests(admin))
+    else:  # the operator mapped to this login (seeded just now, or already there) made the first admin
+        events.append(db, actor, "operator_first_admin", None, at, before=was, after=operator_row(admin),
+                      digests=rowdigest.operator_digests(admin))
 
 
 def require_admin_of_existing(db: pw.Database, user: str, doing: str) -> None:

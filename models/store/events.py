@@ -33,14 +33,20 @@ def event_digest(prev_hash: str, fields: dict[str, Any]) -> str:
 
 
 def hashed_fields(event: Event) -> dict[str, Any]:
-    return {"case": event.case, "at": event.at, "operator": event.operator,
-            "on_behalf_of": event.on_behalf_of, "action": event.action,
-            "state_before": event.state_before, "state_after": event.state_after,
-            "before": event.before, "after": event.after}
+    """The fields an event's hash covers. `digests` (the audited rows the event wrote, see
+    models/store/rowdigest.py) joined them in schema 8: an event written before has none, and its
+    hash stays what it was."""
+    fields = {"case": event.case, "at": event.at, "operator": event.operator,
+              "on_behalf_of": event.on_behalf_of, "action": event.action,
+              "state_before": event.state_before, "state_after": event.state_after,
+              "before": event.before, "after": event.after}
+    if event.digests:
+        fields["digests"] = event.digests
+    return fields
 
 
 EVENT_COLUMNS = ("case", "at", "operator", "on_behalf_of", "action", "state_before", "state_after",
-                 "before", "after", "prev_hash", "hash")
+                 "before", "after", "digests", "prev_hash", "hash")
 
 
 # Event ids are given by the writer holding the write lock (the head's id + 1), not by the engine's
@@ -69,13 +75,26 @@ def insert_sql(db: pw.Database) -> str:
 
 def record(ctx: Context, action: str, case_id: int | None, *, state_before: str | None = None,
            state_after: str | None = None, before: dict[str, Any] | None = None,
-           after: dict[str, Any] | None = None, at: int | None = None) -> Event:
-    """Append one event; call inside the operation's write transaction."""
-    event = Event(case=case_id, at=ctx.now() if at is None else at, operator=ctx.actor,
-                  on_behalf_of=ctx.on_behalf_of, action=action, state_before=state_before,
-                  state_after=state_after, before=canonical(before or {}), after=canonical(after or {}))
-    last_id, event.prev_hash = head(ctx.db)
+           after: dict[str, Any] | None = None, at: int | None = None,
+           digests: dict[str, str] | None = None) -> Event:
+    """Append one event; call inside the operation's write transaction. `digests`: the audited rows
+    the step created or changed, "table:id" → rowdigest.digest of the row as the step left it."""
+    return append(ctx.db, ctx.actor, action, case_id, ctx.now() if at is None else at,
+                  on_behalf_of=ctx.on_behalf_of, state_before=state_before, state_after=state_after,
+                  before=before, after=after, digests=digests)
+
+
+def append(db: pw.Database, actor: str, action: str, case_id: int | None, at: int, *,
+           on_behalf_of: str | None = None, state_before: str | None = None, state_after: str | None = None,
+           before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+           digests: dict[str, str] | None = None) -> Event:
+    """Append one event without an acting context (setting a database up, before anyone can log in);
+    call inside a write transaction."""
+    event = Event(case=case_id, at=at, operator=actor, on_behalf_of=on_behalf_of, action=action,
+                  state_before=state_before, state_after=state_after, before=canonical(before or {}),
+                  after=canonical(after or {}), digests=canonical(digests or {}))
+    last_id, event.prev_hash = head(db)
     event.id = last_id + 1
     event.hash = event_digest(event.prev_hash, hashed_fields(event))
-    ctx.db.execute_sql(insert_sql(ctx.db), tuple(getattr(event, c) for c in INSERT_COLUMNS))
+    db.execute_sql(insert_sql(db), tuple(getattr(event, c) for c in INSERT_COLUMNS))
     return event

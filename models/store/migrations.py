@@ -20,7 +20,7 @@ Migration = Callable[[pw.Database], None]
 # version → the step that brings a database from version-1 to version.
 MIGRATIONS: dict[int, Migration] = {}
 
-CURRENT_VERSION = 7
+CURRENT_VERSION = 8
 
 
 def migration(version: int) -> Callable[[Migration], Migration]:
@@ -112,6 +112,15 @@ def _evaluation_per_department(db: pw.Database) -> None:
     if "department" not in existing:
         # Plain ALTER TABLE ADD COLUMN, valid on SQLite and PostgreSQL (see v2).
         db.execute_sql('ALTER TABLE "evaluation" ADD COLUMN department VARCHAR(255)')
+
+
+@migration(8)
+def _event_row_digests(db: pw.Database) -> None:
+    """v8: events carry the digests of the audited rows they wrote (models/store/rowdigest.py), so
+    `audit verify` sees a row edited in the table directly. Earlier events keep no digests and their
+    hashes are unchanged; rows written before this version are checked from their next event on."""
+    if "digests" not in {c.name for c in db.get_columns("event")}:
+        db.execute_sql(f"ALTER TABLE {db.quote[0]}event{db.quote[1]} ADD COLUMN digests TEXT NOT NULL DEFAULT ''")
 
 
 def schema_version(db: pw.Database) -> int:

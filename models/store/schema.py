@@ -198,6 +198,9 @@ class Event(BaseModel):
     state_after = pw.CharField(null=True)
     before = pw.TextField(default="{}")  # JSON
     after = pw.TextField(default="{}")  # JSON
+    # JSON {"table:id": digest} of the audited rows the event wrote (models/store/rowdigest.py);
+    # "" on events written before schema 8, whose hashes do not cover it.
+    digests = pw.TextField(default="")
     prev_hash = pw.CharField(default="")
     hash = pw.CharField(default="")
 
