@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from models.training.sandbox import sandbox_clock
 from screens.case_view import CaseScreen
 from screens.training import TrainingScreen
 from tests.cli_support import Clock
-from tests.console_support import notifications, open_first_case, run_async, screen_text, settle
+from tests.console_support import notifications, open_first_case, pinyin_ready, run_async, screen_text, settle
 from tests.training_support import build_sandbox
 
 SMALL = (80, 24)
@@ -88,3 +89,71 @@ async def test_dispatch_exercise_by_keys_alone(config: Config, tmp_path: Path, c
         await pilot.press("d")  # simulated time one day on, shown in the banner
         await settle(pilot)
         assert "模拟时间 11-21 09:00" in screen_text(app).splitlines()[0]
+
+
+TRIAGE_KEY = {"garbage": "属地办理", "waterpipe": "吹哨", "dispute": "属地办理", "illegal_build": "吹哨",
+              "debt": "不予受理", "straw": "属地办理"}
+
+
+def _summary(app: Any) -> str:
+    """The dialog's 将提交 line as the trainee reads it (it may wrap over two rows)."""
+    text = screen_text(app)
+    start = text.find("将提交：")
+    return "".join(line.strip(" │") for line in text[start:].splitlines()[:2])
+
+
+async def _tab_to(pilot: Any, field: str) -> None:
+    """Tab on to a field, as the trainee does, watching where the cursor is."""
+    for _ in range(8):
+        await settle(pilot)
+        if pilot.app.focused is not None and pilot.app.focused.id == field:
+            return
+        await pilot.press("tab")
+    raise AssertionError(f"Tab never reached #{field}")
+
+
+@run_async
+async def test_triage_exercise_by_keys_alone(config: Config, tmp_path: Path, clock: Clock) -> None:
+    """The first exercise at 80×24 with keys only: every decision, 不予受理 with its reason included,
+    chosen with ←/→ in the decision field (the choice shows as ▐●▌ even without colour)."""
+    ctx, refs = _sandbox_ctx(config, tmp_path, "triage-mixed", clock)
+    app = create_app(ctx, training=True, poll_interval=60)
+    async with app.run_test(size=SMALL) as pilot:
+        await pinyin_ready(pilot)
+        await settle(pilot)
+        for ref, decision in TRIAGE_KEY.items():
+            await pilot.press("colon", *str(refs[ref]), "enter")  # go to the case by its number
+            await settle(pilot)
+            assert isinstance(app.screen, CaseScreen) and app.screen.case_id == refs[ref]
+            await pilot.press("t")
+            await settle(pilot)
+            if "请填写：分类" in _summary(app):  # nothing suggested: pick 其他 by its pinyin
+                await pilot.press(*"qita", "enter")
+            await _tab_to(pilot, "duty")
+            if decision == "吹哨":
+                await pilot.press("home")  # cite no township duty item when whistling
+            await _tab_to(pilot, "decision")  # the decision field: ←/→ choose
+            for _ in range(4):
+                await settle(pilot)
+                if f"▐●▌ {decision}" in screen_text(app):  # the chosen one, without colour too
+                    break
+                await pilot.press("right")
+            assert f"▐●▌ {decision}" in screen_text(app)
+            if decision == "不予受理":
+                assert "不予受理必须写明理由" in _summary(app)  # the line says what is still missing
+                await pilot.press("tab", *"民间借贷纠纷不属于政府职能，请通过诉讼途径解决")
+                await settle(pilot)
+            assert f"决定 {decision}" in _summary(app), _summary(app)
+            await pilot.press("ctrl+o")
+            await settle(pilot)
+            assert isinstance(app.screen, CaseScreen), (screen_text(app), notifications(app))
+            await pilot.press("escape")
+            await settle(pilot)
+        assert {ref: Case.get_by_id(i).decision for ref, i in refs.items()} == {
+            "garbage": "local", "waterpipe": "whistle", "dispute": "local", "illegal_build": "whistle",
+            "debt": "reject", "straw": "local"}
+        await pilot.press("f6", "c")
+        await settle(pilot)
+        shown = screen_text(app)
+        assert "得分：60 / 60（100%），答对 6 / 6 项" in shown, shown
+        assert shown.startswith(" 培训模式")
