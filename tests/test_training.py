@@ -8,8 +8,6 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from models.org.config import load_config
 from models.org.db import connect
 from models.store.schema import Event
@@ -18,25 +16,18 @@ from models.training.exercises import SHIPPED, load_all
 from models.training.sandbox import sandbox_clock
 from models.worktime.timeutil import to_epoch
 from tests.cli_support import ROOT, TODAY, Clock, invoke
-from tests.training_support import CONFIG, Sandbox, build_sandbox, copy_of
+from tests.test_training_skills import SKILL_EXERCISES
+from tests.training_support import CONFIG, Sandbox, sandbox_fixtures
 
 EXERCISES = ("triage-mixed", "dispatch-multi", "review-return", "duplicates-merge")
 
 
-@pytest.fixture(scope="module")
-def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, dict[str, int]]]:
-    base = tmp_path_factory.mktemp("sandboxes")
-    return {name: build_sandbox(base / name, name) for name in EXERCISES}
-
-
-@pytest.fixture
-def sandbox(templates: dict, tmp_path: Path, clock: Clock) -> Callable[[str], Sandbox]:
-    return lambda name: copy_of(templates[name], tmp_path / name, clock)
+templates, sandbox = sandbox_fixtures(EXERCISES)
 
 
 def test_every_shipped_exercise_is_scripted_here() -> None:
     shipped = set(load_all(load_config(str(CONFIG))))
-    assert shipped == set(EXERCISES)
+    assert shipped == set(EXERCISES) | set(SKILL_EXERCISES)
     assert {p.stem for p in SHIPPED.glob("*.toml")} == shipped
 
 
@@ -270,4 +261,4 @@ def test_a_trainers_exercise_is_listed_and_playable(tmp_path: Path) -> None:
     config = _config_with_folder(tmp_path, folder)
     listed = invoke(config, tmp_path / "county.db", ["training", "--sandbox", str(tmp_path / "t.db"), "list", "--json"])
     assert listed.exit_code == 0, listed.output
-    assert {e["id"] for e in json.loads(listed.output)} == {*EXERCISES, "my-review"}
+    assert {e["id"] for e in json.loads(listed.output)} == {*EXERCISES, *SKILL_EXERCISES, "my-review"}

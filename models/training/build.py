@@ -84,11 +84,18 @@ def prepare_case(ctx: Context, spec: dict[str, Any], sim: int) -> int:
         citizen_name=spec.get("name"), address=spec.get("address"),
         township=ctx.config.township(spec["township"]).id if "township" in spec else None,
         received_at=received))
-    if spec["template"] in ("whistled", "returned"):
+    if spec["template"] in ("whistled", "returned", "resolved"):
         lifecycle.triage(ctx, case.id, category=spec["category"], township=spec["township"],
                          priority=spec["priority"], decision="whistle", duty_item=spec.get("duty_item"))
-    if spec["template"] == "returned":
+    if spec["template"] in ("returned", "resolved"):
         lifecycle.dispatch(ctx, case.id, lead=spec["lead"], cooperating=list(spec.get("cooperating", [])))
-        dept_ops.return_case(ctx, case.id, reason=spec["return_reason"],
-                             department=ctx.config.department(spec["lead"]).id)
+    lead = ctx.config.department(spec["lead"]).id if "lead" in spec else None
+    if spec["template"] == "returned":
+        dept_ops.return_case(ctx, case.id, reason=spec["return_reason"], department=lead)
+    if spec["template"] == "resolved":  # the lead signed for it, came and reported its result
+        dept_ops.acknowledge(ctx, case.id, department=lead)
+        dept_ops.arrive(ctx, case.id, department=lead)
+        lifecycle.resolve(ctx, case.id, result=spec["result"])
+    if "note" in spec:  # what the trainee needs to know, as the office would have noted it
+        lifecycle.note(ctx, case.id, text=spec["note"])
     return int(case.id)

@@ -21,10 +21,12 @@ from models.org.tomlspec import Checker, Validator, array, check_document, numbe
 
 SHIPPED = Path(__file__).resolve().parent / "exercises"
 SKILLS = ("triage", "duplicates", "split", "dispatch", "review", "extension", "supervision", "closing")
-TEMPLATES = ("new", "whistled", "returned")
+TEMPLATES = ("new", "whistled", "returned", "resolved")
 # What an answer checks, read from the case after the trainee's work (see models.training.scoring).
-KINDS = ("decision", "lead", "cooperating", "review", "merged_with", "not_merged")
-PENALTIES = ("whistle_own_duty", "dispatch_returner")
+KINDS = ("decision", "lead", "cooperating", "review", "merged_with", "not_merged", "split_parts", "evaluation",
+         "reopened", "closed")
+PENALTIES = ("whistle_own_duty", "dispatch_returner", "close_unsatisfied")
+RATINGS = ("satisfied", "basically_satisfied", "unsatisfied", "unreachable")
 
 ID = r"[a-z0-9][a-z0-9_\-]*"
 STR = string()
@@ -36,7 +38,7 @@ SPEC: Validator = table({
         "ref": string(ID), "template": string(choices=TEMPLATES), "channel": string(ID),
         "township": STR, "title": STR, "text": STR, "phone": STR, "name": STR, "address": STR,
         "category": STR, "duty_item": STR, "priority": STR, "lead": STR, "cooperating": array(STR),
-        "return_reason": STR, "received_hours_ago": number(low=0),
+        "return_reason": STR, "result": STR, "note": STR, "received_hours_ago": number(low=0),
     }, required=("ref", "template", "channel", "text")), min_len=1),
     "answers": array(table({
         "case": string(ID), "kind": string(choices=KINDS), "expect": STRS, "rule": STR,
@@ -112,6 +114,8 @@ def _check_names(checker: Checker, data: dict[str, Any], config: Config) -> None
                 checker.add((*where, "priority"), f"unknown priority '{case['priority']}'")
         if case["template"] == "returned" and not {"lead", "return_reason"} <= set(case):
             checker.add(where, "template 'returned' needs 'lead' (who returned it) and 'return_reason'")
+        if case["template"] == "resolved" and not {"lead", "result"} <= set(case):
+            checker.add(where, "template 'resolved' needs 'lead' and 'result' (what the lead reported)")
     for i, answer in enumerate(data["answers"]):
         where = ("answers", i)
         if answer["case"] not in refs:
@@ -125,6 +129,12 @@ def _check_names(checker: Checker, data: dict[str, Any], config: Config) -> None
                 checker.add(at, f"'{value}' is not one of: local, whistle, reject")
             elif answer["kind"] == "review" and value not in ("uphold", "redispatch"):
                 checker.add(at, f"'{value}' is not one of: uphold, redispatch")
+            elif answer["kind"] == "split_parts" and not value.isdigit():
+                checker.add(at, f"'{value}' is not a number of parts")
+            elif answer["kind"] == "evaluation" and value not in RATINGS:
+                checker.add(at, f"'{value}' is not one of: {', '.join(RATINGS)}")
+            elif answer["kind"] in ("reopened", "closed") and value not in ("yes", "no"):
+                checker.add(at, f"'{value}' is not one of: yes, no")
             elif answer["kind"] in ("lead", "cooperating"):
                 _known(checker, at, config.department, value)
             elif answer["kind"] in ("merged_with", "not_merged") and value not in refs:

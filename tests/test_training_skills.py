@@ -1,0 +1,77 @@
+"""The second round of shipped exercises through the CLI, each solved by a scripted perfect trainee
+(100 %) and by one making the typical mistakes (the score its answer key gives): splitting a report
+that raises three problems, closing the loop after callbacks (unsatisfied → reopen)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tests.training_support import Sandbox, sandbox_fixtures
+
+SKILL_EXERCISES = ("split-three", "closing-loop")
+
+
+templates, sandbox = sandbox_fixtures(SKILL_EXERCISES)
+
+
+def _wrong(result: dict) -> list[tuple[str, str]]:
+    return [(d["case"], d["kind"]) for d in result["decisions"] if not d["right"]]
+
+
+# --- splitting a report that raises three problems --------------------------------------------
+def test_split_perfect_trainee(sandbox: Callable[[str], Sandbox]) -> None:
+    box = sandbox("split-three")
+    box.run("case", "split", box.refs["three_problems"], "--part", "小区门口到公交站路段路灯损坏近一个月",
+            "--part", "社区垃圾站多日未清运，垃圾堆到路边", "--part", "楼下小广场广场舞音响噪声扰民到晚上十点多")
+    result = box.check()
+    assert (result["score"], result["max"], result["percent"]) == (30, 30, 100)
+    assert result["decisions"][0]["got"] == "拆分为 3 件" and result["decisions"][1]["got"] == "未拆分"
+
+
+def test_split_typical_mistakes(sandbox: Callable[[str], Sandbox]) -> None:
+    """The street lights split off and the garbage left together with the dancing (two parts, −20),
+    and the lift's one problem cut in two (−10): 0 of 30."""
+    box = sandbox("split-three")
+    box.run("case", "split", box.refs["three_problems"], "--part", "路灯损坏近一个月",
+            "--part", "垃圾站不清运、广场舞噪声扰民")
+    box.run("case", "split", box.refs["one_problem"], "--part", "电梯反复困人", "--part", "物业维修不彻底")
+    result = box.check()
+    assert (result["score"], result["percent"]) == (0, 0)
+    assert _wrong(result) == [("three_problems", "split_parts"), ("one_problem", "split_parts")]
+    three, one = result["decisions"]
+    assert (three["got"], three["expected"]) == ("拆分为 2 件", "拆分为 3 件")
+    assert (one["got"], one["expected"]) == ("拆分为 2 件", "不拆分") and "CS-021" in one["rule"]
+
+
+# --- closing the loop: callbacks, unsatisfied → reopen -----------------------------------------
+def _callbacks(box: Sandbox, steps: list[tuple[str, str, tuple[str, ...]]]) -> dict:
+    """Per case: the citizen's rating as recorded, then the step taken (close / reopen …); scored."""
+    for ref, rating, step in steps:
+        box.run("case", "evaluate", box.refs[ref], "--source", "citizen", "--rating", rating)
+        box.run("case", step[0], box.refs[ref], *step[1:])
+    return box.check()
+
+
+def test_closing_perfect_trainee(sandbox: Callable[[str], Sandbox]) -> None:
+    result = _callbacks(sandbox("closing-loop"), [
+        ("pothole", "satisfied", ("close",)),
+        ("wages", "unsatisfied", ("reopen", "--reason", "群众反映只签了承诺书，工资仍未到手")),
+        ("signal", "basically_satisfied", ("close",))])
+    assert (result["score"], result["max"], result["percent"]) == (50, 50, 100)
+    assert result["penalties"] == []
+
+
+def test_closing_typical_mistakes(sandbox: Callable[[str], Sandbox]) -> None:
+    """The unpaid wages recorded as unsatisfied (+5) but closed over the citizen's word (no reopen,
+    −10 penalty), the signal rated 满意 where the citizen said 基本满意: 15 + 5 − 10 + 10 = 20 of 50."""
+    box = sandbox("closing-loop")
+    result = _callbacks(box, [("pothole", "satisfied", ("close",)),
+                              ("wages", "unsatisfied", ("close", "--reason", "总包单位已出具承诺书")),
+                              ("signal", "satisfied", ("close",))])
+    assert (result["score"], result["percent"]) == (20, 40)
+    assert _wrong(result) == [("wages", "reopened"), ("signal", "evaluation")]
+    signal = next(d for d in result["decisions"] if d["case"] == "signal" and d["kind"] == "evaluation")
+    assert (signal["got"], signal["expected"]) == ("满意", "基本满意")
+    (penalty,) = result["penalties"]
+    assert (penalty["kind"], penalty["count"], penalty["points"]) == ("close_unsatisfied", 1, -10)
+    assert penalty["cases"] == [box.refs["wages"]]
