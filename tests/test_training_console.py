@@ -62,19 +62,26 @@ async def test_dispatch_exercise_by_keys_alone(config: Config, tmp_path: Path, c
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         first = screen_text(app).splitlines()[0]
-        assert first.startswith(" 培训模式 │ 模拟时间 11-20 09:00 │ F6 任务与评分 │ 三件吹哨件"), first
+        assert first.startswith(" 培训模式 │ 模拟时间 11-20 09:00 │ F6 任务与评分 │ 四件吹哨件"), first
         await pilot.press("f6")  # the task, and which cases are the exercise's
         await settle(pilot)
         shown = screen_text(app)
-        assert "培训任务：三件吹哨件：一个主责，几个配合" in shown and f"#{refs['gas_leak']}" in shown
+        assert "培训任务：四件吹哨件：一个主责，几个配合" in shown and f"#{refs['gas_leak']}" in shown
         assert shown.startswith(" 培训模式")
-        await pilot.press("escape", "2")  # the queue's 待分哨 view holds the three whistled cases
-        for _ in range(3):
+        await pinyin_ready(pilot)
+        await pilot.press("escape", "2")  # the queue's 待分哨 view holds the four whistled cases
+        for _ in range(4):
             screen = await open_first_case(pilot)
             assert "培训模式" in screen_text(app).splitlines()[0]
             assert screen.case_id in refs.values()
             await pilot.press("d")  # the dispatch dialog opens with the duty list's lead and cooperating
             await settle(pilot)
+            if screen.case_id == refs["fire_lane"]:  # the suggestion follows the whistle's CS-031: correct it
+                assert "将提交：主责 交警大队" in _summary(app), _summary(app)
+                await pilot.press(*"xiaofang", "enter")  # the lead; Enter moves on to the cooperating
+                await pilot.press(*"jiaotong", "enter", "ctrl+u", *"jiaojing", "enter")  # one off, one on
+                await settle(pilot)
+                assert "主责 消防大队" in _summary(app) and "配合 交警大队" in _summary(app), _summary(app)
             await pilot.press("ctrl+o")
             await settle(pilot)
             assert isinstance(app.screen, CaseScreen), notifications(app)
@@ -85,7 +92,7 @@ async def test_dispatch_exercise_by_keys_alone(config: Config, tmp_path: Path, c
         await pilot.press("f6", "c")
         await settle(pilot)
         shown = screen_text(app)
-        assert "得分：45 / 45（100%），答对 6 / 6 项" in shown, shown
+        assert "得分：60 / 60（100%），答对 8 / 8 项" in shown, shown
         await pilot.press("d")  # simulated time one day on, shown in the banner
         await settle(pilot)
         assert "模拟时间 11-21 09:00" in screen_text(app).splitlines()[0]
