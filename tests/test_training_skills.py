@@ -1,6 +1,7 @@
 """The second round of shipped exercises through the CLI, each solved by a scripted perfect trainee
 (100 %) and by one making the typical mistakes (the score its answer key gives): splitting a report
-that raises three problems, closing the loop after callbacks (unsatisfied → reopen)."""
+that raises three problems, closing the loop after callbacks (unsatisfied → reopen), extension and
+pause decisions (an extension requested after the deadline is never approved)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Callable
 
 from tests.training_support import Sandbox, sandbox_fixtures
 
-SKILL_EXERCISES = ("split-three", "closing-loop")
+SKILL_EXERCISES = ("split-three", "closing-loop", "extension-pause")
 
 
 templates, sandbox = sandbox_fixtures(SKILL_EXERCISES)
@@ -75,3 +76,37 @@ def test_closing_typical_mistakes(sandbox: Callable[[str], Sandbox]) -> None:
     (penalty,) = result["penalties"]
     assert (penalty["kind"], penalty["count"], penalty["points"]) == ("close_unsatisfied", 1, -10)
     assert penalty["cases"] == [box.refs["wages"]]
+
+
+# --- extension and pause decisions ------------------------------------------------------------
+def _decide(box: Sandbox, approve: tuple[str, ...], refuse: tuple[str, ...], pause: tuple[str, ...]) -> dict:
+    for ref in approve:
+        box.run("case", "extension", "approve", box.refs[ref], "--note", "同意")
+    for ref in refuse:
+        box.run("case", "extension", "refuse", box.refs[ref], "--note", "理由不成立，按期办结")
+    for ref in pause:
+        box.run("case", "pause", box.refs[ref], "--reason", "等待群众配合")
+    return box.check()
+
+
+def test_extension_perfect_trainee(sandbox: Callable[[str], Sandbox]) -> None:
+    box = sandbox("extension-pause")
+    result = _decide(box, ("transformer",), ("busy_road", "late_wages"), ("leak_away",))
+    assert (result["score"], result["max"], result["percent"]) == (50, 50, 100)
+    assert result["penalties"] == []
+
+
+def test_extension_typical_mistakes(sandbox: Callable[[str], Sandbox]) -> None:
+    """Every request approved and every pause granted: the transformer and the absent landlord right
+    (20), the staff shortage, the late request and the busy pause wrong, and −10 for approving the
+    request made after its deadline: 10 of 50."""
+    box = sandbox("extension-pause")
+    result = _decide(box, ("transformer", "busy_road", "late_wages"), (), ("leak_away", "busy_pause"))
+    assert (result["score"], result["percent"]) == (10, 20)
+    assert _wrong(result) == [("busy_road", "extension"), ("late_wages", "extension"), ("busy_pause", "paused")]
+    late = next(d for d in result["decisions"] if d["case"] == "late_wages")
+    assert (late["got"], late["expected"]) == ("批准延期", "不予延期")
+    (penalty,) = result["penalties"]
+    assert (penalty["kind"], penalty["count"], penalty["points"]) == ("approve_late_extension", 1, -10)
+    assert penalty["cases"] == [box.refs["late_wages"]]
+

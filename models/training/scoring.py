@@ -5,7 +5,7 @@ Each answer compares the case as it stands after the trainee's steps (decision, 
 cooperating assignments, merges) or the trainee's own events (the review of a return) with the
 acceptable answers; each penalty counts the trainee's events that did the wrong thing (whistling a
 township duty item, re-dispatching to the department that just returned the case, closing a case
-the citizen called unsatisfied). Attempts are kept in the sandbox (Setting "training.attempts", carried over when it is rebuilt).
+the citizen called unsatisfied, approving an extension requested after the deadline). Attempts are kept in the sandbox (Setting "training.attempts", carried over when it is rebuilt).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import peewee as pw
 
 from models.errors import UsageError
 from models.org.config import Config
-from models.store.schema import Assignment, Case, Evaluation, Event
+from models.store.schema import Assignment, Case, Evaluation, Event, Extension
 from models.store.settings import read_setting, write_setting
 from models.text.labels import label
 from models.training.exercises import Exercise
@@ -38,7 +38,8 @@ def _trainee_events(baseline: int, action: str, case_id: int | None = None) -> l
     query = Event.select().where((Event.id > baseline) & (Event.action == action))
     if case_id is not None:
         query = query.where(Event.case == case_id)
-    return [{"case": e.case, "after": json.loads(e.after), "at": e.at} for e in query.order_by(Event.id)]
+    return [{"id": e.id, "action": e.action, "case": e.case, "after": json.loads(e.after), "at": e.at}
+            for e in query.order_by(Event.id)]
 
 
 def _latest_callback(case_id: int, baseline: int) -> str | None:
@@ -48,6 +49,15 @@ def _latest_callback(case_id: int, baseline: int) -> str | None:
         return None
     last = events[-1]["after"]
     return "unreachable" if last.get("outcome") == "unreachable" else last.get("rating")
+
+
+_EXTENSION = {"approve": "批准延期", "refuse": "不予延期"}
+
+
+def _late_approval(event: dict[str, Any]) -> bool:
+    """An approval of a request made when the resolve deadline had already passed."""
+    row = Extension.get_or_none(Extension.id == event["after"].get("extension_id"))
+    return row is not None and row.old_due is not None and row.requested_at >= row.old_due
 
 
 def _rating(rating: str) -> str:
@@ -100,9 +110,17 @@ def _answer(config: Config, answer: dict[str, Any], refs: dict[str, int], baseli
         rated = _latest_callback(case_id, baseline)
         right, got = rated in expect, _rating(rated) if rated else "（未回访）"
         wanted = " 或 ".join(_rating(e) for e in expect)
-    elif kind in ("reopened", "closed"):
+    elif kind == "extension":
+        decided = [e for action in ("extension_approve", "extension_refuse")
+                   for e in _trainee_events(baseline, action, case_id)]
+        last = max(decided, key=lambda e: e["id"], default=None)
+        choice = None if last is None else ("approve" if last["action"] == "extension_approve" else "refuse")
+        right, got = choice in expect, _EXTENSION.get(choice or "", "（未审批）")
+        wanted = " 或 ".join(_EXTENSION[e] for e in expect)
+    elif kind in ("reopened", "closed", "paused"):
         done = (bool(_trainee_events(baseline, "reopen", case_id)) if kind == "reopened"
-                else case.state == "closed")
+                else case.state == "closed" if kind == "closed"
+                else bool(case.paused_since) and bool(_trainee_events(baseline, "pause", case_id)))
         right = ("yes" if done else "no") in expect
         verb = label("answer_kind", kind)
         got, wanted = (f"已{verb}" if done else f"未{verb}"), (f"应{verb}" if "yes" in expect else f"不应{verb}")
@@ -125,6 +143,8 @@ def _penalties(config: Config, exercise: Exercise, refs: dict[str, int], baselin
         if penalty["kind"] == "whistle_own_duty":
             hits = [e for e in _trainee_events(baseline, "triage") if e["case"] in ours
                     and e["after"].get("decision") == "whistle" and e["after"].get("duty_scope") == "township"]
+        elif penalty["kind"] == "approve_late_extension":
+            hits = [e for e in _trainee_events(baseline, "extension_approve") if e["case"] in ours and _late_approval(e)]
         elif penalty["kind"] == "close_unsatisfied":
             hits = [e for e in _trainee_events(baseline, "close") if e["case"] in ours and _closed_unsatisfied(e)]
         else:
