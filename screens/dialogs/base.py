@@ -41,17 +41,19 @@ class Choice(RadioButton):
 class ChoiceSet(RadioSet):
     """A radio set where ←/→ (↑/↓) choose, as in any form: the stock set only moved a cursor and
     needed Enter or Space besides, so a trainee who arrowed to 不予受理 and pressed Tab had chosen
-    nothing. Enter and Space still choose the button under the cursor."""
+    nothing. Enter and Space still choose the button under the cursor. (Own actions: the stock
+    next_button also runs on mount, where it must not choose.)"""
 
-    def action_next_button(self) -> None:
-        super().action_next_button()
-        self._choose_selected()
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,right", "choose(1)", show=False),
+        Binding("up,left", "choose(-1)", show=False),
+    ]
 
-    def action_previous_button(self) -> None:
-        super().action_previous_button()
-        self._choose_selected()
-
-    def _choose_selected(self) -> None:
+    def action_choose(self, step: int) -> None:
+        if step > 0:
+            self.action_next_button()
+        else:
+            self.action_previous_button()
         if self._selected is not None:
             button = self._nodes[self._selected]
             if isinstance(button, RadioButton) and not button.value:
