@@ -5,7 +5,9 @@ pause decisions (an extension requested after the deadline is never approved).""
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable
+from pathlib import Path
 
 from tests.training_support import Sandbox, sandbox_fixtures
 
@@ -110,3 +112,28 @@ def test_extension_typical_mistakes(sandbox: Callable[[str], Sandbox]) -> None:
     assert (penalty["kind"], penalty["count"], penalty["points"]) == ("approve_late_extension", 1, -10)
     assert penalty["cases"] == [box.refs["late_wages"]]
 
+
+
+# --- capturing real cases from the county -------------------------------------------------------
+def test_capture_copies_county_cases_with_phones_and_names_replaced(
+        cli_run: Callable, ctx_for: Callable, tmp_path: Path) -> None:
+    from models.intake.intake import NewReport, intake
+
+    text = "我是刘桂兰，电话13973102231，邻居家的空调外机滴水到我家窗台，另一个邻居13800001111也被滴到。"
+    case, _ = intake(ctx_for(), NewReport(channel="hotline_12345", text=text, title="空调外机滴水",
+                                          phone="13973102231", citizen_name="刘桂兰",
+                                          address="城关镇东关社区5栋", township="chengguan"))
+    out = tmp_path / "mine.toml"
+    result = cli_run("training", "--sandbox", str(tmp_path / "t.db"), "capture", str(case.id),
+                     "--exercise-out", str(out))
+    assert result.exit_code == 0, result.output
+    written = out.read_text(encoding="utf-8")
+    assert "13973102231" not in written and "13800001111" not in written and "刘桂兰" not in written
+    (spec,) = tomllib.loads(written)["cases"]
+    assert spec["text"] == ("我是王某，电话13900000001，邻居家的空调外机滴水到我家窗台，"
+                            "另一个邻居13900000101也被滴到。")  # otherwise the citizen's words as they came
+    assert (spec["phone"], spec["name"], spec["township"], spec["template"]) == (
+        "13900000001", "王某", "chengguan", "new")
+    again = cli_run("training", "--sandbox", str(tmp_path / "t.db"), "capture", str(case.id),
+                    "--exercise-out", str(out))
+    assert again.exit_code == 2 and "give a new file" in again.output  # never overwrites
