@@ -11,7 +11,7 @@ from models.org.context import os_user
 from models.org.db import database_url
 from models.store.engine import sqlite_path
 from models.text.labels import label
-from models.training import build, exercises, scoring
+from models.training import build, capture, exercises, scoring
 from models.training.sandbox import SandboxClock, marker
 from models.training.sandbox import advance as advance_clock
 from models.worktime.timeutil import local_short, to_epoch
@@ -31,6 +31,7 @@ def training(state: State, sandbox_path: str | None) -> None:
     Example: chuishao training start --exercise triage-mixed --trainee 小王
     """
     county = database_url(state.config, state.db_url)
+    click.get_current_context().meta["training.county"] = county  # `capture` reads the county
     state.db_url = build.sandbox_url(state.config, sandbox_path)
     if state.db_url == county:
         raise UsageError(f"the training sandbox cannot be the county's database ({county}); "
@@ -158,3 +159,30 @@ def report(state: State, trainee: str | None, as_json: bool) -> None:
     table(state.out, ("技能", "次数", "练习", "最好", "最近"),
           [(s["label"], s["attempts"], ", ".join(s["exercises"]), f"{s['best']}%", f"{s['latest']}%")
            for s in result["skills"]], title=f"培训进度（共 {result['attempts']} 次）")
+
+
+@training.command("capture")
+@click.argument("case_ids", nargs=-1, type=int, required=True)
+@click.option("--exercise-out", "out_path", required=True, type=click.Path(dir_okay=False),
+              help="The exercise TOML to write (a new file).")
+@click.option("--id", "exercise_id", default="captured", show_default=True, help="The new exercise's id.")
+@pass_state
+def capture_cases(state: State, case_ids: tuple[int, ...], out_path: str, exercise_id: str) -> None:
+    """Copy real cases of the county's database into a new exercise, phones and names replaced.
+
+    Example: chuishao training capture 1204 1377 --exercise-out ~/exercises/morning.toml
+    """
+    state.db_url = click.get_current_context().meta["training.county"]
+    if marker(state.database()) is not None:
+        raise UsageError(f"{state.url} is a training sandbox; capture copies cases from the county's database")
+    ctx = state.ctx
+    if ctx.operator.role not in ("admin", "dispatcher"):
+        raise UsageError("capturing real cases for training is for the dispatch office and admins")
+    cases = capture.capture(ctx, list(case_ids))
+    try:
+        with open(out_path, "x", encoding="utf-8") as out:
+            out.write(capture.exercise_toml(exercise_id, cases))
+    except OSError as exc:
+        raise UsageError(f"{out_path}: cannot write the exercise ({exc.strerror}); give a new file") from None
+    say(state.out, f"{len(cases)} case(s) written to {out_path} (phones and names replaced); "
+                   f"write its task and answers, then put it in the [training] exercises folder")

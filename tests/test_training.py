@@ -8,8 +8,6 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from models.org.config import load_config
 from models.org.db import connect
 from models.store.schema import Event
@@ -18,25 +16,18 @@ from models.training.exercises import SHIPPED, load_all
 from models.training.sandbox import sandbox_clock
 from models.worktime.timeutil import to_epoch
 from tests.cli_support import ROOT, TODAY, Clock, invoke
-from tests.training_support import CONFIG, Sandbox, build_sandbox, copy_of
+from tests.test_training_skills import SKILL_EXERCISES
+from tests.training_support import CONFIG, Sandbox, sandbox_fixtures
 
 EXERCISES = ("triage-mixed", "dispatch-multi", "review-return", "duplicates-merge")
 
 
-@pytest.fixture(scope="module")
-def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, dict[str, int]]]:
-    base = tmp_path_factory.mktemp("sandboxes")
-    return {name: build_sandbox(base / name, name) for name in EXERCISES}
-
-
-@pytest.fixture
-def sandbox(templates: dict, tmp_path: Path, clock: Clock) -> Callable[[str], Sandbox]:
-    return lambda name: copy_of(templates[name], tmp_path / name, clock)
+templates, sandbox = sandbox_fixtures(EXERCISES)
 
 
 def test_every_shipped_exercise_is_scripted_here() -> None:
     shipped = set(load_all(load_config(str(CONFIG))))
-    assert shipped == set(EXERCISES)
+    assert shipped == set(EXERCISES) | set(SKILL_EXERCISES)
     assert {p.stem for p in SHIPPED.glob("*.toml")} == shipped
 
 
@@ -101,21 +92,30 @@ def test_dispatch_perfect_trainee_takes_the_alternative_lead(sandbox: Callable[[
     box.run("case", "dispatch", box.refs["noise_site"], "--lead", "chengguan_zf", "--coop", "zhujian")
     box.run("case", "dispatch", box.refs["gas_leak"], "--lead", "ranqi", "--coop", "xiaofang", "--coop", "yingji")
     box.run("case", "dispatch", box.refs["sewage"], "--lead", "shengtai", "--coop", "nongye")
+    box.run("case", "dispatch", box.refs["fire_lane"], "--lead", "xiaofang", "--coop", "jiaojing")
     result = box.check()
-    assert (result["score"], result["max"], result["percent"]) == (45, 45, 100)
+    assert (result["score"], result["max"], result["percent"]) == (60, 60, 100)
 
 
 def test_dispatch_typical_mistakes(sandbox: Callable[[str], Sandbox]) -> None:
-    """Emergency management as the gas leak's lead (−10) and the building site's noise without the
-    housing bureau (−5): 30 of 45."""
+    """Emergency management as the gas leak's lead (−10), the building site's noise without the
+    housing bureau (−5), and the fire lane dispatched as the suggestion has it — traffic police lead,
+    transport bureau cooperating, from the whistle's CS-031 — where the text says fire lane (−15):
+    30 of 60."""
     box = sandbox("dispatch-multi")
     box.run("case", "dispatch", box.refs["noise_site"], "--lead", "shengtai")
     box.run("case", "dispatch", box.refs["gas_leak"], "--lead", "yingji", "--coop", "xiaofang")
     box.run("case", "dispatch", box.refs["sewage"], "--lead", "shengtai", "--coop", "nongye")
+    suggested = json.loads(box.run("suggest", "case", box.refs["fire_lane"], "--json").output)
+    assert (suggested["lead"], suggested["cooperating"]) == ("jiaojing", ["jiaotong"])
+    box.run("case", "dispatch", box.refs["fire_lane"], "--lead", suggested["lead"], "--coop", *suggested["cooperating"])
     result = box.check()
-    assert (result["score"], result["percent"]) == (30, 67)
+    assert (result["score"], result["percent"]) == (30, 50)
     wrong = [(d["case"], d["kind"]) for d in result["decisions"] if not d["right"]]
-    assert wrong == [("noise_site", "cooperating"), ("gas_leak", "lead")]
+    assert wrong == [("noise_site", "cooperating"), ("gas_leak", "lead"), ("fire_lane", "lead"),
+                     ("fire_lane", "cooperating")]
+    fire = next(d for d in result["decisions"] if d["case"] == "fire_lane" and d["kind"] == "lead")
+    assert "CS-033" in fire["rule"] and "以来件为准" in fire["explain"]
     gas = next(d for d in result["decisions"] if d["case"] == "gas_leak" and d["kind"] == "lead")
     assert gas["got"] == "县应急管理局" and gas["expected"] == "县燃气公司"
 
@@ -270,4 +270,4 @@ def test_a_trainers_exercise_is_listed_and_playable(tmp_path: Path) -> None:
     config = _config_with_folder(tmp_path, folder)
     listed = invoke(config, tmp_path / "county.db", ["training", "--sandbox", str(tmp_path / "t.db"), "list", "--json"])
     assert listed.exit_code == 0, listed.output
-    assert {e["id"] for e in json.loads(listed.output)} == {*EXERCISES, "my-review"}
+    assert {e["id"] for e in json.loads(listed.output)} == {*EXERCISES, *SKILL_EXERCISES, "my-review"}

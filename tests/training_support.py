@@ -7,6 +7,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 
 from tests.cli_support import ROOT, Clock, invoke
@@ -53,3 +54,18 @@ def copy_of(template: tuple[Path, dict[str, int]], folder: Path, clock: Clock) -
     return Sandbox(target, template[1], clock)
 
 
+
+
+def sandbox_fixtures(names: tuple[str, ...]) -> tuple[object, object]:
+    """A test module's `templates` (each exercise's sandbox, built once) and `sandbox` (a fresh copy
+    of one for each trainee) fixtures: `templates, sandbox = sandbox_fixtures(EXERCISES)`."""
+    @pytest.fixture(scope="module")
+    def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, dict[str, int]]]:
+        base = tmp_path_factory.mktemp("sandboxes")
+        return {name: build_sandbox(base / name, name) for name in names}
+
+    @pytest.fixture
+    def sandbox(templates: dict, tmp_path: Path, clock: Clock) -> object:
+        return lambda name: copy_of(templates[name], tmp_path / name, clock)
+
+    return templates, sandbox

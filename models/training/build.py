@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 import peewee as pw
 
 from models.cases import department as dept_ops
-from models.cases import lifecycle
+from models.cases import lifecycle, pausing
+from models.cases.casebase import save, snapshot
 from models.demo.demo import build_demo
 from models.errors import UsageError
 from models.intake.intake import NewReport, intake
@@ -24,11 +25,12 @@ from models.org.config import Config, user_data_dir
 from models.org.context import Context, resolve_identity
 from models.org.setup import set_up
 from models.store.migrations import recreate, schema_version
-from models.store.schema import Case, Event
+from models.store.schema import Case, Event, Extension
 from models.store.settings import read_setting, write_setting
 from models.training.exercises import Exercise
 from models.training.sandbox import ATTEMPTS, MARKER, marker, set_clock
-from models.worktime.timeutil import to_epoch
+from models.worktime.durations import parse_duration
+from models.worktime.timeutil import from_epoch, local_iso, to_epoch
 
 # Every sandbox starts at the same simulated moment: a Friday morning, office hours, in the calendar's data.
 SIM_START = datetime(2026, 11, 20, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -84,11 +86,46 @@ def prepare_case(ctx: Context, spec: dict[str, Any], sim: int) -> int:
         citizen_name=spec.get("name"), address=spec.get("address"),
         township=ctx.config.township(spec["township"]).id if "township" in spec else None,
         received_at=received))
-    if spec["template"] in ("whistled", "returned"):
+    if spec["template"] in ("whistled", "returned", "on_site", "resolved", "extension"):
         lifecycle.triage(ctx, case.id, category=spec["category"], township=spec["township"],
                          priority=spec["priority"], decision="whistle", duty_item=spec.get("duty_item"))
-    if spec["template"] == "returned":
+    if spec["template"] in ("returned", "on_site", "resolved", "extension"):
         lifecycle.dispatch(ctx, case.id, lead=spec["lead"], cooperating=list(spec.get("cooperating", [])))
-        dept_ops.return_case(ctx, case.id, reason=spec["return_reason"],
-                             department=ctx.config.department(spec["lead"]).id)
+    lead = ctx.config.department(spec["lead"]).id if "lead" in spec else None
+    if spec["template"] == "returned":
+        dept_ops.return_case(ctx, case.id, reason=spec["return_reason"], department=lead)
+    if spec["template"] in ("on_site", "resolved", "extension"):  # the lead signed for it and came
+        dept_ops.acknowledge(ctx, case.id, department=lead)
+        dept_ops.arrive(ctx, case.id, department=lead)
+    if spec["template"] == "resolved":
+        lifecycle.resolve(ctx, case.id, result=spec["result"])
+    if spec["template"] == "extension" and spec.get("extension_after_deadline"):
+        late_request(ctx, case.id, spec["extension_reason"], spec["extension_by"])
+    elif spec["template"] == "extension":
+        pausing.request_extension(ctx, case.id, reason=spec["extension_reason"], by=spec["extension_by"])
+    if "note" in spec:  # what the trainee needs to know, as the office would have noted it
+        lifecycle.note(ctx, case.id, text=spec["note"])
     return int(case.id)
+
+
+def late_request(ctx: Context, case_id: int, reason: str, by: str) -> None:
+    """A situation's extension request made after the resolve deadline had passed, as a department
+    phones one in and an office without the rule would key it in. The county's own step refuses it
+    (models.cases.rules.extension_refusal), so only a sandbox can hold one: the trainee must refuse
+    it (penalty `approve_late_extension`). Recorded with the same row and `extend` event as a request."""
+    with ctx.write():
+        case = Case.get_by_id(case_id)
+        now, old_due = ctx.now(), int(case.resolve_due)
+        if old_due > now:
+            raise UsageError(f"case {case_id}: 'extension_after_deadline' needs a resolve deadline already "
+                             f"passed at the sandbox's start (it is {local_iso(old_due, ctx.config.tz)}); "
+                             f"raise 'received_hours_ago'")
+        start = from_epoch(old_due)
+        assert start is not None
+        new_due = to_epoch(ctx.calendar.add(start, parse_duration(by)).due)
+        before = snapshot(case)
+        row = Extension.create(case=case.id, department=case.lead, requested_by=ctx.actor, requested_at=now,
+                               old_due=old_due, new_due=new_due, reason=reason)
+        save(ctx, case, before, "extend",
+             extra_after={"extension_id": row.id, "reason": reason, "old_due": local_iso(old_due, ctx.config.tz),
+                          "new_due": local_iso(new_due, ctx.config.tz)})

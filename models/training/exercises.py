@@ -2,7 +2,9 @@
 in the folder `[training] exercises` of chuishao.toml names.
 
 A file gives the situation (`[[cases]]`, each prepared by a template: `new` waiting for triage,
-`whistled` waiting for dispatch, `returned` dispatched and sent back by its lead), the task in plain
+`whistled` waiting for dispatch, `returned` dispatched and sent back by its lead, `on_site` signed
+for and reported on site, `resolved` with the lead's result, `extension` on site with an extension
+request waiting), the task in plain
 Chinese, the answer key (`[[answers]]`: per case the expected decision with its acceptable
 alternatives, the rule that justifies it and its points) and penalties (`[[penalties]]`). Every
 problem is reported as `file:line: key: why` (ConfigError, exit 2), and names of departments,
@@ -17,14 +19,16 @@ from typing import Any
 
 from models.errors import ChuishaoError, ConfigError, UsageError
 from models.org.config import Config
-from models.org.tomlspec import Checker, Validator, array, check_document, number, string, table
+from models.org.tomlspec import Checker, Validator, array, boolean, check_document, number, string, table
 
 SHIPPED = Path(__file__).resolve().parent / "exercises"
 SKILLS = ("triage", "duplicates", "split", "dispatch", "review", "extension", "supervision", "closing")
-TEMPLATES = ("new", "whistled", "returned")
+TEMPLATES = ("new", "whistled", "returned", "on_site", "resolved", "extension")
 # What an answer checks, read from the case after the trainee's work (see models.training.scoring).
-KINDS = ("decision", "lead", "cooperating", "review", "merged_with", "not_merged")
-PENALTIES = ("whistle_own_duty", "dispatch_returner")
+KINDS = ("decision", "lead", "cooperating", "review", "merged_with", "not_merged", "split_parts", "evaluation",
+         "reopened", "closed", "extension", "paused")
+PENALTIES = ("whistle_own_duty", "dispatch_returner", "close_unsatisfied", "approve_late_extension")
+RATINGS = ("satisfied", "basically_satisfied", "unsatisfied", "unreachable")
 
 ID = r"[a-z0-9][a-z0-9_\-]*"
 STR = string()
@@ -36,7 +40,8 @@ SPEC: Validator = table({
         "ref": string(ID), "template": string(choices=TEMPLATES), "channel": string(ID),
         "township": STR, "title": STR, "text": STR, "phone": STR, "name": STR, "address": STR,
         "category": STR, "duty_item": STR, "priority": STR, "lead": STR, "cooperating": array(STR),
-        "return_reason": STR, "received_hours_ago": number(low=0),
+        "return_reason": STR, "result": STR, "note": STR, "received_hours_ago": number(low=0),
+        "extension_reason": STR, "extension_by": STR, "extension_after_deadline": boolean(),
     }, required=("ref", "template", "channel", "text")), min_len=1),
     "answers": array(table({
         "case": string(ID), "kind": string(choices=KINDS), "expect": STRS, "rule": STR,
@@ -112,6 +117,12 @@ def _check_names(checker: Checker, data: dict[str, Any], config: Config) -> None
                 checker.add((*where, "priority"), f"unknown priority '{case['priority']}'")
         if case["template"] == "returned" and not {"lead", "return_reason"} <= set(case):
             checker.add(where, "template 'returned' needs 'lead' (who returned it) and 'return_reason'")
+        if case["template"] == "on_site" and "lead" not in case:
+            checker.add(where, "template 'on_site' needs 'lead' (who is on site)")
+        if case["template"] == "extension" and not {"lead", "extension_reason", "extension_by"} <= set(case):
+            checker.add(where, "template 'extension' needs 'lead', 'extension_reason' and 'extension_by' (e.g. \"5wd\")")
+        if case["template"] == "resolved" and not {"lead", "result"} <= set(case):
+            checker.add(where, "template 'resolved' needs 'lead' and 'result' (what the lead reported)")
     for i, answer in enumerate(data["answers"]):
         where = ("answers", i)
         if answer["case"] not in refs:
@@ -125,6 +136,14 @@ def _check_names(checker: Checker, data: dict[str, Any], config: Config) -> None
                 checker.add(at, f"'{value}' is not one of: local, whistle, reject")
             elif answer["kind"] == "review" and value not in ("uphold", "redispatch"):
                 checker.add(at, f"'{value}' is not one of: uphold, redispatch")
+            elif answer["kind"] == "split_parts" and not value.isdigit():
+                checker.add(at, f"'{value}' is not a number of parts")
+            elif answer["kind"] == "evaluation" and value not in RATINGS:
+                checker.add(at, f"'{value}' is not one of: {', '.join(RATINGS)}")
+            elif answer["kind"] == "extension" and value not in ("approve", "refuse"):
+                checker.add(at, f"'{value}' is not one of: approve, refuse")
+            elif answer["kind"] in ("reopened", "closed", "paused") and value not in ("yes", "no"):
+                checker.add(at, f"'{value}' is not one of: yes, no")
             elif answer["kind"] in ("lead", "cooperating"):
                 _known(checker, at, config.department, value)
             elif answer["kind"] in ("merged_with", "not_merged") and value not in refs:

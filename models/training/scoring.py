@@ -4,8 +4,8 @@ The same code scores work done in the console or by batch commands: it reads onl
 Each answer compares the case as it stands after the trainee's steps (decision, lead, active
 cooperating assignments, merges) or the trainee's own events (the review of a return) with the
 acceptable answers; each penalty counts the trainee's events that did the wrong thing (whistling a
-township duty item, re-dispatching to the department that just returned the case). Attempts are
-kept in the sandbox (Setting "training.attempts", carried over when it is rebuilt).
+township duty item, re-dispatching to the department that just returned the case, closing a case
+the citizen called unsatisfied, approving an extension requested after the deadline). Attempts are kept in the sandbox (Setting "training.attempts", carried over when it is rebuilt).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import peewee as pw
 
 from models.errors import UsageError
 from models.org.config import Config
-from models.store.schema import Assignment, Case, Event
+from models.store.schema import Assignment, Case, Evaluation, Event, Extension
 from models.store.settings import read_setting, write_setting
 from models.text.labels import label
 from models.training.exercises import Exercise
@@ -38,7 +38,39 @@ def _trainee_events(baseline: int, action: str, case_id: int | None = None) -> l
     query = Event.select().where((Event.id > baseline) & (Event.action == action))
     if case_id is not None:
         query = query.where(Event.case == case_id)
-    return [{"case": e.case, "after": json.loads(e.after), "at": e.at} for e in query.order_by(Event.id)]
+    return [{"id": e.id, "action": e.action, "case": e.case, "after": json.loads(e.after), "at": e.at}
+            for e in query.order_by(Event.id)]
+
+
+def _latest_callback(case_id: int, baseline: int) -> str | None:
+    """The trainee's latest citizen callback on the case: its rating, or "unreachable"."""
+    events = [e for e in _trainee_events(baseline, "evaluate", case_id) if e["after"].get("source") == "citizen"]
+    if not events:
+        return None
+    last = events[-1]["after"]
+    return "unreachable" if last.get("outcome") == "unreachable" else last.get("rating")
+
+
+_EXTENSION = {"approve": "批准延期", "refuse": "不予延期"}
+
+
+def _late_approval(event: dict[str, Any]) -> bool:
+    """An approval of a request made when the resolve deadline had already passed."""
+    row = Extension.get_or_none(Extension.id == event["after"].get("extension_id"))
+    return row is not None and row.old_due is not None and row.requested_at >= row.old_due
+
+
+def _rating(rating: str) -> str:
+    return "联系不上" if rating == "unreachable" else label("rating", rating)
+
+
+def _closed_unsatisfied(event: dict[str, Any]) -> bool:
+    """A close over the citizen's word: the round's latest rated evaluation was 不满意."""
+    case = Case.get_by_id(event["case"])
+    latest = (Evaluation.select().where((Evaluation.case == case.id) & (Evaluation.outcome == "rated")
+                                        & (Evaluation.round == case.reopen_count) & (Evaluation.created_at <= event["at"]))
+              .order_by(Evaluation.id.desc()).first())
+    return latest is not None and latest.rating == "unsatisfied"
 
 
 def _dept(config: Config, dept: str | None) -> str:
@@ -70,6 +102,28 @@ def _answer(config: Config, answer: dict[str, Any], refs: dict[str, int], baseli
         decided = reviews[-1]["after"].get("decision") if reviews else None
         right, got = decided in expect, label("review", decided) or "（未审核）"
         wanted = " 或 ".join(label("review", e) for e in expect)
+    elif kind == "split_parts":
+        parts = Case.select().where(Case.parent == case_id).count() if case.state == "split" else 0
+        right, got = str(parts) in expect, f"拆分为 {parts} 件" if parts else "未拆分"
+        wanted = " 或 ".join(f"拆分为 {e} 件" if e != "0" else "不拆分" for e in expect)
+    elif kind == "evaluation":
+        rated = _latest_callback(case_id, baseline)
+        right, got = rated in expect, _rating(rated) if rated else "（未回访）"
+        wanted = " 或 ".join(_rating(e) for e in expect)
+    elif kind == "extension":
+        decided = [e for action in ("extension_approve", "extension_refuse")
+                   for e in _trainee_events(baseline, action, case_id)]
+        last = max(decided, key=lambda e: e["id"], default=None)
+        choice = None if last is None else ("approve" if last["action"] == "extension_approve" else "refuse")
+        right, got = choice in expect, _EXTENSION.get(choice or "", "（未审批）")
+        wanted = " 或 ".join(_EXTENSION[e] for e in expect)
+    elif kind in ("reopened", "closed", "paused"):
+        done = (bool(_trainee_events(baseline, "reopen", case_id)) if kind == "reopened"
+                else case.state == "closed" if kind == "closed"
+                else bool(case.paused_since) and bool(_trainee_events(baseline, "pause", case_id)))
+        right = ("yes" if done else "no") in expect
+        verb = label("answer_kind", kind)
+        got, wanted = (f"已{verb}" if done else f"未{verb}"), (f"应{verb}" if "yes" in expect else f"不应{verb}")
     else:
         root = _root(case_id)
         together = [_root(refs[other]) == root for other in expect]
@@ -89,6 +143,10 @@ def _penalties(config: Config, exercise: Exercise, refs: dict[str, int], baselin
         if penalty["kind"] == "whistle_own_duty":
             hits = [e for e in _trainee_events(baseline, "triage") if e["case"] in ours
                     and e["after"].get("decision") == "whistle" and e["after"].get("duty_scope") == "township"]
+        elif penalty["kind"] == "approve_late_extension":
+            hits = [e for e in _trainee_events(baseline, "extension_approve") if e["case"] in ours and _late_approval(e)]
+        elif penalty["kind"] == "close_unsatisfied":
+            hits = [e for e in _trainee_events(baseline, "close") if e["case"] in ours and _closed_unsatisfied(e)]
         else:
             hits = [e for e in _trainee_events(baseline, "review_return") if e["case"] in ours
                     and e["after"].get("decision") == "redispatch"

@@ -15,6 +15,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static, TextArea
 
 from models.org.context import Context
@@ -25,6 +26,38 @@ from screens.picker import Picker
 from screens.widgets.case_sections import Names
 
 Values = dict[str, Any]
+
+
+class Choice(RadioButton):
+    """A radio button whose state shows in its glyph, not only in colour: ▐●▌ chosen, ▐ ▌ not. On a
+    terminal with few colours (tmux, a plain SSH client) every stock button looked alike."""
+
+    @property
+    def _button(self) -> Content:
+        self.BUTTON_INNER = "●" if self.value else " "
+        return super()._button
+
+
+class ChoiceSet(RadioSet):
+    """A radio set where ←/→ (↑/↓) choose, as in any form: the stock set only moved a cursor and
+    needed Enter or Space besides, so a trainee who arrowed to 不予受理 and pressed Tab had chosen
+    nothing. Enter and Space still choose the button under the cursor. (Own actions: the stock
+    next_button also runs on mount, where it must not choose.)"""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,right", "choose(1)", show=False),
+        Binding("up,left", "choose(-1)", show=False),
+    ]
+
+    def action_choose(self, step: int) -> None:
+        if step > 0:
+            self.action_next_button()
+        else:
+            self.action_previous_button()
+        if self._selected is not None:
+            button = self._nodes[self._selected]
+            if isinstance(button, RadioButton) and not button.value:
+                button.value = True
 
 
 def step_title(language: str, action: str, case_id: int) -> str:
@@ -145,12 +178,12 @@ class FormDialog(ConsoleModal[Values | None]):
         return Label(self.t(key), classes="field-label")
 
     def radio(self, options: list[tuple[str, str]], selected: str | None, id: str) -> RadioSet:
-        """A RadioSet whose buttons carry their ids (read back with `chosen`)."""
+        """A ChoiceSet whose buttons carry their ids (read back with `chosen`): ←/→ choose."""
         buttons = []
         for ident, text in options:
-            button = RadioButton(Text(text), value=ident == selected, name=ident)
+            button = Choice(Text(text), value=ident == selected, name=ident)
             buttons.append(button)
-        return RadioSet(*buttons, id=id)
+        return ChoiceSet(*buttons, id=id)
 
     def chosen(self, id: str) -> str | None:
         pressed = self.query_one(f"#{id}", RadioSet).pressed_button
