@@ -57,6 +57,23 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def more_databases(db_url: str, tmp_path: Path) -> Iterator[Callable[[str], str]]:
+    """More empty databases on this test's engine (a second county): `make(name)` gives a URL;
+    on PostgreSQL each is created and dropped as `db_url`'s is."""
+    made: list[str] = []
+
+    def make(name: str) -> str:
+        if not db_url.startswith("postgres"):
+            (tmp_path / name).mkdir(parents=True, exist_ok=True)
+            return f"sqlite:///{tmp_path / name / 'county.db'}"
+        made.append(pg_support.create_database())
+        return made[-1]
+    yield make
+    for url in made:
+        pg_support.drop_database(url)
+
+
+@pytest.fixture
 def clock() -> Clock:
     """This test's "now" (TODAY until the test moves it)."""
     return Clock()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import os
+from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 import pytest
@@ -46,3 +47,22 @@ def drop_database(url: str) -> None:
     assert name.startswith("chuishao_t_"), name
     with _admin() as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def engine_database(engine: str, directory: Path) -> str:
+    """A new empty database on `engine` ("sqlite": a file in `directory`) for a fixture wider than one
+    test (a module's or the session's); give it back with release()."""
+    if engine == "sqlite":
+        return f"sqlite:///{directory / 'county.db'}"
+    return create_database()
+
+
+def release(url: str) -> None:
+    """Drop a PostgreSQL database engine_database() made (an SQLite file stays with its tmp dir)."""
+    if not url.startswith("postgres"):
+        return
+    from models.store.schema import database_proxy
+
+    if database_proxy.obj is not None and not database_proxy.obj.is_closed():
+        database_proxy.obj.close()
+    drop_database(url)
