@@ -28,6 +28,23 @@ def config() -> Config:
     return load_config(str(ROOT / "chuishao.toml"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _shared_databases() -> Iterator[None]:
+    """The session's shared read-only databases (the demo county per engine) are dropped at its end."""
+    from tests import report_support
+
+    yield
+    report_support.drop_demo_counties()
+
+
+@pytest.fixture(scope="module", params=pg_support.ENGINES)
+def demo_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The shared demo county (tests/report_support.py) on each engine, built once per session."""
+    from tests.report_support import demo_county
+
+    return demo_county(tmp_path_factory, request.param)
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     """This test's SQLite database file (tests that use the file itself are SQLite-only)."""
