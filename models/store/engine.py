@@ -274,6 +274,19 @@ def match_newest(db: peewee.Database, match: str, limit: int) -> list[tuple[int,
     return [(int(rowid), str(body)) for rowid, body in cursor]
 
 
+def all_indexed(db: peewee.Database, batch: int) -> Iterator[list[tuple[int, str]]]:
+    """Every indexed case's (id, token text) in id order, in batches (copying a database)."""
+    last = 0
+    while True:
+        rows = [(int(i), str(body)) for i, body in db.execute_sql(
+            f"SELECT {_key(db)}, body FROM case_search WHERE {_key(db)} > {db.param} ORDER BY {_key(db)} "
+            f"LIMIT {db.param}", (last, batch))]
+        if not rows:
+            return
+        yield rows
+        last = rows[-1][0]
+
+
 def newest_indexed(db: peewee.Database, limit: int) -> list[str]:
     """The token text of the newest indexed cases (a sample for term frequencies)."""
     cursor = db.execute_sql(f"SELECT body FROM case_search ORDER BY {_key(db)} DESC LIMIT {db.param}", (limit,))
