@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
 import peewee as pw
 
@@ -52,14 +53,8 @@ def _counts(db: pw.Database) -> dict[str, int]:
 
 def _rows(db: pw.Database, model: type[pw.Model]) -> Iterator[list[tuple[object, ...]]]:
     """The model's rows in primary-key order, as Python values (booleans as booleans), in batches."""
-    query = model.select().order_by(model._meta.primary_key).tuples().bind(db)
-    batch: list[tuple[object, ...]] = []
-    for row in query.iterator():
-        batch.append(row)
-        if len(batch) >= BATCH:
-            yield batch
-            batch = []
-    if batch:
+    rows = model.select().order_by(model._meta.primary_key).tuples().bind(db).iterator()
+    while batch := list(islice(rows, BATCH)):
         yield batch
 
 
