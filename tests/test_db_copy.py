@@ -7,7 +7,10 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import Result
+
+from models.ledger import copy
 
 DEMO = ("demo", "--cases", "40", "--seed", "3", "--now", "2026-11-20T00:00")
 
@@ -18,7 +21,9 @@ def _json(result: Result) -> object:
 
 
 def test_copy_moves_everything_and_the_target_goes_on_numbering_and_chaining(
-        cli_run: Callable[..., Result], db_url: str, tmp_path: Path) -> None:
+        cli_run: Callable[..., Result], db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(copy, "PARAMS", 300)  # many small batches: every table crosses batch boundaries
+    monkeypatch.setattr(copy, "BATCH", 7)
     source = f"sqlite:///{tmp_path / 'source' / 'county.db'}"
     assert cli_run(*DEMO, db=source).exit_code == 0
     done = _json(cli_run("db", "copy", "--from", source, "--to", db_url, "--json", db=source))

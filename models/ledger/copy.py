@@ -24,7 +24,8 @@ from models.store import engine
 from models.store.migrations import CURRENT_VERSION, migrate, schema_version
 from models.store.schema import ALL_MODELS, Event
 
-BATCH = 1000
+BATCH = 1000  # search-index rows per statement
+PARAMS = 30000  # parameters per INSERT: under SQLite's limit (32,766) and PostgreSQL's (65,535)
 
 
 @dataclass
@@ -54,7 +55,8 @@ def _counts(db: pw.Database) -> dict[str, int]:
 def _rows(db: pw.Database, model: type[pw.Model]) -> Iterator[list[tuple[object, ...]]]:
     """The model's rows in primary-key order, as Python values (booleans as booleans), in batches."""
     rows = model.select().order_by(model._meta.primary_key).tuples().bind(db).iterator()
-    while batch := list(islice(rows, BATCH)):
+    size = max(1, PARAMS // len(model._meta.sorted_fields))
+    while batch := list(islice(rows, size)):
         yield batch
 
 
