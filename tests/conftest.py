@@ -62,6 +62,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     only = request.node.get_closest_marker("sqlite_only")
     if only is not None:
         pytest.skip(f"SQLite only: {only.args[0]}")
+    if pg_support.console_skipped(request.node.nodeid):
+        pytest.skip(pg_support.CONSOLE_REASON)
     url = pg_support.create_database()
     try:
         yield url
