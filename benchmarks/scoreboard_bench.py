@@ -79,9 +79,15 @@ ENRICH = (
 )
 
 
-def build(path: Path, cases: int, now: int) -> None:
+def url_of(db: str) -> str:
+    """--db as a URL: a database URL as given (postgresql://… an empty database the bench fills), or an
+    SQLite file's path."""
+    return db if "://" in db else f"sqlite:///{db}"
+
+
+def build(path: str, cases: int, now: int) -> None:
     config = load_config(str(ROOT / "chuishao.toml"))
-    db = connect(f"sqlite:///{path}")
+    db = connect(url_of(path))
     set_up(db, config, now=now)
     started = time.perf_counter()
     bulk_load(config, db, cases, now, seed=7, progress=lambda n: print(f"\r  {n:,} cases", end="", flush=True)
@@ -89,11 +95,15 @@ def build(path: Path, cases: int, now: int) -> None:
     print(f"\n  bulk load: {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
     with engine.write_transaction(db):
-        for statement in ENRICH:
-            db.execute_sql(statement)
+        for statement in ENRICH:  # (psycopg reads a lone % as a placeholder)
+            db.execute_sql(statement.replace("%", "%%") if engine.is_postgres(db) else statement)
     db.execute_sql("ANALYZE")
     print(f"  scoreboard data (sign-for, arrivals, returns, evaluations, orders) + ANALYZE: "
           f"{time.perf_counter() - started:.1f} s")
+
+
+def size(path: str) -> str:
+    return "" if "://" in path else f", {Path(path).stat().st_size / 1e6:.0f} MB"
 
 
 CPU: dict[str, float] = {}  # CPU seconds (all threads) of the fastest run, by label
@@ -116,18 +126,21 @@ def database_args(doc: str, default_db: str, repeat: int) -> argparse.Namespace:
     """The options of a benchmark on a kept database of N cases (this one's, and queue_bench's)."""
     parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=1_000_000)
-    parser.add_argument("--db", type=Path, default=Path(default_db))
-    parser.add_argument("--rebuild", action="store_true", help="Delete and rebuild the database first.")
+    parser.add_argument("--db", default=default_db, help="an SQLite file, or postgresql://… (an empty database)")
+    parser.add_argument("--rebuild", action="store_true", help="Delete and rebuild the SQLite file first.")
     parser.add_argument("--repeat", type=int, default=repeat)
     return parser.parse_args()
 
 
-def reuse_database(path: Path, rebuild: bool) -> tuple[pw.Database, int]:
-    """The kept database at `path` (deleted first with `rebuild`), migrated, and its case count."""
+def reuse_database(path: str, rebuild: bool) -> tuple[pw.Database, int]:
+    """The kept database at `path` (an SQLite file deleted first with `rebuild`), migrated, and its case
+    count."""
     if rebuild:
+        if "://" in path:
+            raise SystemExit("--rebuild deletes SQLite files only: name a new empty PostgreSQL database")
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
-    db = connect(f"sqlite:///{path}")
+    db = connect(url_of(path))
     migrate(db)  # a reused database gets any new indexes here
     return db, (Case.select().count() if db.table_exists("case") else 0)
 
@@ -142,7 +155,7 @@ def main() -> None:
             raise SystemExit(f"{args.db} holds {have:,} cases, fewer than {args.cases:,}: use --rebuild")
         print(f"building {args.cases:,} cases in {args.db} …")
         build(args.db, args.cases, now)
-        db = connect(f"sqlite:///{args.db}")
+        db = connect(url_of(args.db))
         have = Case.select().count()
     moment = from_epoch(now)
     ctx: Context = replace(resolve_identity(config, db, user=os_user()), clock=lambda: moment)  # type: ignore[arg-type,return-value]
@@ -150,7 +163,7 @@ def main() -> None:
     month = month_of(now - 35 * DAY, config.tz)
     assignments = Assignment.select().count()
     print(f"database: {have:,} cases, {assignments:,} assignments "
-          f"({Path(args.db).stat().st_size / 1e6:.0f} MB); period {year.label}; best of {args.repeat}; "
+          f"({engine.engine_name(db)}{size(args.db)}); period {year.label}; best of {args.repeat}; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (others' work stretches wall time)")
     joined = (Assignment.select(pw.fn.COUNT(Assignment.id)).join(Case, on=(Assignment.case == Case.id))
               .where((Assignment.dispatched_at >= year.start) & (Assignment.dispatched_at < year.end)))

@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "audit": "commands.audit:audit",
     "backup": "commands.backup:backup",
     "restore": "commands.backup:restore",
+    "db": "commands.db:db",
     "report": "commands.report:report",
     "supervise": "commands.supervise:supervise",
     "meeting": "commands.meeting:meeting",

@@ -55,13 +55,13 @@ def write_config(directory: Path, *, general_resolve: str | None = None, extra: 
 class County:
     """A database and config; `ctx(name, moment)` acts as an operator at a chosen time."""
 
-    def __init__(self, directory: Path, config_path: Path, db_name: str = "county.db") -> None:
+    def __init__(self, db_url: str, config_path: Path) -> None:
         self.config_path = config_path
         self.clock = Clock()  # when `run` acts (TODAY unless the test moves it)
         self.made = 0
         self.config: Config = load_config(str(config_path))
-        self.db_path = directory / db_name
-        self.db: pw.Database = connect(f"sqlite:///{self.db_path}")
+        self.db_url = db_url  # the test's `db_url` (SQLite or PostgreSQL) or another from `more_databases`
+        self.db: pw.Database = connect(db_url)
         set_up(self.db, self.config, user="root", now=0)
 
     def ctx(self, name: str | None, moment: datetime) -> Context:
@@ -75,7 +75,7 @@ class County:
 
     def run(self, *args: str) -> Result:
         """The real CLI on this county, acting at `self.clock`."""
-        return invoke(self.config_path, self.db_path, args, clock=self.clock)
+        return invoke(self.config_path, self.db_url, args, clock=self.clock)
 
     def case(self, case_id: int) -> Case:
         return Case.get_by_id(case_id)
@@ -105,6 +105,8 @@ class County:
         return case_id
 
 
-def county(tmp_path: Path, **config: object) -> County:
-    return County(tmp_path, write_config(tmp_path, **config))  # type: ignore[arg-type]
+def county(directory: Path, db_url: str, **config: object) -> County:
+    """A county on `db_url` with the shipped config (changed by `config`) written into `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    return County(db_url, write_config(directory, **config))  # type: ignore[arg-type]
 

@@ -28,6 +28,23 @@ def config() -> Config:
     return load_config(str(ROOT / "chuishao.toml"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _shared_databases() -> Iterator[None]:
+    """The session's shared read-only databases (the demo county per engine) are dropped at its end."""
+    from tests import report_support
+
+    yield
+    report_support.drop_demo_counties()
+
+
+@pytest.fixture(scope="module", params=pg_support.ENGINES)
+def demo_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The shared demo county (tests/report_support.py) on each engine, built once per session."""
+    from tests.report_support import demo_county
+
+    return demo_county(tmp_path_factory, request.param)
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     """This test's SQLite database file (tests that use the file itself are SQLite-only)."""
@@ -45,6 +62,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     only = request.node.get_closest_marker("sqlite_only")
     if only is not None:
         pytest.skip(f"SQLite only: {only.args[0]}")
+    if pg_support.console_skipped(request.node.nodeid):
+        pytest.skip(pg_support.CONSOLE_REASON)
     url = pg_support.create_database()
     try:
         yield url
@@ -53,6 +72,23 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
         if database_proxy.obj is not None and not database_proxy.obj.is_closed():
             database_proxy.obj.close()  # this thread's connection; DROP ... WITH (FORCE) ends any other
+        pg_support.drop_database(url)
+
+
+@pytest.fixture
+def more_databases(db_url: str, tmp_path: Path) -> Iterator[Callable[[str], str]]:
+    """More empty databases on this test's engine (a second county): `make(name)` gives a URL;
+    on PostgreSQL each is created and dropped as `db_url`'s is."""
+    made: list[str] = []
+
+    def make(name: str) -> str:
+        if not db_url.startswith("postgres"):
+            (tmp_path / name).mkdir(parents=True, exist_ok=True)
+            return f"sqlite:///{tmp_path / name / 'county.db'}"
+        made.append(pg_support.create_database())
+        return made[-1]
+    yield make
+    for url in made:
         pg_support.drop_database(url)
 
 

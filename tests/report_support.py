@@ -16,32 +16,40 @@ from models.intake.intake import NewReport, intake
 from models.org.config import Config
 from models.org.context import Context, os_user, resolve_identity
 from models.org.db import connect
+from tests import pg_support
 from tests.cli_support import Clock, invoke
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_ARGS = ("demo", "--cases", "150", "--seed", "3", "--now", "2026-11-20T00:00")
 # The whole demo county: its cases are received over the 150 days before 2026-11-20.
 WHOLE = ("--from", "2026-05-01", "--to", "2026-11-21")
-_DEMO: dict[str, Path] = {}
+_DEMO: dict[str, str] = {}  # engine -> the demo county's URL
 
 
-def run_cli(db: Path, *args: str, columns: int = 80) -> Result:
+def run_cli(db: str, *args: str, columns: int = 80) -> Result:
+    """The real CLI on a database URL (or an SQLite file's path)."""
     return invoke(ROOT / "chuishao.toml", db, args, env={"COLUMNS": str(columns)})
 
 
-def demo_county(factory: pytest.TempPathFactory) -> Path:
-    """The demo county's database file, built on first use in this session."""
-    if "path" not in _DEMO:
-        path = factory.mktemp("demo") / "county.db"
-        result = run_cli(path, *DEMO_ARGS)
+def demo_county(factory: pytest.TempPathFactory, engine: str = "sqlite") -> str:
+    """The demo county's database URL on `engine`, built on first use in this session (read only);
+    a PostgreSQL one is dropped when the session ends (drop_demo_counties)."""
+    if engine not in _DEMO:
+        url = pg_support.engine_database(engine, factory.mktemp("demo"))
+        result = run_cli(url, *DEMO_ARGS)
         assert result.exit_code == 0, result.output
-        _DEMO["path"] = path
-    return _DEMO["path"]
+        _DEMO[engine] = url
+    return _DEMO[engine]
 
 
-def admin_on(config: Config, path: Path, name: str | None = None) -> Context:
+def drop_demo_counties() -> None:
+    while _DEMO:
+        pg_support.release(_DEMO.popitem()[1])
+
+
+def admin_on(config: Config, url: str, name: str | None = None) -> Context:
     """A Context on an existing database (binding the schema to it) as its admin or a named operator."""
-    db = connect(f"sqlite:///{path}")
+    db = connect(url)
     return resolve_identity(config, db, as_name=name, user=os_user(), clock=Clock())
 
 

@@ -15,17 +15,17 @@ from click.testing import Result
 
 from models.intake.intake import NewReport, intake
 from models.org.context import Context
-from tests.report_support import at, demo_county, run_cli
+from tests.report_support import at, run_cli
 
 MONTH = ("--month", "2026-10")
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return demo_county(tmp_path_factory)
+def demo(demo_url: str) -> str:
+    return demo_url
 
 
-def test_markdown_briefing_reads_well(demo: Path) -> None:
+def test_markdown_briefing_reads_well(demo: str) -> None:
     result = run_cli(demo, "report", "briefing", *MONTH, "--format", "md")
     assert result.exit_code == 0, result.output
     text = result.output
@@ -42,7 +42,7 @@ def test_markdown_briefing_reads_well(demo: Path) -> None:
     assert "吹本职哨" in text  # the demo's townships pass some of their own duty upward
 
 
-def test_csv_briefing_has_titled_sections(demo: Path) -> None:
+def test_csv_briefing_has_titled_sections(demo: str) -> None:
     result = run_cli(demo, "report", "briefing", *MONTH, "--format", "csv")
     assert result.exit_code == 0
     rows = list(csv.reader(io.StringIO(result.output)))
@@ -51,7 +51,7 @@ def test_csv_briefing_has_titled_sections(demo: Path) -> None:
     assert titles[:5] == ["乡镇（街道）", "热点问题", "每月一题候选", "超期案件", "督办"]
 
 
-def test_xlsx_has_the_ranking_sheet_with_the_scoreboards_numbers(demo: Path, tmp_path: Path) -> None:
+def test_xlsx_has_the_ranking_sheet_with_the_scoreboards_numbers(demo: str, tmp_path: Path) -> None:
     target = tmp_path / "2026-10.xlsx"
     result = run_cli(demo, "report", "briefing", *MONTH, "--format", "xlsx", "--output", str(target))
     assert result.exit_code == 0, result.output
@@ -71,7 +71,7 @@ def test_xlsx_has_the_ranking_sheet_with_the_scoreboards_numbers(demo: Path, tmp
         f"{board[0]['rates']['response']['num']}/{board[0]['rates']['response']['den']}")
 
 
-def test_xlsx_needs_an_output_file_and_only_the_office_may_export(demo: Path) -> None:
+def test_xlsx_needs_an_output_file_and_only_the_office_may_export(demo: str) -> None:
     refused = run_cli(demo, "report", "briefing", *MONTH, "--format", "xlsx")
     assert refused.exit_code == 2 and "--output" in refused.output
     department = run_cli(demo, "--as", "yangfan", "report", "briefing", *MONTH)

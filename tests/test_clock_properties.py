@@ -17,6 +17,7 @@ from models.clocks.clocks import clock_rows
 from models.org.config import load_config
 from models.worktime.calendar import WorkCalendar
 from models.worktime.timeutil import from_epoch
+from tests import pg_support
 from tests.clock_support import SH, County, write_config
 
 RULES = ('"5wd"', '"4wh"', '{ limit = "3wd", from = "received", next_working_day = true }', '"30h"')
@@ -27,23 +28,26 @@ MOMENTS = st.integers(0, 125 * 24 * 60).map(lambda m: datetime(2026, 9, 15, tzin
 PROPERTY = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
-@pytest.fixture(scope="module")
-def counties(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, County]]:
-    """One database, one config per general resolve rule (each example makes new cases).
+@pytest.fixture(scope="module", params=pg_support.ENGINES)
+def counties(request: pytest.FixtureRequest,
+             tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, County]]:
+    """One database per engine, one config per general resolve rule (each example makes new cases).
 
     The schema binds one database per process, so the rules share it: only the config differs.
     """
+    url = pg_support.engine_database(request.param, tmp_path_factory.mktemp("db"))
     out = {}
     base: County | None = None
     for n, rule in enumerate(RULES):
         directory = tmp_path_factory.mktemp(f"rule{n}")
         path = write_config(directory, general_resolve=rule)
         if base is None:
-            base = out[rule] = County(directory, path)
+            base = out[rule] = County(url, path)
         else:
             out[rule] = copy.copy(base)
             out[rule].config_path, out[rule].config = path, load_config(str(path))
     yield out
+    pg_support.release(url)
 
 
 def _due(county: County, case_id: int) -> datetime:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -30,8 +31,8 @@ def _actions(case_id: int) -> list[str]:
 
 
 def test_five_working_days_from_30_september_skip_national_day_and_count_saturday_10_october(
-        tmp_path: Path) -> None:
-    c = county(tmp_path, general_resolve='"5wd"')
+        tmp_path: Path, db_url: str) -> None:
+    c = county(tmp_path, db_url, general_resolve='"5wd"')
     case_id = c.new_case(at(2026, 9, 30, 10))
     # 10-08 (1), 10-09 (2), Sat 10-10 make-up workday (3), 10-12 (4), 10-13 (5); without the
     # make-up Saturday it would be 10-14, without the holiday 10-08.
@@ -45,9 +46,10 @@ def test_five_working_days_from_30_september_skip_national_day_and_count_saturda
     assert resolve["confirmed"] is True and resolve["warning"] is None
 
 
-def test_december_case_is_due_in_unconfirmed_january_until_2027_is_entered(tmp_path: Path) -> None:
+def test_december_case_is_due_in_unconfirmed_january_until_2027_is_entered(
+        tmp_path: Path, db_url: str, more_databases: Callable[[str], str]) -> None:
     (tmp_path / "a").mkdir()
-    first = county(tmp_path / "a", general_resolve='"7wd"')
+    first = county(tmp_path / "a", db_url, general_resolve='"7wd"')
     case_id = first.new_case(at(2026, 12, 28, 10))
     # Weekends only for 2027: 12-29, 12-30, 12-31, Fri 01-01, 01-04, 01-05, 01-06.
     assert first.case(case_id).resolve_due == epoch(2027, 1, 6, 10)
@@ -61,7 +63,7 @@ def test_december_case_is_due_in_unconfirmed_january_until_2027_is_entered(tmp_p
     assert table.exit_code == 0 and "warning: holiday data for 2027" in table.output
 
     (tmp_path / "b").mkdir()
-    entered = county(tmp_path / "b", general_resolve='"7wd"',
+    entered = county(tmp_path / "b", more_databases("b"), general_resolve='"7wd"',
                      extra='[calendar.years.2027]\nholidays = ["2027-01-01"]\nworkdays = []\n')
     case_id = entered.new_case(at(2026, 12, 28, 10))
     assert entered.case(case_id).resolve_due == epoch(2027, 1, 7, 10)  # New Year's Day is off now
@@ -70,8 +72,8 @@ def test_december_case_is_due_in_unconfirmed_january_until_2027_is_entered(tmp_p
     assert _by_clock(rows, "resolve")["confirmed"] is True
 
 
-def test_clocks_of_every_assignment_stop_when_their_step_happens(tmp_path: Path) -> None:
-    c = county(tmp_path)
+def test_clocks_of_every_assignment_stop_when_their_step_happens(tmp_path: Path, db_url: str) -> None:
+    c = county(tmp_path, db_url)
     case_id = c.dispatched_case(at(2026, 11, 2, 9), at(2026, 11, 2, 10), coop=("gongshui",))
     department.acknowledge(c.ctx("yangfan", at(2026, 11, 2, 11)), case_id)
     rows = clock_rows(c.ctx("liuyang", at(2026, 11, 2, 15)), c.case(case_id))
@@ -93,8 +95,8 @@ def test_clocks_of_every_assignment_stop_when_their_step_happens(tmp_path: Path)
 # -- pause and resume --------------------------------------------------------------------------
 
 
-def test_pause_moves_every_running_due_by_the_paused_working_time(tmp_path: Path) -> None:
-    c = county(tmp_path, general_resolve='"5wd"')
+def test_pause_moves_every_running_due_by_the_paused_working_time(tmp_path: Path, db_url: str) -> None:
+    c = county(tmp_path, db_url, general_resolve='"5wd"')
     case_id = c.dispatched_case(at(2026, 9, 30, 10), at(2026, 9, 30, 11))
     arrive_before = _by_clock(clock_rows(c.ctx(None, at(2026, 9, 30, 12)), c.case(case_id)), "arrive", "zhujian")
     assert arrive_before["due"] == "2026-10-09T11:00:00+08:00"
@@ -122,9 +124,9 @@ def test_pause_moves_every_running_due_by_the_paused_working_time(tmp_path: Path
         pausing.resume(c.ctx("liuyang", at(2026, 10, 12, 11)), case_id)
 
 
-def test_a_clock_computed_after_a_pause_is_credited_the_pause(tmp_path: Path) -> None:
+def test_a_clock_computed_after_a_pause_is_credited_the_pause(tmp_path: Path, db_url: str) -> None:
     # Dispatch recomputes the resolve clock from "received"; the pause before it must still count.
-    c = county(tmp_path, general_resolve='"5wd"')
+    c = county(tmp_path, db_url, general_resolve='"5wd"')
     case_id = c.new_case(at(2026, 11, 2, 10))
     c.whistle(case_id, at(2026, 11, 2, 10))
     pausing.pause(c.ctx("liuyang", at(2026, 11, 2, 10)), case_id, reason="核实地址")
@@ -137,8 +139,8 @@ def test_a_clock_computed_after_a_pause_is_credited_the_pause(tmp_path: Path) ->
 # -- extensions --------------------------------------------------------------------------------
 
 
-def test_extension_before_the_deadline_approved_moves_the_resolve_due(tmp_path: Path) -> None:
-    c = county(tmp_path, general_resolve='"5wd"')
+def test_extension_before_the_deadline_approved_moves_the_resolve_due(tmp_path: Path, db_url: str) -> None:
+    c = county(tmp_path, db_url, general_resolve='"5wd"')
     case_id = c.dispatched_case(at(2026, 11, 2, 10), coop=("gongshui",))
     department.acknowledge(c.ctx("yangfan", at(2026, 11, 2, 11)), case_id)
     with pytest.raises(PermissionDenied, match="only the lead"):
@@ -162,8 +164,8 @@ def test_extension_before_the_deadline_approved_moves_the_resolve_due(tmp_path: 
         pausing.request_extension(c.ctx("yangfan", at(2026, 11, 12, 9)), case_id, by="1wd", reason="四延")
 
 
-def test_an_extension_requested_after_the_deadline_is_refused_clearly(tmp_path: Path) -> None:
-    c = county(tmp_path)
+def test_an_extension_requested_after_the_deadline_is_refused_clearly(tmp_path: Path, db_url: str) -> None:
+    c = county(tmp_path, db_url)
     case_id = c.dispatched_case(c.now - timedelta(days=20))  # resolve 7d: long past
     department.acknowledge(c.ctx("yangfan", c.now), case_id)
     due = local_iso(c.case(case_id).resolve_due, SH)
@@ -177,8 +179,8 @@ def test_an_extension_requested_after_the_deadline_is_refused_clearly(tmp_path: 
 # -- case list ---------------------------------------------------------------------------------
 
 
-def test_case_list_overdue_and_due_within(tmp_path: Path) -> None:
-    c = county(tmp_path)
+def test_case_list_overdue_and_due_within(tmp_path: Path, db_url: str) -> None:
+    c = county(tmp_path, db_url)
     now = c.now
     late = c.new_case(now - timedelta(days=3))  # dispatch clock (24 h) overdue
     fresh = c.new_case(now)  # dispatch due in 24 h
@@ -203,8 +205,8 @@ def _resolved(c, received: datetime) -> int:  # type: ignore[no-untyped-def]
     return case_id
 
 
-def test_closed_loop_unreachable_citizen_unsatisfied_reopen_and_close(tmp_path: Path) -> None:
-    c = county(tmp_path, general_resolve='"5wd"')
+def test_closed_loop_unreachable_citizen_unsatisfied_reopen_and_close(tmp_path: Path, db_url: str) -> None:
+    c = county(tmp_path, db_url, general_resolve='"5wd"')
     t = at(2026, 11, 2, 9)
     quiet = _resolved(c, t)
     desk = c.ctx("liuyang", t + timedelta(days=1))
@@ -230,8 +232,8 @@ def test_closed_loop_unreachable_citizen_unsatisfied_reopen_and_close(tmp_path: 
     assert lifecycle.close(desk, unhappy).closed_at is not None
 
 
-def test_close_waits_for_every_configured_evaluation_source(tmp_path: Path) -> None:
-    c = county(tmp_path, replace={'close_requires = ["citizen"]': 'close_requires = ["citizen", "township", '
+def test_close_waits_for_every_configured_evaluation_source(tmp_path: Path, db_url: str) -> None:
+    c = county(tmp_path, db_url, replace={'close_requires = ["citizen"]': 'close_requires = ["citizen", "township", '
                                                                   '"third_party"]'})
     t = at(2026, 11, 2, 9)
     case_id = _resolved(c, t)
@@ -249,8 +251,8 @@ def test_close_waits_for_every_configured_evaluation_source(tmp_path: Path) -> N
 # -- time in limbo -----------------------------------------------------------------------------
 
 
-def test_time_in_limbo_unassigned_sign_for_and_bouncing(tmp_path: Path) -> None:
-    c = county(tmp_path)
+def test_time_in_limbo_unassigned_sign_for_and_bouncing(tmp_path: Path, db_url: str) -> None:
+    c = county(tmp_path, db_url)
     t = at(2026, 11, 2, 9)
     case_id = c.new_case(t)
     c.whistle(case_id, t + timedelta(minutes=30))
@@ -275,11 +277,11 @@ def test_time_in_limbo_unassigned_sign_for_and_bouncing(tmp_path: Path) -> None:
     assert "zhujian" not in limbo.department_limbo(ctx, since=to_epoch(t + timedelta(hours=4)))
 
 
-def test_entering_2027_later_recomputes_open_cases_on_the_next_sweep(tmp_path: Path) -> None:
+def test_entering_2027_later_recomputes_open_cases_on_the_next_sweep(tmp_path: Path, db_url: str) -> None:
     from models.supervision import supervision
     from tests.clock_support import County, write_config
 
-    c = county(tmp_path, general_resolve='"7wd"')
+    c = county(tmp_path, db_url, general_resolve='"7wd"')
     case_id = c.new_case(at(2026, 12, 28, 10))
     extended = c.dispatched_case(at(2026, 12, 28, 10))
     department.acknowledge(c.ctx("yangfan", at(2026, 12, 28, 11)), extended)
@@ -293,7 +295,7 @@ def test_entering_2027_later_recomputes_open_cases_on_the_next_sweep(tmp_path: P
     # The office enters the State Council's 2027 notice: 01-01 is a holiday.
     entered = write_config(tmp_path, general_resolve='"7wd"',
                            extra='[calendar.years.2027]\nholidays = ["2027-01-01"]\nworkdays = []\n')
-    later = County(tmp_path, entered)
+    later = County(c.db_url, entered)
     result = supervision.sweep(later.ctx("liuyang", at(2026, 12, 30, 9)))
     assert case_id in result.recomputed
     case = later.case(case_id)

@@ -35,8 +35,8 @@ def _sweep_at(c: County, *moments: datetime) -> list[supervision.SweepResult]:
     return [supervision.sweep(c.ctx("liuyang", moment)) for moment in moments]
 
 
-def test_a_resolve_deadline_on_a_holiday_is_reminded_the_next_working_day_then_noticed(tmp_path: Path) -> None:
-    c = county(tmp_path)
+def test_a_resolve_deadline_on_a_holiday_is_reminded_the_next_working_day_then_noticed(tmp_path: Path, db_url: str) -> None:
+    c = county(tmp_path, db_url)
     # Case A: received Wed 09-30 10:00 → resolve due 7 days later, Wed 10-07 10:00 (a holiday).
     a = c.dispatched_case(at(2026, 9, 30, 10), at(2026, 9, 30, 10, 30))
     department.acknowledge(c.ctx("yangfan", at(2026, 9, 30, 11)), a)
@@ -57,8 +57,8 @@ def test_a_resolve_deadline_on_a_holiday_is_reminded_the_next_working_day_then_n
     assert c.case(a).reminded_at == epoch(2026, 10, 8, 9) and c.case(a).noticed_at == epoch(2026, 10, 14, 9)
 
 
-def test_no_progress_counts_working_days_and_the_flag_clears_when_progress_resumes(tmp_path: Path) -> None:
-    c = county(tmp_path)
+def test_no_progress_counts_working_days_and_the_flag_clears_when_progress_resumes(tmp_path: Path, db_url: str) -> None:
+    c = county(tmp_path, db_url)
     # On site since Wed 09-30 14:00 (the arrival is its last progress). Five working days after it:
     # Thu 10-08, Fri 10-09, Sat 10-10 (make-up day), Mon 10-12, Tue 10-13 → stalled from 10-13 14:00.
     a = c.dispatched_case(at(2026, 9, 30, 10), at(2026, 9, 30, 10, 30))
@@ -77,8 +77,8 @@ def test_no_progress_counts_working_days_and_the_flag_clears_when_progress_resum
     assert json.loads(flag.after)["cleared"] == ["stalled"]
 
 
-def test_a_new_lead_is_reminded_for_its_own_deadlines_before_any_notice(tmp_path: Path) -> None:
-    c = county(tmp_path)
+def test_a_new_lead_is_reminded_for_its_own_deadlines_before_any_notice(tmp_path: Path, db_url: str) -> None:
+    c = county(tmp_path, db_url)
     # Case B: received and dispatched to 供电 Mon 10-12 09:00; sign-for due 4 office hours later:
     # 09:00-12:00 (3 h) + 13:30-14:30 (1 h) → 10-12 14:30. 供电 never signs for it.
     b = c.new_case(at(2026, 10, 12, 9))
@@ -113,8 +113,8 @@ def test_a_new_lead_is_reminded_for_its_own_deadlines_before_any_notice(tmp_path
         assert step.reminded_at is not None and step.reminded_at < step.noticed_at
 
 
-def test_an_approved_extension_starts_a_new_ladder(tmp_path: Path) -> None:
-    c = county(tmp_path)
+def test_an_approved_extension_starts_a_new_ladder(tmp_path: Path, db_url: str) -> None:
+    c = county(tmp_path, db_url)
     # Received Mon 10-12 09:00 → resolve due Mon 10-19 09:00; reminder Tue 10-20 09:00.
     e = c.dispatched_case(at(2026, 10, 12, 9))
     department.acknowledge(c.ctx("yangfan", at(2026, 10, 12, 10)), e)
@@ -142,8 +142,8 @@ def test_an_approved_extension_starts_a_new_ladder(tmp_path: Path) -> None:
     assert _ladder(f)[-1] == ("notice", "resolve", "zhujian", epoch(2026, 10, 30, 9))
 
 
-def test_a_case_resolved_before_cooperating_deadlines_scores_no_missed_sign_for(tmp_path: Path) -> None:
-    c = county(tmp_path)
+def test_a_case_resolved_before_cooperating_deadlines_scores_no_missed_sign_for(tmp_path: Path, db_url: str) -> None:
+    c = county(tmp_path, db_url)
     # Case C: Mon 10-19 09:00 to 住建 with 供电 and 燃气 cooperating; their sign-for is due 14:30.
     # 住建 signs for it at 09:10 and resolves it at 09:30, before either cooperating clock fell due.
     cid = c.dispatched_case(at(2026, 10, 19, 9), coop=("gongdian", "ranqi"))
@@ -170,8 +170,8 @@ def test_a_case_resolved_before_cooperating_deadlines_scores_no_missed_sign_for(
     assert boards["ranqi"].figures["response"].as_dict() == {"num": 0, "den": 1, "rate": 0.0}
 
 
-def test_three_reports_35_days_apart_end_to_end_are_not_a_repeat(tmp_path: Path) -> None:
-    c = county(tmp_path)
+def test_three_reports_35_days_apart_end_to_end_are_not_a_repeat(tmp_path: Path, db_url: str) -> None:
+    c = county(tmp_path, db_url)
     text = "东关社区12号楼前路灯不亮，晚上出行不便"
     first = c.new_case(at(2026, 9, 1, 9), text=text, phone="13812345678")
     second = c.new_case(at(2026, 9, 21, 9), text=text, phone="13812345678")
@@ -188,8 +188,8 @@ def test_three_reports_35_days_apart_end_to_end_are_not_a_repeat(tmp_path: Path)
     assert "repeat" in _sweep_at(c, at(2026, 10, 15, 10))[0].flagged[fourth]
 
 
-def test_the_month_problem_is_chosen_from_every_hot_spot_not_the_listed_ones(tmp_path: Path) -> None:
-    c = county(tmp_path)
+def test_the_month_problem_is_chosen_from_every_hot_spot_not_the_listed_ones(tmp_path: Path, db_url: str) -> None:
+    c = county(tmp_path, db_url)
     street_light = "城乡建设/城市建设和市政管理/城管执法"
 
     def local(day: int, village: str, text: str, category: str) -> None:

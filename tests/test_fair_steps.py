@@ -21,8 +21,8 @@ def _urgent(c, moment):  # type: ignore[no-untyped-def]
     return case_id
 
 
-def test_an_urgent_case_is_not_resolved_before_its_lead_reports_on_site(tmp_path: Path) -> None:
-    c = county(tmp_path)
+def test_an_urgent_case_is_not_resolved_before_its_lead_reports_on_site(tmp_path: Path, db_url: str) -> None:
+    c = county(tmp_path, db_url)
     case_id = _urgent(c, at(2026, 10, 12, 9))
     # 事不完，人不走: resolve_requires_arrival is on for urgent (and utility) in the shipped config.
     assert c.config.priorities["urgent"].resolve_requires_arrival
@@ -33,16 +33,16 @@ def test_an_urgent_case_is_not_resolved_before_its_lead_reports_on_site(tmp_path
     assert lifecycle.resolve(c.ctx("yangfan", at(2026, 10, 12, 9, 40)), case_id, result="已处置").state == "resolved"
 
 
-def test_the_rule_is_configurable_per_priority(tmp_path: Path) -> None:
-    c = county(tmp_path, replace={"resolve_requires_arrival = true   # 事不完，人不走：主责部门须先报到才能办结":
+def test_the_rule_is_configurable_per_priority(tmp_path: Path, db_url: str) -> None:
+    c = county(tmp_path, db_url, replace={"resolve_requires_arrival = true   # 事不完，人不走：主责部门须先报到才能办结":
                                   "resolve_requires_arrival = false"})
     assert not c.config.priorities["urgent"].resolve_requires_arrival
     case_id = _urgent(c, at(2026, 10, 12, 9))
     assert lifecycle.resolve(c.ctx("yangfan", at(2026, 10, 12, 9, 20)), case_id, result="已处置").state == "resolved"
 
 
-def test_a_township_extends_its_own_local_case_not_a_whistled_one(tmp_path: Path) -> None:
-    c = county(tmp_path)
+def test_a_township_extends_its_own_local_case_not_a_whistled_one(tmp_path: Path, db_url: str) -> None:
+    c = county(tmp_path, db_url)
     local = c.new_case(at(2026, 10, 12, 9))
     lifecycle.triage(c.ctx("lixia", at(2026, 10, 12, 9)), local, category="城管执法", township="chengguan",
                      priority="general", decision="local")
@@ -54,8 +54,8 @@ def test_a_township_extends_its_own_local_case_not_a_whistled_one(tmp_path: Path
         pausing.request_extension(c.ctx("lixia", at(2026, 10, 16, 9)), whistled, by="3wd", reason="x")
 
 
-def test_evaluate_without_rating_or_unreachable_is_a_usage_error(tmp_path: Path) -> None:
-    c = county(tmp_path)
+def test_evaluate_without_rating_or_unreachable_is_a_usage_error(tmp_path: Path, db_url: str) -> None:
+    c = county(tmp_path, db_url)
     case_id = c.dispatched_case(c.now)
     for args in ((), ("--rating", "satisfied", "--unreachable")):
         result = c.run("case", "evaluate", str(case_id), "--source", "citizen", *args)

@@ -20,8 +20,8 @@ def _active(case_id: int) -> list[tuple[str, str, str]]:
             Assignment.select().where((Assignment.case == case_id) & Assignment.active).order_by(Assignment.id)]
 
 
-def test_parse_decision_forms(tmp_path: Path) -> None:
-    ctx = county(tmp_path).ctx("liuyang", at(2026, 11, 27, 10))
+def test_parse_decision_forms(tmp_path: Path, db_url: str) -> None:
+    ctx = county(tmp_path, db_url).ctx("liuyang", at(2026, 11, 27, 10))
     full = meetings.parse_decision(ctx, "12:zhujian:shichang,gongshui:联合整治占道经营:2026-12-10T15:00")
     assert (full.case_id, full.lead, full.cooperating, full.plan) == (12, "zhujian", ["shichang", "gongshui"],
                                                                      "联合整治占道经营")
@@ -36,8 +36,8 @@ def test_parse_decision_forms(tmp_path: Path) -> None:
             meetings.parse_decision(ctx, bad)
 
 
-def test_agenda_proposes_multi_department_returned_and_must_supervise_cases(tmp_path: Path) -> None:
-    c = county(tmp_path)
+def test_agenda_proposes_multi_department_returned_and_must_supervise_cases(tmp_path: Path, db_url: str) -> None:
+    c = county(tmp_path, db_url)
     t = at(2026, 11, 2, 9)
     simple = c.dispatched_case(t)
     multi = c.dispatched_case(t, coop=("gongshui",))
@@ -56,8 +56,8 @@ def test_agenda_proposes_multi_department_returned_and_must_supervise_cases(tmp_
         meetings.agenda(c.ctx("yangfan", t))
 
 
-def test_record_applies_each_decision_as_a_dispatch_with_its_own_event(tmp_path: Path) -> None:
-    c = county(tmp_path)
+def test_record_applies_each_decision_as_a_dispatch_with_its_own_event(tmp_path: Path, db_url: str) -> None:
+    c = county(tmp_path, db_url)
     t = at(2026, 11, 2, 9)
     whistled = c.new_case(t)
     c.whistle(whistled, t)
@@ -92,8 +92,8 @@ def test_record_applies_each_decision_as_a_dispatch_with_its_own_event(tmp_path:
     assert {r["id"] for r in meetings.agenda(c.ctx("liuyang", held))} & {whistled, returned, working} == set()
 
 
-def test_one_bad_decision_stores_nothing(tmp_path: Path) -> None:
-    c = county(tmp_path)
+def test_one_bad_decision_stores_nothing(tmp_path: Path, db_url: str) -> None:
+    c = county(tmp_path, db_url)
     t = at(2026, 11, 2, 9)
     good = c.new_case(t)
     c.whistle(good, t)
@@ -112,8 +112,8 @@ def test_one_bad_decision_stores_nothing(tmp_path: Path) -> None:
     assert Case.get_by_id(good).version == 2  # intake + triage only
 
 
-def test_meeting_cli_record_from_options_and_file(tmp_path: Path) -> None:
-    c = county(tmp_path)
+def test_meeting_cli_record_from_options_and_file(tmp_path: Path, db_url: str) -> None:
+    c = county(tmp_path, db_url)
     now = c.now
     first = c.new_case(now)
     c.whistle(first, now)

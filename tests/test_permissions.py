@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,22 +19,23 @@ from models.intake.intake import NewReport, intake
 from models.org.context import Context
 from models.org.operators import set_active
 from models.org.permissions import mask_phone, mask_text
+from tests import pg_support
 
 ROOT = Path(__file__).resolve().parent.parent
 MASKED_PHONE = re.compile(r"^1\d{2}\*{4}\d{4}$")
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Result]:
-    """The demo county, built once for this module's read-only checks."""
-    path = tmp_path_factory.mktemp("demo") / "county.db"
+@pytest.fixture(scope="module", params=pg_support.ENGINES)
+def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Result]]:
+    """The demo county on each engine, built once for this module's read-only checks."""
+    url = pg_support.engine_database(request.param, tmp_path_factory.mktemp("demo"))
 
     def run(*args: str) -> Result:
-        return CliRunner().invoke(cli, ["--config", str(ROOT / "chuishao.toml"), "--db", f"sqlite:///{path}",
-                                        *args])
+        return CliRunner().invoke(cli, ["--config", str(ROOT / "chuishao.toml"), "--db", url, *args])
     built = run("demo", "--cases", "60", "--seed", "3", "--now", "2026-11-20T00:00")
     assert built.exit_code == 0, built.output
-    return run
+    yield run
+    pg_support.release(url)
 
 
 def as_json(result: Result) -> object:

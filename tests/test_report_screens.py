@@ -5,7 +5,6 @@ Enter on a case posts CaseChosen. (No async test plugin here: each test runs its
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 from textual.app import App
@@ -23,7 +22,7 @@ from screens.drilldown import CaseChosen, CaseListScreen
 from screens.hotspots import HotspotsScreen
 from screens.scoreboard import DEPT_COLUMNS, ScoreboardScreen
 from tests.console_support import screen_text
-from tests.report_support import WHOLE, admin_on, at, demo_county
+from tests.report_support import WHOLE, admin_on, at
 
 
 class Harness(App[None]):
@@ -42,12 +41,12 @@ class Harness(App[None]):
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return demo_county(tmp_path_factory)
+def demo(demo_url: str) -> str:
+    return demo_url
 
 
 @pytest.fixture
-def ctx(config: Config, demo: Path) -> Context:
+def ctx(config: Config, demo: str) -> Context:
     return at(admin_on(config, demo), "2026-11-27T00:00")
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,19 +17,19 @@ from models.reports.scoreboard import department_scoreboard, explain, explain_to
 from models.store.schema import Accountability, SupervisionOrder
 from models.worktime import period as periods
 from tests.cli_support import TODAY
-from tests.report_support import WHOLE, admin_on, at, demo_county, handled_case, run_cli
+from tests.report_support import WHOLE, admin_on, at, handled_case, run_cli
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return demo_county(tmp_path_factory)
+def demo(demo_url: str) -> str:
+    return demo_url
 
 
 def _epoch(iso: str | None) -> int | None:
     return None if iso is None else int(datetime.fromisoformat(iso).timestamp())
 
 
-def _by_hand(db: Path, dept: str, start: int, end: int, now: int) -> dict[str, tuple[set[int], set[int]]]:
+def _by_hand(db: str, dept: str, start: int, end: int, now: int) -> dict[str, tuple[set[int], set[int]]]:
     """Response and resolution of one department, from the case JSON alone (numerator, denominator ids)."""
     listed = json.loads(run_cli(db, "case", "list", "--dept", dept, "--json").output)
     sets: dict[str, tuple[set[int], set[int]]] = {"response": (set(), set()), "resolution": (set(), set())}
@@ -59,7 +58,7 @@ def _by_hand(db: Path, dept: str, start: int, end: int, now: int) -> dict[str, t
     return sets
 
 
-def test_cli_rates_equal_a_recount_from_case_json_and_explain_lists_those_cases(demo: Path) -> None:
+def test_cli_rates_equal_a_recount_from_case_json_and_explain_lists_those_cases(demo: str) -> None:
     result = run_cli(demo, "report", "scoreboard", *WHOLE, "--json")
     assert result.exit_code == 0, result.output
     board = json.loads(result.output)
@@ -84,7 +83,7 @@ def test_cli_rates_equal_a_recount_from_case_json_and_explain_lists_those_cases(
     assert busiest["rates"]["response"]["den"] > 10  # the recount covered real work, not an empty row
 
 
-def test_explain_totals_are_the_scoreboard_figures_for_every_department(config: Config, demo: Path) -> None:
+def test_explain_totals_are_the_scoreboard_figures_for_every_department(config: Config, demo: str) -> None:
     ctx = at(admin_on(config, demo), "2026-11-27T00:00")  # one "now" for both: limbo grows with it
     period = periods.span(WHOLE[1], WHOLE[3], config.tz, ctx.now())
     for board in department_scoreboard(ctx, period):
@@ -138,7 +137,7 @@ def test_township_whistling_its_own_duty_is_flagged(ctx_for: Callable[..., Conte
     assert [r["duty_item"] for r in detail["figures"]["own_duty_whistles"]["cases"] if r["counted"]] == [own]
 
 
-def test_the_demo_flags_townships_that_whistle_their_own_duty(demo: Path) -> None:
+def test_the_demo_flags_townships_that_whistle_their_own_duty(demo: str) -> None:
     result = run_cli(demo, "report", "scoreboard", "--township", *WHOLE, "--json")
     towns = json.loads(result.output)["townships"]
     flagged = [t for t in towns if t["rates"]["own_duty_whistles"]["num"]]
@@ -147,7 +146,7 @@ def test_the_demo_flags_townships_that_whistle_their_own_duty(demo: Path) -> Non
     assert table.exit_code == 0 and "吹本职哨" in table.output
 
 
-def test_explain_is_refused_outside_scope_and_bad_periods_exit_2(demo: Path, config: Config) -> None:
+def test_explain_is_refused_outside_scope_and_bad_periods_exit_2(demo: str, config: Config) -> None:
     ctx = admin_on(config, demo, "yangfan")  # department operator of zhujian
     period = periods.month("2026-10", config.tz)
     assert explain(ctx, "zhujian", period)["department"] == "zhujian"
@@ -171,7 +170,7 @@ def test_periods_count_in_office_time(config: Config) -> None:
     assert periods.shift_month(november, -11, tz).label == "2025-12"
 
 
-def test_text_table_shows_every_department(demo: Path) -> None:
+def test_text_table_shows_every_department(demo: str) -> None:
     result = run_cli(demo, "report", "scoreboard", *WHOLE, columns=250)
     assert result.exit_code == 0
     assert "住建" in result.output and "响应率" in result.output

@@ -21,8 +21,8 @@ def _events(case_id: int, action: str) -> list[Event]:
     return list(Event.select().where((Event.case == case_id) & (Event.action == action)).order_by(Event.id))
 
 
-def test_overdue_by_one_working_day_gets_a_reminder_then_a_notice_once_each(tmp_path: Path) -> None:
-    c = county(tmp_path, general_resolve='"5wd"')
+def test_overdue_by_one_working_day_gets_a_reminder_then_a_notice_once_each(tmp_path: Path, db_url: str) -> None:
+    c = county(tmp_path, db_url, general_resolve='"5wd"')
     case_id = c.dispatched_case(at(2026, 11, 2, 9), at(2026, 11, 2, 10))
     department.acknowledge(c.ctx("yangfan", at(2026, 11, 2, 11)), case_id)
     department.arrive(c.ctx("yangfan", at(2026, 11, 3, 9)), case_id)
@@ -51,8 +51,8 @@ def test_overdue_by_one_working_day_gets_a_reminder_then_a_notice_once_each(tmp_
     assert counts["zhujian"] == {"reminder": 1, "notice": 1, "order": 0, "accountability": 0}
 
 
-def test_reminder_event_and_flag_show_in_case_list_json(tmp_path: Path) -> None:
-    c = county(tmp_path)
+def test_reminder_event_and_flag_show_in_case_list_json(tmp_path: Path, db_url: str) -> None:
+    c = county(tmp_path, db_url)
     case_id = c.dispatched_case(c.now - timedelta(days=30))  # every clock long past
     swept = c.run("supervise", "sweep", "--json")
     assert swept.exit_code == 0, swept.output
@@ -85,8 +85,8 @@ def _gather(target: int, others: list[int]) -> None:
         Case.id == target).execute()
 
 
-def test_a_problem_reported_three_times_in_thirty_days_is_flagged_must_supervise(tmp_path: Path) -> None:
-    c = county(tmp_path)
+def test_a_problem_reported_three_times_in_thirty_days_is_flagged_must_supervise(tmp_path: Path, db_url: str) -> None:
+    c = county(tmp_path, db_url)
     now = c.now
     ids = [_report(c, now - timedelta(days=d), "东关社区3号楼下水道堵塞", f"R{d}") for d in (20, 10, 1)]
     _gather(ids[0], ids[1:])
@@ -104,11 +104,11 @@ def test_a_problem_reported_three_times_in_thirty_days_is_flagged_must_supervise
     assert supervision.sweep(c.ctx("liuyang", now)).flagged[single] == ["repeat"]
 
 
-def test_rules_for_stalled_and_pingpong_and_the_window(tmp_path: Path) -> None:
+def test_rules_for_stalled_and_pingpong_and_the_window(tmp_path: Path, db_url: str) -> None:
     assert supervision.most_in_window([0, 10, 20, 100], 21) == 3
     assert supervision.most_in_window([0, 10, 21], 21) == 2  # the window is half-open
     assert supervision.most_in_window([], 5) == 0
-    c = county(tmp_path)
+    c = county(tmp_path, db_url)
     stalled = c.dispatched_case(at(2026, 11, 2, 9))
     department.acknowledge(c.ctx("yangfan", at(2026, 11, 2, 10)), stalled)
     bounced = c.dispatched_case(at(2026, 11, 2, 9))
@@ -127,8 +127,8 @@ def test_rules_for_stalled_and_pingpong_and_the_window(tmp_path: Path) -> None:
     assert supervision.flags_of(c.case(stalled))[0] == "overdue"  # canonical order: overdue before stalled
 
 
-def test_supervisors_issue_orders_departments_answer_accountability_links_cases(tmp_path: Path) -> None:
-    c = county(tmp_path)
+def test_supervisors_issue_orders_departments_answer_accountability_links_cases(tmp_path: Path, db_url: str) -> None:
+    c = county(tmp_path, db_url)
     t = at(2026, 11, 2, 9)
     case_id = c.dispatched_case(t)
     other = c.dispatched_case(t)
@@ -159,8 +159,8 @@ def test_supervisors_issue_orders_departments_answer_accountability_links_cases(
     assert supervision_orders.orders(c.ctx("yangfan", t), case_id)[0]["answer"] == "已整改"
 
 
-def test_supervise_cli_order_and_accountability(tmp_path: Path) -> None:
-    c = county(tmp_path)
+def test_supervise_cli_order_and_accountability(tmp_path: Path, db_url: str) -> None:
+    c = county(tmp_path, db_url)
     case_id = c.dispatched_case(c.now)
     deadline = (c.now + timedelta(days=3)).strftime("%Y-%m-%dT17:30")
     made = c.run("--as", "sunli", "supervise", "order", str(case_id), "--level", "listed", "--instruction",
@@ -180,8 +180,8 @@ def test_supervise_cli_order_and_accountability(tmp_path: Path) -> None:
     assert missing.exit_code == 1 and "case 999 does not exist" in missing.output
 
 
-def test_flag_counts_and_board_filter(tmp_path: Path) -> None:
-    c = county(tmp_path)
+def test_flag_counts_and_board_filter(tmp_path: Path, db_url: str) -> None:
+    c = county(tmp_path, db_url)
     late = c.dispatched_case(at(2026, 11, 2, 9))
     c.dispatched_case(at(2026, 11, 9, 9))
     ctx = c.ctx("liuyang", at(2026, 11, 10, 9))
@@ -191,7 +191,7 @@ def test_flag_counts_and_board_filter(tmp_path: Path) -> None:
     assert [r["id"] for r in supervision_orders.board(ctx, flag="stalled")] == [late]
 
 
-def test_supervision_board_screen_sweeps_lists_and_opens_a_case(tmp_path: Path) -> None:
+def test_supervision_board_screen_sweeps_lists_and_opens_a_case(tmp_path: Path, db_url: str) -> None:
     import asyncio
 
     from textual.app import App
@@ -200,7 +200,7 @@ def test_supervision_board_screen_sweeps_lists_and_opens_a_case(tmp_path: Path) 
     from screens.drilldown import CaseChosen
     from screens.supervision import SupervisionScreen
 
-    c = county(tmp_path)
+    c = county(tmp_path, db_url)
     late = c.dispatched_case(at(2026, 11, 2, 9))
     c.dispatched_case(at(2026, 11, 20, 9))  # on time: not on the board
     ctx = c.ctx("liuyang", at(2026, 11, 20, 10))

@@ -34,14 +34,15 @@ TEXT_POOL = 4000  # distinct report texts, reused: generating and tokenising is 
 
 
 class _Inserter:
-    """An INSERT of every column but the id, with the model's defaults for the columns not given.
+    """An INSERT of every column but the id (unless it is among `columns`), with the model's defaults
+    for the columns not given.
 
     peewee's insert() would build SQL per row (its cost dwarfs SQLite's); this builds it once with
     the database's own quoting and placeholder, like models.cases.casebase does for its update.
     """
 
     def __init__(self, db: pw.Database, model: type[pw.Model], columns: list[str]) -> None:
-        fields = [f for f in model._meta.sorted_fields if not isinstance(f, pw.AutoField)]
+        fields = [f for f in model._meta.sorted_fields if not isinstance(f, pw.AutoField) or f.name in columns]
         quote = db.quote
 
         def q(name: str) -> str:
@@ -86,7 +87,7 @@ def bulk_load(config: Config, db: pw.Database, count: int, now: int, seed: int =
         pool.append((item, town, village, title, text, search.tokens(f"{title}\n{text}")))
     states = [s for s, _ in STATE_MIX]
     weights = [w for _, w in STATE_MIX]
-    case_cols = ["state", "title", "channel", "township", "village", "category", "priority", "decision",
+    case_cols = ["id", "state", "title", "channel", "township", "village", "category", "priority", "decision",
                  "duty_item", "lead", "received_at", "created_at", "updated_at", "updated_by", "version",
                  "triaged_at", "dispatched_at", "resolved_at", "closed_at", "dispatch_due", "resolve_due",
                  "next_due", "report_count"]
@@ -119,7 +120,7 @@ def bulk_load(config: Config, db: pw.Database, count: int, now: int, seed: int =
             channel = rng.choice(channels)
             decision = None if state == "new" else ("reject" if state == "rejected" else
                                                       ("whistle" if dispatched or state == "whistled" else "local"))
-            case_row = (state, title, channel, town, village or None, None if state == "new" else item.category,
+            case_row = (cid, state, title, channel, town, village or None, None if state == "new" else item.category,
                         "general", decision, None if state == "new" else item.code, lead, received, received,
                         max(received, resolved or triaged or received), "bulk", 1, triaged, dispatched, resolved,
                         resolved + DAY if state == "closed" and resolved else None, dispatch_due, resolve_due,
@@ -156,6 +157,8 @@ def bulk_load(config: Config, db: pw.Database, count: int, now: int, seed: int =
             written += len(chunk)
             if progress is not None:
                 progress(written)
+        # Explicit case ids (reports and assignments name them): a PostgreSQL sequence moves past them.
+        engine.ids_taken(db, Case._meta.table_name, first_id + written - 1)
         if rebuild:
             for model in tables:
                 model._schema.create_indexes(safe=True)
