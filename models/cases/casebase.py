@@ -10,7 +10,7 @@ from models.clocks.clocks import refresh_next_due
 from models.errors import Conflict, InvalidState, NotFound, ValidationError
 from models.org.context import Context
 from models.org.permissions import require_case
-from models.store import events, prepared
+from models.store import events, outbox, prepared
 from models.store.schema import Assignment, Case, Event
 from models.store.states import ALLOWED, steps_allowed
 from models.text.textnorm import too_long
@@ -95,8 +95,9 @@ def save(ctx: Context, case: Case, before: dict[str, Any], action: str,
     case.version += 1
     case.updated_at = now
     case.updated_by = ctx.actor
-    events.record(ctx, action, case.id, state_before=before["state"], state_after=case.state,
-                  before=changed_before, after=changed_after, at=now)
+    event = events.record(ctx, action, case.id, state_before=before["state"], state_after=case.state,
+                          before=changed_before, after=changed_after, at=now)
+    outbox.after_step(ctx, case, event, changed_after)  # who must act on it, in this same transaction
     return case
 
 

@@ -20,7 +20,7 @@ Migration = Callable[[pw.Database], None]
 # version → the step that brings a database from version-1 to version.
 MIGRATIONS: dict[int, Migration] = {}
 
-CURRENT_VERSION = 6
+CURRENT_VERSION = 7
 
 
 def migration(version: int) -> Callable[[Migration], Migration]:
@@ -101,6 +101,15 @@ def _ladder_per_clock(db: pw.Database) -> None:
     from models.store.schema import LadderStep
 
     db.create_tables([LadderStep], safe=True)
+
+
+@migration(7)
+def _notification_outbox(db: pw.Database) -> None:
+    """v7: the notification outbox (issue 21): steps write who must be told in their own transaction;
+    the sender delivers from it. Steps before this version notified nobody and are not back-filled."""
+    from models.store.schema import Outbox
+
+    db.create_tables([Outbox], safe=True)
 
 
 def schema_version(db: pw.Database) -> int:
