@@ -23,6 +23,7 @@ class Receiver:
     plan: list[str] = field(default_factory=list)
     received: list[dict[str, Any]] = field(default_factory=list)
     slow_seconds: float = 1.5
+    delay: float = 0.0  # every answer waits this long (a batch long enough to be killed in)
     server: ThreadingHTTPServer | None = None
 
     @property
@@ -34,9 +35,10 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 behaviour = receiver.plan.pop(0) if receiver.plan else "ok"
+                time.sleep(receiver.delay)
                 if behaviour == "slow":  # longer than the sender waits: it has given up
                     time.sleep(receiver.slow_seconds)
                     return

@@ -108,3 +108,52 @@ def test_quiet_hours_hold_non_urgent_messages_for_one_digest_at_opening(tmp_path
     [digest] = receiver.received
     assert digest["key"].startswith("digest:") and "共2条" in digest["body"]["text"]
     assert f"第{first}号" in digest["body"]["text"]
+
+
+KILLED_SENDER = """
+import sys
+from datetime import datetime
+from models.notify import sender
+from models.org.config import load_config
+from models.org.context import resolve_identity
+from models.org.db import connect
+config = load_config(sys.argv[1])
+ctx = resolve_identity(config, connect(sys.argv[2]), as_name=None, user="root")
+ctx.clock = lambda: datetime.fromisoformat(sys.argv[3])
+sender.run_once(ctx)
+"""
+
+
+def test_a_sender_killed_mid_batch_loses_nothing_and_repeats_only_with_the_same_key(
+        tmp_path: Path, receiver: Receiver) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    c = notify_county(tmp_path, receiver)
+    for hour in range(9, 11):
+        for minute in range(0, 50, 5):
+            c.dispatched_case(at(2026, 11, 27, hour, minute))
+    total = Outbox.select().count()
+    receiver.delay = 0.05
+    moment = at(2026, 11, 27, 11)
+    child = subprocess.Popen([sys.executable, "-c", KILLED_SENDER, str(c.config_path), f"sqlite:///{c.db_path}",
+                              moment.isoformat()], cwd=Path(__file__).resolve().parent.parent)
+    waited = 0.0
+    while len(receiver.received) < 5 and waited < 60:
+        time.sleep(0.01)
+        waited += 0.01
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    before = len(receiver.received)
+    assert 5 <= before < total, "the sender was killed mid-batch"
+    receiver.delay = 0.0
+    already = Outbox.select().where(Outbox.state == "sent").count()
+    assert run_once(c, moment)["sent"] == total - already  # the rest, in one pass
+    keys = [r["key"] for r in receiver.received]
+    assert set(keys) == {r.key for r in Outbox.select()}  # nothing lost
+    repeats = [k for k in set(keys) if keys.count(k) > 1]
+    assert len(keys) - len(set(keys)) == len(repeats) <= 1  # at most the one in flight, with its own key
+    assert Outbox.select().where(Outbox.state != "sent").count() == 0
