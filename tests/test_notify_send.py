@@ -157,3 +157,19 @@ def test_a_sender_killed_mid_batch_loses_nothing_and_repeats_only_with_the_same_
     repeats = [k for k in set(keys) if keys.count(k) > 1]
     assert len(keys) - len(set(keys)) == len(repeats) <= 1  # at most the one in flight, with its own key
     assert Outbox.select().where(Outbox.state != "sent").count() == 0
+
+
+def test_a_department_message_masks_the_citizens_phone_the_office_message_keeps_it(
+        tmp_path: Path, receiver: Receiver) -> None:
+    c = notify_county(tmp_path, receiver)
+    case_id = c.new_case(at(2026, 11, 27, 9), text="东关社区路灯不亮，请回电13812345678")
+    c.whistle(case_id, at(2026, 11, 27, 9))
+    c.dispatch(case_id, at(2026, 11, 27, 9))
+    from models.cases import department
+
+    department.return_case(c.ctx("yangfan", at(2026, 11, 27, 9, 5)), case_id, reason="非本部门 13812345678")
+    run_once(c, at(2026, 11, 27, 9, 10))
+    hook = next(r["body"]["text"] for r in receiver.received if r["path"].startswith("/hook"))
+    office = next(r["body"]["text"]["content"] for r in receiver.received if r["path"].startswith("/wecom"))
+    assert "138****5678" in hook and "13812345678" not in hook
+    assert "13812345678" in office
