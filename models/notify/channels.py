@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import smtplib
+import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -97,12 +98,12 @@ def _email(channel: Channel, text: str, key: str, timeout: float) -> None:
     message.set_content(text)
     try:
         with smtplib.SMTP(str(spec.get("host", "127.0.0.1")), int(spec.get("port", 25)), timeout=timeout) as smtp:
-            if spec.get("starttls", True):
-                smtp.starttls()
+            if spec.get("starttls", True):  # the server's certificate is verified (ca_file: a private CA)
+                smtp.starttls(context=ssl.create_default_context(cafile=spec.get("ca_file") or None))
             if spec.get("user"):
                 smtp.login(str(spec["user"]), channel.secret("password"))
             smtp.send_message(message)
     except smtplib.SMTPException as exc:
         raise DeliveryFailed(f"{channel.name}: SMTP {type(exc).__name__}") from None
-    except OSError as exc:
+    except (OSError, ssl.SSLError) as exc:
         raise DeliveryFailed(f"{channel.name}: {type(exc).__name__}") from None

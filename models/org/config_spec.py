@@ -146,7 +146,7 @@ CONFIG_SPEC: Validator = table({
             "name": string(ID), "type": string(choices=CHANNEL_TYPES), "department": string(ID),
             "township": string(ID), "operator": STR, "office": boolean(), "url": STR, "secret": STR,
             "sign_secret": STR, "host": STR, "port": number(int, 1, 65535), "user": STR, "password": STR,
-            "sender": STR, "to": STR_LIST, "phones": STR_LIST, "body": STR, "starttls": boolean(),
+            "sender": STR, "to": STR_LIST, "phones": STR_LIST, "body": STR, "starttls": boolean(), "ca_file": STR,
         }, required=("name", "type"))),
     }),
 })
