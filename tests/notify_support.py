@@ -67,7 +67,8 @@ class Receiver:
             self.server.server_close()
 
 
-def notify_county(directory: Path, receiver: Receiver, *, secrets_mode: int = 0o600, extra: str = "") -> County:
+def notify_county(directory: Path, receiver: Receiver, *, secrets_mode: int = 0o600, extra: str = "",
+                  channels: str = "") -> County:
     """The shipped county with 住建局 on a JSON webhook (its key a secret in the URL), 自然资源局 on a
     signed 钉钉 robot, and the office on a 企业微信 robot — all on the loopback receiver."""
     secrets = directory / "secrets.toml"
@@ -99,5 +100,5 @@ name = "office_wecom"
 type = "wecom"
 office = true
 url = "{receiver.base}/wecom?key=k"
-"""
+{channels}"""
     return County(directory, write_config(directory, extra=toml))

@@ -12,6 +12,7 @@ from models.notify import near
 from models.notify.settings import load
 from models.store.schema import Assignment, Outbox
 from models.supervision import supervision, supervision_orders
+from models.worktime.timeutil import from_epoch
 from tests.clock_support import at, county
 
 
@@ -77,9 +78,16 @@ def test_an_unsatisfied_evaluation_reopening_the_case_tells_the_lead(tmp_path: P
 def test_deadline_near_notice_is_written_once_within_its_lead_time(tmp_path: Path) -> None:
     c = county(tmp_path, extra='[notify.lead_time]\ngeneral = "1h"\n')
     case_id = c.dispatched_case(at(2026, 11, 27, 9))
-    ack_due = int(Assignment.get(Assignment.case == case_id).ack_due)
-    early = c.ctx("liuyang", at(2026, 11, 27, 9) + timedelta(seconds=ack_due - at(2026, 11, 27, 9).timestamp() - 3700))
+    ack_due = from_epoch(int(Assignment.get(Assignment.case == case_id).ack_due))
+    assert ack_due is not None
+    early = c.ctx("liuyang", ack_due - timedelta(minutes=61))
     assert near.sweep(early, load(early)) == 0
-    inside = c.ctx("liuyang", at(2026, 11, 27, 9) + timedelta(seconds=ack_due - at(2026, 11, 27, 9).timestamp() - 600))
+    inside = c.ctx("liuyang", ack_due - timedelta(minutes=10))
     assert near.sweep(inside, load(inside)) == 1 and near.sweep(inside, load(inside)) == 0
     assert ("deadline_near", "department", "zhujian") in rows(case_id)
+
+
+def test_a_lead_time_in_working_time_is_refused_with_its_place(tmp_path: Path) -> None:
+    c = county(tmp_path, extra='[notify.lead_time]\nurgent = "1wh"\n')
+    result = c.run("notify", "run", "--once")
+    assert result.exit_code == 2 and "[notify.lead_time] urgent" in result.output

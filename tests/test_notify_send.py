@@ -173,3 +173,29 @@ def test_a_department_message_masks_the_citizens_phone_the_office_message_keeps_
     office = next(r["body"]["text"]["content"] for r in receiver.received if r["path"].startswith("/wecom"))
     assert "138****5678" in hook and "13812345678" not in hook
     assert "13812345678" in office
+
+
+
+def test_sms_gateway_template_is_filled_per_phone_with_json_escaped_text(tmp_path: Path, receiver: Receiver) -> None:
+    from models.cases import lifecycle
+    from models.supervision import supervision_orders
+
+    sms_channel = f"""
+[[notify.channels]]
+name = "chengguan_sms"
+type = "sms"
+township = "chengguan"
+url = "{receiver.base}/sms"
+phones = ["13900001111", "13900002222"]
+body = '{{"to": "{{phone}}", "msg": "{{text}}", "id": "{{key}}"}}'
+"""
+    c = notify_county(tmp_path, receiver, extra="", channels=sms_channel)
+    case_id = c.new_case(at(2026, 11, 27, 9), text='路边"僵尸车"占道多日无人处理')
+    lifecycle.triage(c.ctx("liuyang", at(2026, 11, 27, 9, 5)), case_id, category="城管执法", township="chengguan",
+                     priority="general", decision="local")
+    supervision_orders.issue_order(c.ctx("sunli", at(2026, 11, 27, 9, 7)), case_id, instruction="尽快处理")
+    assert run_once(c, at(2026, 11, 27, 9, 10))["sent"] == 1  # a local case's order goes to its township
+    sms = [r for r in receiver.received if r["path"] == "/sms"]
+    assert [r["body"]["to"] for r in sms] == ["13900001111", "13900002222"]
+    assert all(r["body"]["id"] == r["key"] and '督办' in r["body"]["msg"] and '"僵尸车"' in r["body"]["msg"]
+               for r in sms)

@@ -101,8 +101,15 @@ def load(ctx: Context) -> Settings:
     leads = {**DEFAULTS["notify"]["lead_time"], **ctx.config.data.get("notify", {}).get("lead_time", {})}
     return Settings(channels, int(section["max_attempts"]), int(section["backoff_seconds"]),
                     int(section["max_backoff_seconds"]), float(section["timeout_seconds"]),
-                    bool(section["quiet_hours"]),
-                    {p: parse_duration(d).natural_seconds for p, d in leads.items()})
+                    bool(section["quiet_hours"]), {p: _lead_seconds(p, d) for p, d in leads.items()})
+
+
+def _lead_seconds(priority: str, text: str) -> int:
+    try:
+        return parse_duration(text).natural_seconds
+    except ValueError:
+        raise UsageError(f"[notify.lead_time] {priority}: '{text}' must be elapsed time (10m, 2h, 1d), "
+                         f"not working time") from None
 
 
 def recipients_of(ctx: Context, channel: Channel) -> set[tuple[str, str]]:
