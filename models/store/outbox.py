@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from models.store import prepared
 from models.store.events import canonical
 from models.store.schema import Outbox
 
@@ -70,24 +71,29 @@ def notices_for(case: Case, action: str, after: dict[str, Any]) -> list[Notice]:
 
 
 def write(ctx: Context, key: str, notice: Notice, case: Case | None, payload: dict[str, Any],
-          event_id: int | None = None) -> bool:
-    """Add one row unless its key is already there; call inside the step's write transaction."""
-    if Outbox.select(Outbox.id).where(Outbox.key == key).exists():
+          event_id: int | None = None, *, known_new: bool = False) -> bool:
+    """Add one row unless its key is already there; call inside the step's write transaction.
+    `known_new`: the key names a new event, so no row can have it yet (a step's own rows)."""
+    if not known_new and prepared.execute(ctx.db, "outbox_key", lambda: Outbox.select(Outbox.id).where(
+            Outbox.key == "").limit(1), (key, 1)).fetchone() is not None:
         return False
     now = ctx.now()
-    Outbox.insert(key=key, case=case.id if case is not None else None, event=event_id, kind=notice.kind,
-                  recipient_kind=notice.recipient_kind, recipient=notice.recipient,
-                  urgent=bool(case is not None and case.priority == "urgent"), payload=canonical(payload),
-                  created_at=now, next_at=now).execute()
+    prepared.insert(Outbox(key=key, case=case.id if case is not None else None, event=event_id, kind=notice.kind,
+                           recipient_kind=notice.recipient_kind, recipient=notice.recipient,
+                           urgent=bool(case is not None and case.priority == "urgent"),
+                           payload=canonical(payload), created_at=now, state="pending", attempts=0, next_at=now,
+                           channels_done="[]"))
     return True
 
 
 def after_step(ctx: Context, case: Case, event: Event, after: dict[str, Any]) -> int:
-    """The step's notifications, keyed by its event; returns how many were written."""
+    """The step's notifications, keyed by its event (new, so no lookup); returns how many were written."""
     written = 0
     for notice in notices_for(case, event.action, after):
-        payload = {k: after[k] for k in ("department", "due", "deadline", "reason", "level", "new_due", "clock")
-                   if after.get(k) is not None}
+        payload = {k: after[k] for k in PAYLOAD_KEYS if after.get(k) is not None}
         written += write(ctx, f"{notice.kind}:{event.id}:{notice.recipient or OFFICE}", notice, case, payload,
-                         event.id)
+                         event.id, known_new=True)
     return written
+
+
+PAYLOAD_KEYS = ("department", "due", "deadline", "reason", "level", "new_due", "clock")
