@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "meeting": "commands.meeting:meeting",
     "suggest": "commands.suggest:suggest",
     "training": "commands.training:training",
+    "notify": "commands.notify:notify",
 }
 # Modules that add subcommands to a group defined elsewhere (imported with that group).
 EXTENSIONS: dict[str, tuple[str, ...]] = {

@@ -65,7 +65,7 @@ def test_core_is_importable_without_the_tui() -> None:
 # import its own package, any package below it, and models.errors; never one above it. (Imports
 # under `if TYPE_CHECKING:` are annotations only and exempt.) README's layout section explains each.
 MODEL_LAYERS = ("text", "worktime", "store", "org", "ledger", "clocks", "cases", "intake", "supervision",
-                "reports", "suggest", "demo", "training")
+                "notify", "reports", "suggest", "demo", "training")
 
 
 def _runtime_model_imports(path: Path) -> list[tuple[int, str]]:

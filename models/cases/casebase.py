@@ -10,7 +10,7 @@ from models.clocks.clocks import refresh_next_due
 from models.errors import Conflict, InvalidState, NotFound, ValidationError
 from models.org.context import Context
 from models.org.permissions import require_case
-from models.store import events, prepared, rowdigest
+from models.store import events, outbox, prepared, rowdigest
 from models.store.schema import Assignment, Case, Event
 from models.store.states import ALLOWED, steps_allowed
 from models.text.textnorm import too_long
@@ -97,9 +97,10 @@ def save(ctx: Context, case: Case, before: dict[str, Any], action: str,
     case.updated_by = ctx.actor
     # The event carries the digests of the case row and of its reports, assignments, evaluations,
     # extensions and pauses as this step leaves them (`audit verify` compares the tables with them).
-    events.record(ctx, action, case.id, state_before=before["state"], state_after=case.state,
-                  before=changed_before, after=changed_after, at=now,
-                  digests=rowdigest.case_rows(ctx.db, case.id, after))
+    event = events.record(ctx, action, case.id, state_before=before["state"], state_after=case.state,
+                          before=changed_before, after=changed_after, at=now,
+                          digests=rowdigest.case_rows(ctx.db, case.id, after))
+    outbox.after_step(ctx, case, event, changed_after)  # who must act on it, in this same transaction
     return case
 
 

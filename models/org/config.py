@@ -23,6 +23,10 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "office": {"name": "吹哨办", "county": "", "timezone": "Asia/Shanghai", "language": "zh"},
     "database": {"url": ""},
     "calendar": {"office_hours": ["09:00-12:00", "13:30-17:30"], "years": {}},
+    # Notifications (models/notify/): no channels, nothing is sent; lead times before a deadline.
+    "notify": {"secrets": "", "max_attempts": 8, "backoff_seconds": 30, "max_backoff_seconds": 3600,
+               "timeout_seconds": 5.0, "quiet_hours": True, "channels": [],
+               "lead_time": {"urgent": "10m", "utility": "1h", "general": "2h", "complex": "4h"}},
     "supervision": {"repeat_count": 3, "repeat_days": 30, "stall_days": 5, "pingpong_returns": 2,
                     "reminder_after": "1wd", "notice_after": "5wd", "max_extensions": 2},
     "evaluation": {"close_requires": ["citizen"], "callback_attempts": 3, "satisfaction_floor": 0.85},

@@ -13,6 +13,7 @@ PRIORITIES = ("urgent", "utility", "general", "complex")
 CLOCKS = ("dispatch", "acknowledge", "arrive", "resolve")
 CLOCK_STARTS = ("received", "triaged", "dispatched", "acknowledged")
 EVAL_SOURCES = ("citizen", "township", "third_party")
+CHANNEL_TYPES = ("webhook", "wecom", "dingtalk", "email", "sms")
 IMPORT_TARGETS = ("source_id", "title", "text", "received", "citizen_name", "phone", "address",
                   "township", "category", "channel")
 
@@ -137,4 +138,15 @@ CONFIG_SPEC: Validator = table({
     "suggest": table({"min_score": number(low=0, high=1), "history_weight": number(low=0)}),
     "keymap": table({}, extra=STR),
     "training": table({"exercises": STR, "database": STR}),
+    "notify": table({
+        "secrets": STR, "max_attempts": number(int, 1), "backoff_seconds": number(int, 1),
+        "max_backoff_seconds": number(int, 1), "timeout_seconds": number(low=0.1), "quiet_hours": boolean(),
+        "lead_time": table({name: DURATION for name in PRIORITIES}),
+        "channels": array(table({
+            "name": string(ID), "type": string(choices=CHANNEL_TYPES), "department": string(ID),
+            "township": string(ID), "operator": STR, "office": boolean(), "url": STR, "secret": STR,
+            "sign_secret": STR, "host": STR, "port": number(int, 1, 65535), "user": STR, "password": STR,
+            "sender": STR, "to": STR_LIST, "phones": STR_LIST, "body": STR, "starttls": boolean(), "ca_file": STR,
+        }, required=("name", "type"))),
+    }),
 })

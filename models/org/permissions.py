@@ -51,6 +51,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     # Verifying and exporting the event log: the discipline inspection office sits with the supervisors.
     "audit": frozenset({"supervisor", "admin"}),
     "read_accountability": frozenset({"supervisor", "dispatcher", "admin"}),
+    # Running the notification sender, reading and retrying its outbox (models/notify/).
+    "notify": frozenset({"dispatcher", "admin"}),
 }
 
 
@@ -258,7 +260,13 @@ FULL_VIEW_ROLES = ("dispatcher", "admin")
 def masked(ctx: Context, record: str, row: dict[str, Any]) -> dict[str, Any]:
     """A record's row as this operator may see it: MASKED_FIELDS[record] masked unless they call
     citizens back (dispatcher, admin)."""
-    if sees_personal_data(ctx):
+    return masked_for_role(ctx.operator.role, record, row)
+
+
+def masked_for_role(role: str, record: str, row: dict[str, Any]) -> dict[str, Any]:
+    """`masked` for a reader known by role only: a notification's recipient (a department's or a
+    township's channel reads what that role's console shows; the dispatch office's reads it all)."""
+    if role in FULL_VIEW_ROLES:
         return row
     fields = MASKED_FIELDS[record]
     return {k: fields[k](v) if k in fields and v is not None else v for k, v in row.items()}

@@ -20,7 +20,7 @@ Migration = Callable[[pw.Database], None]
 # version → the step that brings a database from version-1 to version.
 MIGRATIONS: dict[int, Migration] = {}
 
-CURRENT_VERSION = 8
+CURRENT_VERSION = 9
 
 
 def migration(version: int) -> Callable[[Migration], Migration]:
@@ -121,6 +121,15 @@ def _event_row_digests(db: pw.Database) -> None:
     hashes are unchanged; rows written before this version are checked from their next event on."""
     if "digests" not in {c.name for c in db.get_columns("event")}:
         db.execute_sql(f"ALTER TABLE {db.quote[0]}event{db.quote[1]} ADD COLUMN digests TEXT NOT NULL DEFAULT ''")
+
+
+@migration(9)
+def _notification_outbox(db: pw.Database) -> None:
+    """v9: the notification outbox (issue 21): steps write who must be told in their own transaction;
+    the sender delivers from it. Steps before this version notified nobody and are not back-filled."""
+    from models.store.schema import Outbox
+
+    db.create_tables([Outbox], safe=True)
 
 
 def schema_version(db: pw.Database) -> int:

@@ -294,7 +294,35 @@ class Setting(BaseModel):
     updated_at = pw.IntegerField()
 
 
+class Outbox(BaseModel):
+    """One notification to one recipient, written in the transaction of the step it is about (migration 7).
+
+    `key` is stable and unique: the idempotency key the sender gives every receiver, and what makes a
+    sweep's deadline notice happen once. The sender (models/notify/) moves `state` on:
+    pending → sent | dead; `channels_done` keeps the channels already delivered, so a retry skips them."""
+
+    key = pw.CharField(unique=True)
+    case = pw.IntegerField(null=True, index=True, column_name="case_id")
+    event = pw.IntegerField(null=True, column_name="event_id")
+    kind = pw.CharField()  # dispatch | redispatch | uphold | return_review | extension_review | remind | notice | ...
+    recipient_kind = pw.CharField()  # department | township | office
+    recipient = pw.CharField(default="")  # department or township id; "" for the office
+    urgent = pw.BooleanField(default=False)  # urgent messages are not held in quiet hours
+    payload = pw.TextField(default="{}")  # JSON: ids and moments only; rendered at delivery
+    created_at = pw.IntegerField()
+    state = pw.CharField(default="pending")  # pending | sent | dead
+    attempts = pw.IntegerField(default=0)
+    next_at = pw.IntegerField()  # not before this moment (backoff)
+    sent_at = pw.IntegerField(null=True)
+    last_error = pw.TextField(null=True)
+    channels_done = pw.TextField(default="[]")  # JSON list of channel names delivered
+    read_at = pw.IntegerField(null=True)
+
+    class Meta:
+        indexes = ((("state", "next_at"), False), (("recipient_kind", "recipient", "created_at"), False))
+
+
 ALL_MODELS: list[type[BaseModel]] = [
     SchemaVersion, Operator, Case, Report, Assignment, Note, Evaluation, Extension, Pause, Event, Setting,
-    SupervisionOrder, Accountability, Meeting, MeetingDecision, MergeRecord, LadderStep,
+    SupervisionOrder, Accountability, Meeting, MeetingDecision, MergeRecord, LadderStep, Outbox,
 ]

@@ -278,6 +278,11 @@ class WorkCalendar:
                 remaining -= pe - begin
         raise AssertionError("unreachable: _working_days is endless")
 
+    def opening_at_or_after(self, seconds: int) -> int:
+        """The first office moment at or after `seconds` (itself when the office is open then)."""
+        day, index, offset = self._opening(seconds)
+        return self._periods(day)[index][0] + offset
+
     def add(self, start: datetime, duration: Duration, *, next_working_day: bool = False) -> Deadline:
         """Due moment of a clock of `duration` started at `start` (see the module docstring)."""
         if duration.unit in NATURAL_UNITS:
