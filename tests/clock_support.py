@@ -105,6 +105,11 @@ class County:
         return case_id
 
 
+def sqlite_in(directory: Path) -> str:
+    """An SQLite database in `directory`, for tests that reach the file itself (a sender subprocess)."""
+    return f"sqlite:///{directory / 'county.db'}"
+
+
 def county(directory: Path, db_url: str, **config: object) -> County:
     """A county on `db_url` with the shipped config (changed by `config`) written into `directory`."""
     directory.mkdir(parents=True, exist_ok=True)

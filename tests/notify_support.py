@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from tests.clock_support import County, write_config
+from tests.clock_support import County, sqlite_in, write_config
 
 SECRET = "s3cr3t-hook-key-9f2c"
 SIGN_SECRET = "SECd1ngtalk-sign-7a1b"
@@ -101,4 +101,4 @@ type = "wecom"
 office = true
 url = "{receiver.base}/wecom?key=k"
 {channels}"""
-    return County(directory, write_config(directory, extra=toml))
+    return County(sqlite_in(directory), write_config(directory, extra=toml))

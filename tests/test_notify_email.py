@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from models.store.schema import Outbox
-from tests.clock_support import County, at, write_config
+from tests.clock_support import County, at, sqlite_in, write_config
 
 aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
 from aiosmtpd.smtp import AuthResult
@@ -86,7 +86,7 @@ sender = "chuishao@county.example"
 to = ["liaison@zhujian.example"]
 ca_file = "{cert}"
 """
-    c = County(tmp_path, write_config(tmp_path, extra=extra))
+    c = County(sqlite_in(tmp_path), write_config(tmp_path, extra=extra))
     case_id = c.dispatched_case(at(2026, 11, 27, 9))
     c.clock.set(at(2026, 11, 27, 9, 5))
     result = c.run("notify", "run", "--once")

@@ -13,7 +13,7 @@ from models.notify.settings import load
 from models.store.schema import Assignment, Outbox
 from models.supervision import supervision, supervision_orders
 from models.worktime.timeutil import from_epoch
-from tests.clock_support import at, county
+from tests.clock_support import at, county, sqlite_in
 
 
 def rows(case_id: int) -> list[tuple[str, str, str]]:
@@ -22,7 +22,7 @@ def rows(case_id: int) -> list[tuple[str, str, str]]:
 
 
 def test_dispatch_notifies_each_department_once_keyed_by_its_event(tmp_path: Path) -> None:
-    c = county(tmp_path)
+    c = county(tmp_path, sqlite_in(tmp_path))
     case_id = c.dispatched_case(at(2026, 11, 27, 9), coop=("ziranziyuan",))
     assert rows(case_id) == [("dispatch", "department", "zhujian"), ("dispatch", "department", "ziranziyuan")]
     keys = [r.key for r in Outbox.select().where(Outbox.case == case_id)]
@@ -30,7 +30,7 @@ def test_dispatch_notifies_each_department_once_keyed_by_its_event(tmp_path: Pat
 
 
 def test_a_step_that_rolls_back_notifies_nobody(tmp_path: Path) -> None:
-    c = county(tmp_path)
+    c = county(tmp_path, sqlite_in(tmp_path))
     case_id = c.new_case(at(2026, 11, 27, 9))
     c.whistle(case_id, at(2026, 11, 27, 9))
     ctx = c.ctx("liuyang", at(2026, 11, 27, 9, 5))
@@ -42,7 +42,7 @@ def test_a_step_that_rolls_back_notifies_nobody(tmp_path: Path) -> None:
 
 
 def test_return_and_extension_ask_the_office_and_the_review_tells_the_department(tmp_path: Path) -> None:
-    c = county(tmp_path)
+    c = county(tmp_path, sqlite_in(tmp_path))
     case_id = c.dispatched_case(at(2026, 11, 27, 9))
     dept = c.ctx("yangfan", at(2026, 11, 27, 9, 30))
     department.return_case(dept, case_id, reason="不属于本部门，联系13812345678")
@@ -54,7 +54,7 @@ def test_return_and_extension_ask_the_office_and_the_review_tells_the_department
 
 
 def test_supervision_order_reminder_and_reopen_notify_the_responsible_department(tmp_path: Path) -> None:
-    c = county(tmp_path)
+    c = county(tmp_path, sqlite_in(tmp_path))
     case_id = c.dispatched_case(at(2026, 11, 2, 9))
     supervision.escalate(supervision.system_context(c.ctx("zhaolei", at(2026, 11, 27, 10))), case_id)
     supervision_orders.issue_order(c.ctx("sunli", at(2026, 11, 27, 11)), case_id, instruction="三日内办结")
@@ -63,7 +63,7 @@ def test_supervision_order_reminder_and_reopen_notify_the_responsible_department
 
 
 def test_an_unsatisfied_evaluation_reopening_the_case_tells_the_lead(tmp_path: Path) -> None:
-    c = county(tmp_path)
+    c = county(tmp_path, sqlite_in(tmp_path))
     case_id = c.dispatched_case(at(2026, 11, 27, 9))
     dept = c.ctx("yangfan", at(2026, 11, 27, 9, 10))
     department.acknowledge(dept, case_id)
@@ -76,7 +76,7 @@ def test_an_unsatisfied_evaluation_reopening_the_case_tells_the_lead(tmp_path: P
 
 
 def test_deadline_near_notice_is_written_once_within_its_lead_time(tmp_path: Path) -> None:
-    c = county(tmp_path, extra='[notify.lead_time]\ngeneral = "1h"\n')
+    c = county(tmp_path, sqlite_in(tmp_path), extra='[notify.lead_time]\ngeneral = "1h"\n')
     case_id = c.dispatched_case(at(2026, 11, 27, 9))
     ack_due = from_epoch(int(Assignment.get(Assignment.case == case_id).ack_due))
     assert ack_due is not None
@@ -88,6 +88,6 @@ def test_deadline_near_notice_is_written_once_within_its_lead_time(tmp_path: Pat
 
 
 def test_a_lead_time_in_working_time_is_refused_with_its_place(tmp_path: Path) -> None:
-    c = county(tmp_path, extra='[notify.lead_time]\nurgent = "1wh"\n')
+    c = county(tmp_path, sqlite_in(tmp_path), extra='[notify.lead_time]\nurgent = "1wh"\n')
     result = c.run("notify", "run", "--once")
     assert result.exit_code == 2 and "[notify.lead_time] urgent" in result.output

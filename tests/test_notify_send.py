@@ -139,7 +139,7 @@ def test_a_sender_killed_mid_batch_loses_nothing_and_repeats_only_with_the_same_
     total = Outbox.select().count()
     receiver.delay = 0.05
     moment = at(2026, 11, 27, 11)
-    child = subprocess.Popen([sys.executable, "-c", KILLED_SENDER, str(c.config_path), f"sqlite:///{c.db_path}",
+    child = subprocess.Popen([sys.executable, "-c", KILLED_SENDER, str(c.config_path), c.db_url,
                               moment.isoformat()], cwd=Path(__file__).resolve().parent.parent)
     waited = 0.0
     while len(receiver.received) < 5 and waited < 60:
