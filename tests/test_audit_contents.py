@@ -178,7 +178,9 @@ def test_a_database_from_before_digests_verifies_and_is_checked_from_its_next_st
         sql(db_path, "UPDATE event SET hash = ?, prev_hash = ? WHERE id = ?", new, prev, row[0])
         prev = new
     sql(db_path, "ALTER TABLE event DROP COLUMN digests")
-    sql(db_path, "UPDATE schema_version SET version = 7 WHERE version = 8")
+    from models.store.migrations import CURRENT_VERSION
+
+    sql(db_path, "UPDATE schema_version SET version = 7 WHERE version = ?", CURRENT_VERSION)  # before v8
     from models.ledger.audit import verify_chain
     from models.org.db import connect
 
