@@ -29,7 +29,7 @@ def run_once(c, moment) -> dict:  # type: ignore[no-untyped-def]
     c.clock.set(moment)
     result = c.run("notify", "run", "--once", "--json")
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    return json.loads(result.stdout)
 
 
 def test_webhook_gets_the_rows_key_and_a_failure_waits_its_backoff(tmp_path: Path, receiver: Receiver) -> None:
