@@ -17,7 +17,7 @@ from models.training import exercises, scoring
 from models.training.sandbox import SandboxClock, advance, marker
 from models.worktime.timeutil import local_short, to_epoch
 from screens import keymap
-from screens.base import ConsoleScreen, ui
+from screens.base import ConsoleScreen, literal, ui
 
 
 def _now_text(ctx: Context) -> str:
@@ -67,7 +67,7 @@ class TrainingScreen(ConsoleScreen):
             lines += ["", f"—— {ui('training_feedback', self.lang)} ——", *self.feedback]
         lines += ["", self.exercise.task, "", ui("training_cases", self.lang)]
         lines += [f"  #{number} {title}（{state}）" for number, title, state in scoring.situation(self.ctx.db)]
-        self.query_one("#training-text", Static).update(Text("\n".join(lines)))
+        self.query_one("#training-text", Static).update(literal("\n".join(lines)))  # titles quote citizens
 
     def on_screen_resume(self) -> None:
         self.show()
