@@ -1,10 +1,20 @@
-"""The errors a user can cause, each carrying a message fit to show as-is.
+"""The errors a user can cause, each a code of the message catalogue with its parameters.
 
-The CLI maps `DomainError` to exit 1 and `ConfigError` / `UsageError` to exit 2; the console shows the
-message in a notification. Nothing here should ever reach a user as a traceback.
+`raise PermissionDenied("perm.only_lead", department=Ref("department", d))`: the code names a sentence
+in models.text.messages.CATALOGUE (zh and en); `.message` is its English rendering (the CLI's), and
+`.render(language, names)` is what the console shows in the office's language. The CLI maps
+`DomainError` to exit 1 and `ConfigError` / `UsageError` to exit 2. Nothing here should ever reach a
+user as a traceback.
+
+A bare sentence (`DomainError("…")`, not a catalogue code) is still accepted and shown as given, in
+every language; tests/test_messages.py lists the models/ raise sites that still do it.
 """
 
 from __future__ import annotations
+
+from typing import Any
+
+from models.text.messages import CATALOGUE, Names, plain_params, render
 
 
 class ChuishaoError(Exception):
@@ -12,12 +22,23 @@ class ChuishaoError(Exception):
 
     exit_code = 1
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, code: str, /, **params: Any) -> None:
+        if code not in CATALOGUE and not params:  # a bare sentence, shown as given
+            code, params = "plain", {"text": code}
+        self.code = code
+        self.params = params
+        self.message = render(code, params, "en")
+        super().__init__(self.message)
 
     def __str__(self) -> str:
         return self.message
+
+    def render(self, language: str, names: Names | None = None) -> str:
+        """The message in `language`, names looked up through `names(kind, id)`."""
+        return render(self.code, self.params, language, names)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"code": self.code, "params": plain_params(self.params), "message": self.message}
 
 
 class DomainError(ChuishaoError):
