@@ -117,7 +117,7 @@ def advance(state: State, by: str) -> None:
     _sandbox(state)
     clock = state.ctx.clock
     assert isinstance(clock, SandboxClock)
-    moment = advance_clock(state.database(), clock, by)
+    moment = advance_clock(state.database(), clock, by, state.ctx.actor)
     say(state.out, f"模拟时间已前进 {by}，现在是 {local_short(to_epoch(moment), state.config.tz)}")
 
 
@@ -134,7 +134,7 @@ def check(state: State, exercise_id: str | None, as_json: bool) -> None:
     exercise = exercises.get_exercise(state.config, exercise_id or made["exercise"])
     result = scoring.check(state.config, state.database(), exercise, wall_now=to_epoch(state.clock()),
                            sim_now=to_epoch(state.ctx.clock()))
-    scoring.record_attempt(result, to_epoch(state.clock()))
+    scoring.record_attempt(result, to_epoch(state.clock()), state.ctx.actor)
     if as_json:
         emit_json(result)
         return

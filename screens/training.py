@@ -77,14 +77,14 @@ class TrainingScreen(ConsoleScreen):
         real = clock.real if isinstance(clock, SandboxClock) else clock
         result = scoring.check(self.ctx.config, self.ctx.db, self.exercise, wall_now=to_epoch(real()),
                                sim_now=to_epoch(clock()))
-        scoring.record_attempt(result, to_epoch(real()))
+        scoring.record_attempt(result, to_epoch(real()), self.ctx.actor)
         self.feedback = scoring.feedback_lines(result)
         self.show()
 
     def action_advance(self, by: str) -> None:
         clock = self.ctx.clock
         if isinstance(clock, SandboxClock):
-            advance(self.ctx.db, clock, by)
+            advance(self.ctx.db, clock, by, self.ctx.actor)
             self.notify(ui("training_advanced", self.lang, now=_now_text(self.ctx)), markup=False)
             for banner in self.query(TrainingBanner):
                 banner.tick()

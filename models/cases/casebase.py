@@ -75,10 +75,11 @@ def stale(ctx: Context, case: Case) -> Conflict:
 
 def save(ctx: Context, case: Case, before: dict[str, Any], action: str,
          extra_before: dict[str, Any] | None = None, extra_after: dict[str, Any] | None = None,
-         assignments: list[Assignment] | None = None) -> Case:
+         assignments: list[Assignment] | None = None, rows: dict[str, str] | None = None) -> Case:
     """Write the case if nobody changed it meanwhile, and record the step's one event.
 
     Only the changed columns are written (peewee's SQL building is the cost of a step, not SQLite).
+    `rows`: digests of audited rows the step wrote that are not the case's own (rowdigest.of_rows).
     """
     refresh_next_due(case, assignments)
     now = ctx.now()
@@ -95,11 +96,11 @@ def save(ctx: Context, case: Case, before: dict[str, Any], action: str,
     case.version += 1
     case.updated_at = now
     case.updated_by = ctx.actor
-    # The event carries the digests of the case row and of its reports, assignments, evaluations,
-    # extensions and pauses as this step leaves them (`audit verify` compares the tables with them).
+    # The event carries the digests of the case row and of every audited row of the case as this
+    # step leaves them (`audit verify` compares the tables with them).
     event = events.record(ctx, action, case.id, state_before=before["state"], state_after=case.state,
                           before=changed_before, after=changed_after, at=now,
-                          digests=rowdigest.case_rows(ctx.db, case.id, after))
+                          digests={**rowdigest.case_rows(ctx.db, case.id, after), **(rows or {})})
     outbox.after_step(ctx, case, event, changed_after)  # who must act on it, in this same transaction
     return case
 

@@ -8,7 +8,6 @@ database's first event after the demo names who replaced what, and where the old
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import peewee as pw
@@ -20,6 +19,7 @@ from models.org.setup import require_admin_of_existing
 from models.store import events
 from models.store.migrations import recreate, schema_version
 from models.store.schema import Case, Event, Setting
+from models.store.settings import write_setting
 
 DEMO_MARK = "demo.county"
 
@@ -59,9 +59,7 @@ def clear_for_demo(db: pw.Database, url: str, user: str, force: bool) -> Replace
 def mark_demo(ctx: Context, seed: int, cases: int, replaced: Replaced | None) -> None:
     """Mark the database as the demo's, and record the replacement (if any) as an event."""
     with ctx.write():
-        text = json.dumps({"seed": seed, "cases": cases}, sort_keys=True)
-        (Setting.insert(key=DEMO_MARK, value=text, updated_at=ctx.now())
-         .on_conflict(conflict_target=[Setting.key], update={Setting.value: text}).execute())
+        write_setting(DEMO_MARK, {"seed": seed, "cases": cases}, ctx.now(), ctx.actor)
         if replaced is not None:
             events.record(ctx, "demo_replace", None, after={
                 "replaced_demo": replaced.was_demo, "cases_before": replaced.cases,

@@ -251,8 +251,7 @@ def register(ctx: Context, items: list[Prepared], found: list[list[Candidate]], 
         event = SimpleNamespace(id=event_id, case=case_id, at=now, operator=ctx.actor, on_behalf_of=ctx.on_behalf_of,
                                 action=action, state_before=None, state_after=NEW, before=events.canonical({}),
                                 after=events.canonical(after), prev_hash=prev,
-                                digests=events.canonical({f"case:{case_id}": rowdigest.case_digest(fields),
-                                                          f"report:{report_id}": rowdigest.row_digest("report", report)}))
+                                digests=events.canonical(rowdigest.new_case(case_id, fields, report_id, report, parent)))
         event.hash = prev = events.event_digest(prev, events.hashed_fields(event))  # type: ignore[arg-type]
         logged.append(event_values(event))
         out.append(Registered(case_id, report_id, top, vars(case), report))

@@ -127,13 +127,15 @@ def _merge_one(ctx: Context, target: Case, source: Case) -> None:
         _reclock(ctx, target)
     _recount(ctx, target)
     target.repeat_count = max(int(target.repeat_count), int(source.repeat_count or 0))
-    save(ctx, target, target_before, "merge", extra_after={"from": source.id, "report_ids": moved})
+    # The record before the target's step: that step's event carries it (a merge record is the
+    # target's row for the audit, models/store/rowdigest.py).
     MergeRecord.create(source=source.id, target=target.id, report_ids=json.dumps(moved),
                        source_before=json.dumps(source_before, ensure_ascii=False),
                        target_before=json.dumps({"case": target_before,
                                                  "merged": {f: getattr(target, f) for f in TARGET_FIELDS}},
                                                 ensure_ascii=False),
                        merged_by=ctx.actor, merged_at=ctx.now())
+    save(ctx, target, target_before, "merge", extra_after={"from": source.id, "report_ids": moved})
     reindex(ctx, source.id)
     reindex(ctx, target.id)
 

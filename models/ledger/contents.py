@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import peewee as pw
 
-from models.store.rowdigest import AUDITED, current
+from models.store.rowdigest import AUDITED, CHILD_TABLES, current
 from models.store.schema import Event
 
 if TYPE_CHECKING:
@@ -40,6 +40,11 @@ class Written:
             self.by.update(dict.fromkeys(loaded, event.id))
 
 
+def _row_id(text: str) -> int | str:
+    """A row's id from its digest key: a number, or a setting's name."""
+    return int(text) if text.isdigit() else text
+
+
 def _by(db: pw.Database, event_id: int) -> tuple[str, int | None]:
     """'event N (action)' and the event's case, for naming a row's last writer."""
     action, case_id = db.execute(Event.select(Event.action, Event.case).where(Event.id == event_id)).fetchone()
@@ -55,7 +60,7 @@ def check(db: pw.Database, written: Written, report: ChainReport) -> int:
             compared += 1
             key = f"{table}:{row_id}"
             recorded = digests.pop(key, None)
-            of = f" of case {case_id}" if case_id is not None and table != "case" else ""
+            of = f" of case {case_id}" if case_id is not None and table not in ("case", "case_parent") else ""
             if recorded is None:
                 if written.complete:
                     report.add(None, "content mismatch",
@@ -67,10 +72,12 @@ def check(db: pw.Database, written: Written, report: ChainReport) -> int:
                            f"{table} {row_id}{of} differs from what {writer} recorded: it was edited "
                            f"in the table directly", table=table, row=row_id, case=case_id)
     for key in digests:
-        table, row_id = key.split(":", 1)
-        writer, case_id = _by(db, by[key])
-        of = f" of case {case_id}" if case_id is not None and table != "case" else ""
+        table, text = key.split(":", 1)
+        row_id = _row_id(text)
+        writer, event_case = _by(db, by[key])
+        case_id = event_case if table in CHILD_TABLES or table in ("case", "case_parent") else None
+        of = f" of case {case_id}" if case_id is not None and table not in ("case", "case_parent") else ""
         report.add(by[key], "content mismatch",
                    f"{table} {row_id}{of}, last written by {writer}, is no longer there: it was "
-                   f"deleted in the table directly", table=table, row=int(row_id), case=case_id)
+                   f"deleted in the table directly", table=table, row=row_id, case=case_id)
     return compared

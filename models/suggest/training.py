@@ -179,7 +179,7 @@ _cache: dict[tuple[int, str], tuple[int, Any]] = {}
 
 def _store(ctx: Context, key: str, value: Any) -> None:
     """Write one Setting (readers' caches notice the change by its stamp)."""
-    write_setting(key, value, ctx.now())
+    write_setting(key, value, ctx.now(), ctx.actor)
 
 
 def _load(db: pw.Database, key: str) -> Any:

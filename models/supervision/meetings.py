@@ -24,6 +24,7 @@ from models.clocks.clocks import deadline as rule_deadline
 from models.errors import InvalidState, UsageError, ValidationError
 from models.org.context import Context
 from models.org.permissions import require_role, scope_filter
+from models.store import rowdigest
 from models.store.schema import Assignment, Case, Meeting, MeetingDecision
 from models.store.states import ACKNOWLEDGED, DISPATCHED, ON_SITE, RETURNED, WHISTLED
 from models.supervision.supervision import flags_of
@@ -162,6 +163,7 @@ def _apply(ctx: Context, meeting: Meeting, decision: Decision) -> Case:
     MeetingDecision.create(meeting=meeting.id, case=case.id, lead=lead_id, cooperating=json.dumps(coop_ids),
                            plan=decision.plan, deadline=decision.deadline)
     return save(ctx, case, before, "meeting", assignments=everything,
+                rows=rowdigest.of_rows(ctx.db, "meeting", [meeting.id]),
                 extra_after={"meeting_id": meeting.id, "lead": lead_id, "cooperating": coop_ids,
                              "plan": decision.plan, "deadline": local_iso(decision.deadline, config.tz),
                              "dispatch": "dispatch" if first_dispatch else "redispatch"})

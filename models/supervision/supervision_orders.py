@@ -18,7 +18,7 @@ from models.cases.views import case_row
 from models.errors import InvalidState, NotFound, PermissionDenied, ValidationError
 from models.org.context import Context
 from models.org.permissions import masked, may, require_case, require_role, scope_filter
-from models.store import events
+from models.store import events, rowdigest
 from models.store.schema import Accountability, Case, SupervisionOrder
 from models.store.states import FINAL_STATES, OPEN_STATES
 from models.supervision.supervision import flags_of
@@ -111,11 +111,12 @@ def record_accountability(ctx: Context, *, reason: str, department: str | None =
                                     cases=json.dumps(case_ids), recorded_by=ctx.actor, recorded_at=now)
         after = {"accountability_id": row.id, "department": dept, "person": row.person, "reason": reason,
                  "cases": case_ids}
+        digests = rowdigest.of_rows(ctx.db, "accountability", [row.id])
         for case in linked:
             events.record(ctx, "accountability", case.id, state_before=case.state, state_after=case.state,
-                          after=after, at=now)
+                          after=after, at=now, digests=digests)
         if not linked:
-            events.record(ctx, "accountability", None, after=after, at=now)
+            events.record(ctx, "accountability", None, after=after, at=now, digests=digests)
         return row
 
 

@@ -66,6 +66,8 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "restore": ("恢复数据库", "database restored"),
         "flag": ("列为必督", "flagged must-supervise"), "supervise_answer": ("督办反馈", "supervision answered"),
         "accountability": ("追责", "accountability"), "recompute": ("时限重算", "deadlines recomputed"),
+        "setting": ("更改设置", "setting changed"),
+        "audit_baseline": ("审计基线登记", "audit baseline recorded"),
     },
     "clock": {"dispatch": ("派单时限", "dispatch"), "acknowledge": ("签收时限", "acknowledge"),
               "arrive": ("报到时限", "arrive"), "resolve": ("办结时限", "resolve")},

@@ -24,6 +24,7 @@ from models.intake.intake import NewReport, intake
 from models.org.config import Config, user_data_dir
 from models.org.context import Context, resolve_identity
 from models.org.setup import set_up
+from models.store import engine
 from models.store.migrations import recreate, schema_version
 from models.store.schema import Case, Event, Extension
 from models.store.settings import read_setting, write_setting
@@ -71,10 +72,10 @@ def start(config: Config, db: pw.Database, exercise: Exercise, trainee: str, *, 
     baseline = Event.select(pw.fn.MAX(Event.id)).scalar() or 0
     made = {"exercise": exercise.id, "title": exercise.title, "skill": exercise.skill, "trainee": trainee, "cases": refs,
             "baseline_event": baseline, "sim_start": sim, "started_wall": wall}
-    with db.atomic():
-        write_setting(ATTEMPTS, attempts or [], wall)
-        set_clock(sim, wall)
-        write_setting(MARKER, made, wall)
+    with engine.write_transaction(db):  # the settings and their events at once
+        write_setting(ATTEMPTS, attempts or [], wall, ctx.actor)
+        set_clock(sim, wall, ctx.actor)
+        write_setting(MARKER, made, wall, ctx.actor)
     return Started(made, reused=False)
 
 

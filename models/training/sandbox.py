@@ -16,6 +16,7 @@ from typing import Any
 import peewee as pw
 
 from models.errors import UsageError
+from models.store import engine
 from models.store.migrations import schema_version
 from models.store.settings import read_setting, write_setting
 from models.worktime.durations import parse_duration
@@ -58,11 +59,11 @@ def sandbox_clock(db: pw.Database, real: Callable[[], datetime]) -> SandboxClock
     return SandboxClock(real, int(stored["sim"]), int(stored["wall"]))
 
 
-def set_clock(sim: int, wall: int) -> None:
-    write_setting(CLOCK, {"sim": sim, "wall": wall}, wall)
+def set_clock(sim: int, wall: int, actor: str) -> None:
+    write_setting(CLOCK, {"sim": sim, "wall": wall}, wall, actor)
 
 
-def advance(db: pw.Database, clock: SandboxClock, by: str) -> datetime:
+def advance(db: pw.Database, clock: SandboxClock, by: str, actor: str) -> datetime:
     """Move the sandbox's simulated time forward by a natural duration (`4h`, `1d`, `30m`)."""
     try:
         duration = parse_duration(by)
@@ -74,7 +75,7 @@ def advance(db: pw.Database, clock: SandboxClock, by: str) -> datetime:
         raise UsageError("this is not a training database: its clock is real time")
     now = to_epoch(clock())
     wall = to_epoch(clock.real())
-    with db.atomic():
-        set_clock(now + duration.natural_seconds, wall)
+    with engine.write_transaction(db):  # the settings and their events at once
+        set_clock(now + duration.natural_seconds, wall, actor)
     clock.sim, clock.wall = now + duration.natural_seconds, wall
     return clock()

@@ -179,12 +179,12 @@ def check(config: Config, db: pw.Database, exercise: Exercise, *, wall_now: int,
             "simulated_seconds": max(0, sim_now - int(made["sim_start"]))}
 
 
-def record_attempt(result: dict[str, Any], wall_now: int) -> list[dict[str, Any]]:
+def record_attempt(result: dict[str, Any], wall_now: int, actor: str) -> list[dict[str, Any]]:
     """Keep this check as an attempt of the trainee; returns every attempt kept in the sandbox."""
     attempts = list(read_setting(ATTEMPTS) or [])
     attempts.append({key: result[key] for key in ("exercise", "skill", "trainee", "score", "max", "percent",
                                                   "seconds_taken")} | {"at": wall_now})
-    write_setting(ATTEMPTS, attempts, wall_now)
+    write_setting(ATTEMPTS, attempts, wall_now, actor)
     return attempts
 
 
