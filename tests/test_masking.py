@@ -24,6 +24,7 @@ from models.reports.hotspots import case_summaries
 from models.supervision import supervision_orders
 from screens.steps import load_bundle
 from tests.cli_support import ROOT, Clock
+from tests.test_import import SAMPLE, needs_sample
 
 FORMATS = {
     "电话 138 1234 5678": "电话 138****5678",
@@ -51,6 +52,68 @@ def test_every_phone_format_is_masked_in_text(typed: str, shown: str) -> None:
     assert mask_text(typed) == shown
 
 
+# A local number without its area code is a phone number after a phone word in the same clause.
+LOCAL = {
+    "联系电话：8888 9999": "联系电话：****9999",
+    "座机8888-9999，白天有人": "座机****9999，白天有人",
+    "有事联系88889999": "有事联系****9999",
+    "手机 ８８８８－９９９９": "手机 ****９９９９",
+    "联系人王师傅 ８８８８９９９９。": "联系人王师傅 ****９９９９。",
+    "10日拨打K市K2区环境监测站8413602（下称环境监测站）": "10日拨打K市K2区环境监测站****3602（下称环境监测站）",
+    "please call 8888 9999": "please call ****9999",
+    "Tel:841-3602": "Tel:****3602",
+    "电话：0510-8888-9999 或 8888 7777": "电话：0510-****9999 或 ****7777",
+    "来电 8888 9999、8888 7777": "来电 ****9999、****7777",
+    "电话8888 9999转123": "电话****9999转123",
+}
+# …and seven or eight digits that are something else stay exactly as typed.
+NOT_LOCAL = [
+    "工单号 20261127，案件 #88889999",  # case and work-order numbers
+    "联系工单号 20261127 的处理人",  # an id word between the phone word and the digits
+    "2026-11-27 受理，20261127 派单",  # dates
+    "缴各项社保费、职业年金合计：4242835.81元（其中单位部分3133669.34元）",  # money
+    "联系后退还押金 8888 元",
+    "电话费 88889999元",
+    "东关社区5号楼 1355号 3单元",  # addresses
+    "联系地址：人民路1355号",
+    "按照K市潇楚城市群协调发展规划（2015-2040）",  # a span of years
+    "根据国家《环境质量标准gb3096-2008》的规定",  # a standard's number
+    "乘坐16栋电梯（设备编码为：1003788-6200-2015）",  # an equipment code
+    "身份证 43010219900101",
+    "联系我 8888 9999 之后。另案 88889999",
+]
+
+
+@pytest.mark.parametrize(("typed", "shown"), LOCAL.items())
+def test_a_local_number_after_a_phone_word_is_masked(typed: str, shown: str) -> None:
+    assert mask_text(typed) == shown
+
+
+@pytest.mark.parametrize("typed", NOT_LOCAL)
+def test_digits_that_are_not_a_phone_number_stay(typed: str) -> None:
+    shown = mask_text(typed)
+    if typed.startswith("联系我"):  # the first number follows 联系; the second is past the clause
+        assert shown == "联系我 ****9999 之后。另案 88889999"
+    else:
+        assert shown == typed
+
+
+@needs_sample
+def test_the_local_numbers_of_real_messages() -> None:
+    """Every run of seven or eight digits in the public sample of real citizens' messages: the one
+    local phone number (after 拨打) is masked, a span of years is not, and no message changes
+    anywhere else (amounts, dates, ids)."""
+    import csv
+
+    with SAMPLE.open(encoding="utf-8") as f:
+        messages = [row["留言详情"] for row in csv.DictReader(f)]
+    changed = {n: mask_text(text) for n, text in enumerate(messages) if mask_text(text) != text}
+    assert len(changed) == 1
+    [(n, shown)] = changed.items()
+    assert "环境监测站****3602" in shown and shown.replace("****3602", "8413602") == messages[n]
+    assert any("2015-2040" in m for m in messages) and any("4242835.81元" in m for m in messages)
+
+
 def test_a_phone_field_we_cannot_parse_keeps_only_its_last_four() -> None:
     assert mask_phone("13812345678") == "138****5678"
     assert mask_phone("8888-9999") == "*****9999"
@@ -69,11 +132,11 @@ VALUES = {
     "assignment.return_reason": "非本部门职责，请联系 +86-510-80000007",
     "note.text": "已联系 １３８０００００００８",
     "evaluation.comment": "满意 (+86)13800000009",
-    "extension.reason": "需协调产权单位 010-80000010",
+    "extension.reason": "需协调产权单位，座机 8000-0010",  # a local number after a phone word
     "pause.reason": "等待群众返乡 021 8000 0011",
     "supervision_order.instruction": "请回电 13800000012",
     "supervision_order.answer": "已回电 13800000013",
-    "accountability.reason": "推诿 13800000014",
+    "accountability.reason": "推诿，当事人电话 ８０００ ００１４",
 }
 VALUES["case.title"] = VALUES["report.title"]
 VALUES["event.after"] = VALUES["note.text"]  # the note event's after

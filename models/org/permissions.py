@@ -173,6 +173,36 @@ _PHONE = re.compile(
     r")(?!\d)")
 
 
+# A local number written without its area code (8888 9999, 8888-9999, 88889999, 841 3602, full-width
+# too) is seven or eight digits, like an amount, a date, an id or a house number. It is taken for a
+# phone number only when a phone word comes shortly before it in the same clause ("电话：8888-9999",
+# "拨打环境监测站8413602", "call 8888 9999"), with no id or money word between them, and nothing
+# glued to it that makes it part of something else: a letter or digit, a decimal point, "#", a
+# further "-123", a unit after it (元, 号, 楼, 年, %, …). So "合计4242835.81元", "gb3096-2008",
+# "（2015-2040）", "工单号 20261127" and "1355号" stay as typed. A phone field itself is masked
+# whatever it holds (mask_phone).
+_LOCAL = re.compile(r"(?<![0-9A-Za-z+#.\-/])\d{3,4}[ -]?\d{4}(?![0-9A-Za-z]|[.,/-]\d|\s*[元万亿号楼栋室层幢单年月日时分秒米平㎡个次人户份件%‰])")
+_PHONE_WORDS = re.compile(r"电话|手机|联系|座机|固话|热线|号码|拨打|致电|来电|回电|(?<![A-Za-z])(?:tel|phone|call)(?![A-Za-z])", re.IGNORECASE)
+_NOT_PHONE_WORDS = re.compile(r"编号|单号|案号|工单|订单|账号|帐号|卡号|证号|身份证|车牌|金额|费|价|元|门牌|邮编|[。！？；\n]")
+_CONTEXT = 16  # characters before a local number searched for a phone word
+
+
+def _local_numbers(folded: str, taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans of local numbers (see _LOCAL) outside the numbers already found. A phone number
+    just before one counts as a phone word ("0510-8888-9999 或 8888 9999")."""
+    spans: list[tuple[int, int]] = []
+    for match in _LOCAL.finditer(folded):
+        start = match.start()
+        if any(s < match.end() and start < e for s, e in taken):
+            continue
+        window = max(0, start - _CONTEXT)
+        cues = [m.end() for m in _PHONE_WORDS.finditer(folded, window, start)]
+        cues += [e for _, e in taken + spans if window <= e <= start]
+        if cues and not _NOT_PHONE_WORDS.search(folded, max(cues), start):
+            spans.append(match.span())
+    return spans
+
+
 def _masked_number(original: str, folded: str, match: re.Match[str]) -> str:
     """What stays of one number: its country and area code or mobile prefix, ****, its last 4 digits."""
     kind = match.lastgroup.rsplit("_", 1)[0] if match.lastgroup else "mobile"
@@ -182,15 +212,19 @@ def _masked_number(original: str, folded: str, match: re.Match[str]) -> str:
 
 
 def mask_text(text: str | None) -> str | None:
-    """The one masking of free text: every phone number in it becomes 138****5678 / 0510-****9999,
-    whatever its format (see _PHONE); everything else exactly as typed."""
+    """The one masking of free text: every phone number in it becomes 138****5678 / 0510-****9999 /
+    ****9999, whatever its format (see _PHONE and _LOCAL); everything else exactly as typed."""
     if not text:
         return text
     folded = text.translate(_FOLD)
+    found = [(m.start(), m.end(), _masked_number(text, folded, m)) for m in _PHONE.finditer(folded)]
+    for start, end in _local_numbers(folded, [(start, end) for start, end, _ in found]):
+        found.append((start, end, "****" + "".join(c for c, f in zip(text[start:end], folded[start:end])
+                                                    if f.isdigit())[-4:]))
     out, last = [], 0
-    for match in _PHONE.finditer(folded):
-        out += [text[last:match.start()], _masked_number(text, folded, match)]
-        last = match.end()
+    for start, end, shown in sorted(found):
+        out += [text[last:start], shown]
+        last = end
     return "".join(out) + text[last:] if out else text
 
 
