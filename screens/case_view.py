@@ -25,7 +25,7 @@ from models.org.context import Context
 from models.store.states import OPEN_STATES
 from models.text.labels import label
 from screens import keymap
-from screens.base import ConsoleScreen, in_thread, literal
+from screens.base import ConsoleScreen, in_thread, literal, shown_error
 from screens.dialogs.base import FormDialog
 from screens.messages import CaseLoaded, LoadFailed, StepFinished
 from screens.steps import CaseBundle, department_choices, load_bundle, run_step
@@ -109,7 +109,7 @@ class CaseScreen(ConsoleScreen):
         try:
             bundle = in_thread(self.ctx, load_bundle, self.case_id)
         except ChuishaoError as exc:
-            self.post_message(LoadFailed(exc.message))
+            self.post_message(LoadFailed(shown_error(self.ctx, exc)))
             return
         self.post_message(CaseLoaded(self.case_id, bundle))
 
@@ -182,7 +182,7 @@ class CaseScreen(ConsoleScreen):
             return
         refusal = bundle.refusals.get(step)  # models' answer, read with the case (no SQL here)
         if refusal is not None:
-            self.notify(refusal.message, severity="error", markup=False)
+            self.notify(shown_error(self.ctx, refusal), severity="error", markup=False)
             return
         if step == "merge" and not bundle.duplicates:
             self.notify(self.t("no_duplicates"), severity="warning", markup=False)
@@ -263,11 +263,11 @@ class CaseScreen(ConsoleScreen):
         try:
             result = in_thread(self.ctx, run_step, step, self.case_id, version, values)
         except Conflict as exc:
-            self.post_message(StepFinished(self.case_id, step, False, exc.message, conflict=True))
+            self.post_message(StepFinished(self.case_id, step, False, shown_error(self.ctx, exc), conflict=True))
         except NeedsConfirmation as exc:  # across townships / into a closed case: ask, then force
-            self.post_message(StepFinished(self.case_id, step, False, exc.message, confirm=True))
+            self.post_message(StepFinished(self.case_id, step, False, shown_error(self.ctx, exc), confirm=True))
         except ChuishaoError as exc:
-            self.post_message(StepFinished(self.case_id, step, False, exc.message))
+            self.post_message(StepFinished(self.case_id, step, False, shown_error(self.ctx, exc)))
         except Exception as exc:  # noqa: BLE001 - e.g. the database stayed locked: say so, keep running
             self.post_message(StepFinished(self.case_id, step, False, f"{type(exc).__name__}: {exc}"))
         else:

@@ -24,7 +24,7 @@ from models.reports.hotspots import HotspotReport, case_summaries, hotspots, tre
 from models.text.labels import label
 from models.text.textnorm import printable
 from models.worktime.period import Period
-from screens.base import ui
+from screens.base import shown_error, ui
 from screens.charts import sparkline
 from screens.drilldown import CaseListScreen
 from screens.period_screen import PeriodScreen
@@ -78,7 +78,7 @@ class HotspotsScreen(PeriodScreen):
         try:
             self.post_message(self.Loaded(seq, hotspots(self.ctx, period, min_count=self.min_count)))
         except ChuishaoError as exc:
-            self.post_message(self.Failed(exc.message))
+            self.post_message(self.Failed(shown_error(self.ctx, exc)))
         finally:
             self.ctx.db.close()  # this thread's connection
 
@@ -132,7 +132,7 @@ class HotspotsScreen(PeriodScreen):
         try:
             self.post_message(self.CasesLoaded(heading, case_summaries(self.ctx, ids)))
         except ChuishaoError as exc:
-            self.post_message(self.Failed(exc.message))
+            self.post_message(self.Failed(shown_error(self.ctx, exc)))
         finally:
             self.ctx.db.close()
 

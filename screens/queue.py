@@ -21,7 +21,7 @@ from models.errors import ChuishaoError
 from models.org.context import Context
 from models.text.labels import label
 from screens import keymap
-from screens.base import ConsoleScreen, in_thread
+from screens.base import ConsoleScreen, in_thread, shown_error
 from screens.messages import ChangesSeen, CountsLoaded, FirstPaint, LoadFailed, PageLoaded
 from screens.widgets.queue_table import QueueTable, prepare
 from screens.widgets.rows import queue_rows
@@ -113,7 +113,7 @@ class QueueScreen(ConsoleScreen):
             message = in_thread(self.ctx, _window, q, mode, key, cursor_id, offset, self.lang, seq)
             message.texts, message.width = prepare(message.rows, width), width
         except ChuishaoError as exc:
-            self.post_message(LoadFailed(exc.message))
+            self.post_message(LoadFailed(shown_error(self.ctx, exc)))
             return
         if not get_current_worker().is_cancelled:
             self.post_message(message)
@@ -123,7 +123,7 @@ class QueueScreen(ConsoleScreen):
         try:
             counts, total = in_thread(self.ctx, _counts, q)
         except ChuishaoError as exc:
-            self.post_message(LoadFailed(exc.message))
+            self.post_message(LoadFailed(shown_error(self.ctx, exc)))
             counts, total = {}, None
         self.post_message(CountsLoaded(counts, total))
 
@@ -133,7 +133,7 @@ class QueueScreen(ConsoleScreen):
             page = in_thread(self.ctx, queries.page_after if direction == "after" else queries.page_before,
                              q, key, PAGE)
         except ChuishaoError as exc:
-            self.post_message(LoadFailed(exc.message))
+            self.post_message(LoadFailed(shown_error(self.ctx, exc)))
             return
         rows = queue_rows(self.ctx, q, page.cases, self.lang)
         if not get_current_worker().is_cancelled:

@@ -33,6 +33,7 @@ from models.reports.scoreboard import (
 )
 from models.text.labels import label
 from models.worktime.period import Period
+from screens.base import shown_error
 from screens.charts import bar
 from screens.drilldown import CaseListScreen
 from screens.period_screen import PeriodScreen
@@ -131,7 +132,7 @@ class ScoreboardScreen(PeriodScreen):
             self.post_message(self.Loaded(seq, ctx, department_scoreboard(ctx, period),
                                           township_scoreboard(ctx, period)))
         except ChuishaoError as exc:
-            self.post_message(self.Failed(exc.message))
+            self.post_message(self.Failed(shown_error(self.ctx, exc)))
         finally:
             self.ctx.db.close()  # this thread's connection; the next worker opens its own
 
@@ -249,7 +250,7 @@ class ScoreboardScreen(PeriodScreen):
                        f"{period.label}")
             self.post_message(self.Explained(heading, part["cases"]))
         except ChuishaoError as exc:
-            self.post_message(self.Failed(exc.message))
+            self.post_message(self.Failed(shown_error(self.ctx, exc)))
         finally:
             self.ctx.db.close()
 

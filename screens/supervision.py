@@ -28,7 +28,7 @@ from models.supervision.supervision_orders import board, flag_counts
 from models.text.labels import label
 from models.text.textnorm import printable
 from models.worktime.durations import format_timedelta
-from screens.base import in_thread, localise_descriptions
+from screens.base import in_thread, localise_descriptions, shown_error
 from screens.drilldown import CaseChosen
 
 COLUMNS = ("id", "state", "lead", "flags", "late", "ladder", "orders", "title")
@@ -102,7 +102,7 @@ class SupervisionScreen(Screen[None]):
             rows, counts, changed = in_thread(self.ctx, _board_snapshot, self.limit)
             self.post_message(self.Loaded(seq, rows, counts, changed))
         except ChuishaoError as exc:
-            self.post_message(self.Failed(exc.message))
+            self.post_message(self.Failed(shown_error(self.ctx, exc)))
 
     def on_supervision_screen_failed(self, message: Failed) -> None:
         self.notify(printable(message.message), severity="error", markup=False)
