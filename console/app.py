@@ -16,7 +16,7 @@ from textual.app import App
 from textual.binding import BindingType
 from textual.screen import Screen
 
-from console.palette import ScreenCommands
+from console.palette import Palette, ScreenCommands
 from models.errors import UsageError
 from models.org.context import Context
 from models.org.pinyin_index import Entry, category_items, config_indexes, department_items, township_items
@@ -71,6 +71,10 @@ class ChuishaoApp(App[None], inherit_bindings=False):
         if self.keymap_unknown:
             self.notify(self.t("keymap_unknown", ids=", ".join(self.keymap_unknown)), severity="warning",
                         markup=False, timeout=8)
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not Palette.is_open(self):
+            self.push_screen(Palette(self.t("palette_placeholder"), self.t("palette_no_matches")))
 
     def t(self, key: str, **values: Any) -> str:
         from screens.base import ui

@@ -23,6 +23,7 @@ from models.text.labels import label
 from screens import keymap
 from screens.base import ConsoleScreen, in_thread, shown_error
 from screens.messages import ChangesSeen, CountsLoaded, FirstPaint, LoadFailed, PageLoaded
+from screens.widgets.case_sections import Names
 from screens.widgets.queue_table import QueueTable, prepare
 from screens.widgets.rows import queue_rows
 
@@ -229,8 +230,7 @@ class QueueScreen(ConsoleScreen):
         for name in ("states", "township", "department", "channel", "priority"):
             value = getattr(q, name)
             if value:
-                shown = ",".join(label("state", s, self.lang) for s in value) if name == "states" else value
-                parts.append(f"{self.t('filter_' + name)}: {shown}")
+                parts.append(f"{self.t('filter_' + name)}: {self.filter_shown(name, value)}")
         total = self.counts.get(q.view)
         if total is not None:
             parts.append(self.t("total", total=total))
@@ -239,6 +239,22 @@ class QueueScreen(ConsoleScreen):
             self.table.refresh_position()
         status = Text(" " + " │ ".join(parts))  # a Text: the search words are the operator's input
         self.query_one("#status", Static).update(status)
+
+    def filter_shown(self, name: str, value: Any) -> str:
+        """A filter's value by its name in the office's language (城关镇, not chengguan)."""
+        names = Names(self.ctx.config, self.lang)
+        if name == "states":
+            return "、".join(label("state", s, self.lang) for s in value)
+        if name == "township":
+            return names.town(value)
+        if name == "department":
+            return names.dept(value)
+        if name == "channel":
+            return names.channel(value)
+        priority = self.ctx.config.priorities.get(value)
+        if priority is None:
+            return str(value)
+        return priority.name if self.lang == "zh" else priority.name_en
 
     # --- actions -------------------------------------------------------------------------------
     def set_query(self, q: CaseQuery) -> None:

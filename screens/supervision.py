@@ -147,7 +147,7 @@ class SupervisionScreen(Screen[None]):
         for order in self.rows[index]["orders"][:6]:
             when = (order["issued_at"] or "")[5:16].replace("T", " ")
             lines.append(f"{when} {label('order_kind', order['kind'], self.lang)} "
-                         f"{self._department(order['department'])} {order['status']}: ")
+                         f"{self._department(order['department'])} {label('order_status', order['status'], self.lang)}：")
             lines.append(printable(order["instruction"], single_line=True))
             lines.append("\n")
         panel.update(lines if lines.plain else Text(self.txt("no_orders")))

@@ -85,7 +85,7 @@ def answer_order(ctx: Context, order_id: int, *, answer: str) -> SupervisionOrde
             raise PermissionDenied("perm.order_answered_by_office", order=order.id, case=case.id)
         if order.status != "open":
             raise InvalidState("supervision.order_not_open", order=order.id, case=case.id,
-                               status=order.status)
+                               status=Ref("order_status", order.status))
         before = snapshot(case)
         order.status, order.answer, order.answered_at = "answered", answer, ctx.now()
         order.save()

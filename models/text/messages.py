@@ -423,7 +423,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "case {case}: the order's deadline {deadline} is already past"),
     'supervision.no_order': ('督办令 {order} 号不存在',
         'supervision order {order} does not exist'),
-    'supervision.order_not_open': ('案件 #{case} 的督办令 {order} 号状态为 {status}，不在办理中',
+    'supervision.order_not_open': ('案件 #{case} 的督办令 {order} 号状态为{status}，不在待反馈状态',
         'supervision order {order} on case {case} is {status}, not open'),
     'supervision.accountability_whom': ('追责记录须写明部门（--dept）或个人（--person）',
         'an accountability record names a department (--dept) or a person (--person)'),
