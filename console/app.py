@@ -44,9 +44,9 @@ class ChuishaoApp(App[None], inherit_bindings=False):
         # it and only on it. A caller that expects the other kind of database is refused.
         self.training = marker(ctx.db)
         if training is not None and training != (self.training is not None):
-            raise UsageError("this is a training database: open it in training mode (chuishao training console)"
-                             if self.training else
-                             "this is not a training database; training mode never opens the county's database")
+            if self.training:
+                raise UsageError("training.open_in_training_mode", command="chuishao training console")
+            raise UsageError("training.never_the_county")
         self.lang = language or ctx.config.language
         self.poll_interval = poll_interval
         self.first_paint_hook = first_paint_hook

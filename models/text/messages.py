@@ -6,8 +6,10 @@ with departments and townships by their configured names, the CLI in English (sc
 one stable language; `--json` errors carry the code and parameters). No sentence is written twice.
 
 Parameters that name something are `Ref(kind, id)`: `kind` is "department", "township" (shown by the
-configured name through the face's `names` lookup) or any kind of models.text.labels ("state",
-"action", "priority" …, shown by its label). Lists and tuples of refs are joined in the language's
+configured name through the face's `names` lookup), "step" (a step or permission: its action label in
+Chinese, the id in words in English, as the CLI always said it), "field" (the text a step requires,
+FIELDS) or any kind of models.text.labels ("state", "priority" …, shown by its label). A parameter
+that is itself a refusal (a ChuishaoError) is rendered in the same language. Lists and tuples of refs are joined in the language's
 way. Everything else is shown as given (numbers, times already formatted, citizen-free values).
 
 Pure data and functions. May import: models.text only.
@@ -457,6 +459,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     'suggest.nothing_to_train': ('没有可训练的数据：至少需要两个分类的已标注行——请用 --from 指定文件（导入配置须写明标注列），或先为一些案件分类',
         'nothing to train on: need labelled rows of at least two categories — give --from FILE (with a profile naming the label column) or triage some cases first'),
     # --- demo and training (demo.*, training.*) ---
+    "training.open_in_training_mode": ("这是培训数据库：请用培训模式打开（{command}）",
+        "this is a training database: open it in training mode ({command})"),
+    "training.never_the_county": ("这不是培训数据库；培训模式从不打开全县的正式数据库",
+        "this is not a training database; training mode never opens the county's database"),
     'demo.holds_cases': ('数据库 {database} 已有案件；如要替换请加 --force',
         'database {database} already holds cases; use --force to replace them'),
     'training.not_over_county': ('这个数据库有案件且不是培训数据库；培训不会覆盖它（请另选 --sandbox 路径）',
