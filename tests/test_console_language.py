@@ -22,7 +22,6 @@ from tests.console_support import (
     notifications,
     open_first_case,
     run_async,
-    screen_text,
     settle,
 )
 from tests.test_messages import english_runs

@@ -16,7 +16,7 @@ from models.text.messages import CATALOGUE, Ref, refs, render
 ROOT = Path(__file__).resolve().parent.parent
 # a word of letters only: options (--force), identifiers (service_request_id), paths, codes (XZ-003),
 # numbers and times are not words
-_TOKENS = re.compile(r"[A-Za-z0-9_\-./@\[\]#+=%*]+|\s+|.", re.S)
+_TOKENS = re.compile(r"[A-Za-z0-9_\-./@\[\]#+=%*]+|\s+|.", re.DOTALL)
 _WORD = re.compile(r"[A-Za-z]{2,}")
 
 
