@@ -34,6 +34,9 @@ AA = 4.5
 LINUX = ["#000000", "#AA0000", "#00AA00", "#AA5500", "#0000AA", "#AA00AA", "#00AAAA", "#AAAAAA",
          "#555555", "#FF5555", "#55FF55", "#FFFF55", "#5555FF", "#FF55FF", "#55FFFF", "#FFFFFF"]
 RGB = tuple[int, int, int]
+# text colour → the background it is drawn on, as CSS properties (links: the clickable view tabs)
+CSS_PAIRS = (("color", "background"), ("link-color", "link-background"),
+             ("link-color-hover", "link-background-hover"))
 
 
 def luminance(rgb: RGB) -> float:
@@ -85,7 +88,7 @@ class Palette:
         if head.startswith("$"):
             inner = self.resolve(self.variables[head[1:]], under, foreground)
             return blend(inner, under, alpha)
-        if head == "transparent":
+        if head in ("transparent", "initial"):
             return under
         if head == "auto":
             back = Color(*under)
@@ -103,10 +106,10 @@ def css_rules() -> list[tuple[str, dict[str, str]]]:
     """(selector, declarations) of theme.tcss and every DEFAULT_CSS / CSS string under screens/."""
     sources = [Path(console.__file__).with_name("theme.tcss").read_text(encoding="utf-8")]
     for path in Path(screens.__file__).parent.rglob("*.py"):
-        sources += re.findall(r'(?:DEFAULT_CSS|CSS)\s*=\s*"""(.*?)"""', path.read_text(encoding="utf-8"), re.S)
+        sources += re.findall(r'(?:DEFAULT_CSS|CSS)\s*=\s*"""(.*?)"""', path.read_text(encoding="utf-8"), re.DOTALL)
     rules = []
     for source in sources:
-        source = re.sub(r"/\*.*?\*/", "", source, flags=re.S)
+        source = re.sub(r"/\*.*?\*/", "", source, flags=re.DOTALL)
         for selector, body in re.findall(r"([^{}]+)\{([^{}]*)\}", source):
             decls = {}
             for decl in body.split(";"):
@@ -123,18 +126,21 @@ def pairs(palette: Palette) -> list[tuple[str, RGB, RGB]]:
     grounds = {"screen": screen_bg, "dialog": palette.resolve("$surface", screen_bg, False)}
     out = []
     for selector, decls in css_rules():
-        if "color" not in decls and "background" not in decls:
-            continue
-        for ground_name, ground in grounds.items():
-            back = palette.resolve(decls["background"], ground, False) if "background" in decls else ground
-            fore = palette.resolve(decls.get("color", "$foreground"), back, True)
-            out.append((f"{selector} (on {ground_name})", palette.shown(fore), palette.shown(back)))
+        for fore_key, back_key in CSS_PAIRS:
+            if fore_key not in decls and back_key not in decls:
+                continue
+            for ground_name, ground in grounds.items():
+                back = palette.resolve(decls[back_key], ground, False) if back_key in decls else ground
+                fore = palette.resolve(decls.get(fore_key, "$foreground"), back, True)
+                out.append((f"{selector} {fore_key} (on {ground_name})", palette.shown(fore), palette.shown(back)))
     variables = palette.variables
     for name in variables:
         if name.startswith("ansi-") and not palette.theme.ansi:
             continue  # the terminal's own default colours: used by the ANSI theme only
-        if name.endswith("-foreground") and name.replace("-foreground", "-background") in variables:
-            back = palette.resolve(f"${name.replace('-foreground', '-background')}", screen_bg, False)
+        partner = name.replace("-foreground", "-background") if name.endswith("-foreground") else \
+            name.replace("-color", "-background") if name.startswith("link-color") else None
+        if partner in variables:
+            back = palette.resolve(f"${partner}", screen_bg, False)
             # a transparent foreground keeps the text's own colour (the selection's)
             fore = palette.resolve("$foreground" if variables[name] == "transparent" else f"${name}", back, True)
             out.append((f"${name}", palette.shown(fore), palette.shown(back)))
