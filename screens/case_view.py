@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import ActiveBinding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from models.cases import queries
 from models.errors import ChuishaoError, Conflict
@@ -31,12 +31,13 @@ from screens.messages import CaseLoaded, LoadFailed, StepFinished
 from screens.steps import CaseBundle, department_choices, load_bundle, run_step
 from screens.widgets import case_sections as sections
 from screens.widgets import duplicates as dup_sections
+from screens.widgets.footer import ConsoleFooter
 
 STEPS = tuple(k.action.split("'")[1] for k in keymap.STEP_KEYS)
 STEP_LABELS = {k.action.split("'")[1]: k.text for k in keymap.STEP_KEYS}
 SECTIONS = ("summary", "related", "duplicates", "reports", "assignments", "timeline", "notes", "evaluations")
 UNTITLED = ("summary", "related")
-MORE_DIALOGS = ("merge", "split", "unmerge", "pause", "resume", "extend", "decide_extension")
+MORE_DIALOGS = ("merge", "split", "unmerge", "pause", "resume", "extend", "decide_extension", "supervise")
 
 
 class CaseScreen(ConsoleScreen):
@@ -64,7 +65,7 @@ class CaseScreen(ConsoleScreen):
                 if name not in UNTITLED:
                     yield Label(self.t(f"section_{name}"), classes="section-title", id=f"title-{name}")
                 yield Static(id=f"sec-{name}", classes="section")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.load()
@@ -252,8 +253,14 @@ class CaseScreen(ConsoleScreen):
             limit = int(ctx.config.section("supervision")["max_extensions"])
             request = more.extension_request(bundle.detail, self.names, lang, limit)
             return more.DecideExtensionDialog(ctx, lang, title, request)
-        cls = {"split": more.SplitDialog, "extend": more.ExtensionDialog}[step]
-        return cls(ctx, lang, title, subtitle)
+        if step == "supervise":
+            ordered = Text(self.t("order_to", dept=self.names.dept(bundle.detail["lead"]) if bundle.detail["lead"]
+                                  else "—"))
+            return more.SuperviseDialog(ctx, lang, title, ordered.append("\n").append_text(subtitle))
+        if step == "split":  # the report models' split divides: the case's first
+            reports = bundle.detail["reports"]
+            return more.SplitDialog(ctx, lang, title, subtitle, reports[0]["text"] if reports else "")
+        return more.ExtensionDialog(ctx, lang, title, subtitle)
 
     def step_name(self, step: str) -> str:
         return self.t(STEP_LABELS.get(step, f"action:{step}"))

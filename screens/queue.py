@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from models.cases import queries
@@ -24,6 +25,7 @@ from screens import keymap
 from screens.base import ConsoleScreen, in_thread, shown_error
 from screens.messages import ChangesSeen, CountsLoaded, FirstPaint, LoadFailed, PageLoaded
 from screens.widgets.case_sections import Names
+from screens.widgets.footer import ConsoleFooter
 from screens.widgets.queue_table import QueueTable, prepare
 from screens.widgets.rows import queue_rows
 
@@ -58,7 +60,7 @@ class QueueScreen(ConsoleScreen):
                                                    "state", "lead", "due", "reports", "mark", "title")}
         yield QueueTable(headers, self.lang, id="queue")
         yield Input(placeholder=self.t("search_placeholder"), id="search", classes="hidden")
-        yield Footer()
+        yield ConsoleFooter()
 
     def identity(self) -> Text:
         op = self.ctx.operator
@@ -221,7 +223,9 @@ class QueueScreen(ConsoleScreen):
         for i, view in enumerate(VIEW_ORDER, 1):
             count = self.counts.get(view)
             tab = f" {i} {label('view', view, self.lang)} {'' if count is None else count} "
-            views.append(tab, style="reverse bold" if view == self.case_query.view else "")
+            # a click on a tab switches to its view, like its number key
+            style = Style.parse("reverse bold" if view == self.case_query.view else "none")
+            views.append(tab, style=style + Style.from_meta({"@click": f"screen.view({i - 1})"}))
         self.query_one("#views", Static).update(views)
         q = self.case_query
         parts = [self.t("sort_by", column=self.t(f"sort_{q.sort}"), arrow="↓" if q.descending else "↑")]

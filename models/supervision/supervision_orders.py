@@ -15,7 +15,7 @@ import peewee as pw
 from models.cases.casebase import get_case, load_for, require_text, save, snapshot
 from models.cases.queries import assignments_by_case
 from models.cases.views import case_row
-from models.errors import InvalidState, NotFound, PermissionDenied, ValidationError
+from models.errors import DomainError, InvalidState, NotFound, PermissionDenied, ValidationError
 from models.org.context import Context
 from models.org.permissions import masked, may, require_case, require_role, scope_filter
 from models.store import events
@@ -41,6 +41,19 @@ def order_row(ctx: Context, order: SupervisionOrder) -> dict[str, Any]:
         "answered_at": local_iso(order.answered_at, tz), "answer": order.answer})
 
 
+def order_refusal(ctx: Context, case: Case) -> DomainError | None:
+    """Why this operator may not issue a 督办令 on this loaded case now, or None: the checks
+    issue_order makes (role, scope, a case not yet final), so the console offers the key exactly
+    when the order would be taken."""
+    try:
+        require_case(ctx, case, "supervise")
+    except DomainError as exc:
+        return exc
+    if case.state in FINAL_STATES:
+        return InvalidState("supervision.case_closed", case=case.id, state=Ref("state", case.state))
+    return None
+
+
 def issue_order(ctx: Context, case_id: int, *, instruction: str, level: str = "normal",
                 deadline: int | None = None, department: str | None = None,
                 expected_version: int | None = None) -> SupervisionOrder:
@@ -52,8 +65,9 @@ def issue_order(ctx: Context, case_id: int, *, instruction: str, level: str = "n
     dept = ctx.config.department(department).id if department else None
     with ctx.write():
         case = load_for(ctx, case_id, "supervise", expected_version)
-        if case.state in FINAL_STATES:
-            raise InvalidState("supervision.case_closed", case=case.id, state=Ref("state", case.state))
+        refusal = order_refusal(ctx, case)
+        if refusal is not None:
+            raise refusal
         now = ctx.now()
         if deadline is not None and deadline <= now:
             raise ValidationError("supervision.deadline_past", case=case.id, deadline=local_iso(deadline, ctx.config.tz))
