@@ -34,7 +34,8 @@ from screens.widgets import duplicates as dup_sections
 
 STEPS = tuple(k.action.split("'")[1] for k in keymap.STEP_KEYS)
 STEP_LABELS = {k.action.split("'")[1]: k.text for k in keymap.STEP_KEYS}
-SECTIONS = ("summary", "related", "duplicates", "reports", "assignments", "timeline", "notes", "evaluations")
+SECTIONS = ("summary", "related", "duplicates", "reports", "assignments", "timeline", "notes", "evaluations",
+            "notifications")
 UNTITLED = ("summary", "related")
 MORE_DIALOGS = ("merge", "split", "unmerge", "pause", "resume", "extend", "decide_extension")
 
@@ -133,6 +134,7 @@ class CaseScreen(ConsoleScreen):
             "timeline": sections.timeline(d, self.names, lang),
             "notes": sections.notes(d, self.names, lang),
             "evaluations": sections.evaluations(d, lang),
+            "notifications": sections.notifications(bundle.notifications, lang),
         }
         for name, renderable in rendered.items():
             self.query_one(f"#sec-{name}", Static).update(renderable)

@@ -327,11 +327,13 @@ class Outbox(BaseModel):
 
 class NotificationRead(BaseModel):
     """An operator has read a notification addressed to their department, township or the office
-    (migration 12): who (the kernel's operator) and when. One row per operator and notification;
+    (migration 12): whose list it left (`operator`), who pressed the key (`read_by`, the kernel's
+    operator: an admin acting --as someone is named) and when. One row per operator and notification;
     several operators of one department each read for themselves."""
 
     outbox = pw.IntegerField(column_name="outbox_id")
     operator = pw.CharField()
+    read_by = pw.CharField()
     read_at = pw.IntegerField()
 
     class Meta:
