@@ -187,3 +187,18 @@ def test_supervision_morning_without_the_sweep_nobody_is_reminded_or_noticed(
     assert (result["score"], result["max"]) == (35, 55)
     assert _wrong(result) == [("market_drain", "ladder"), ("bridge_rail", "ladder")]
     assert {d["got"] for d in result["decisions"] if d["kind"] == "ladder"} == {"未催办、未通报"}
+
+
+def test_an_earlier_reminder_the_ladder_would_not_have_written_is_refused(tmp_path: Path, db_url: str) -> None:
+    import pytest
+
+    from models.errors import UsageError
+    from models.training.build import earlier_reminder
+    from tests.clock_support import at, county, epoch
+
+    c = county(tmp_path, db_url)
+    case_id = c.dispatched_case(at(2026, 11, 19, 9))  # none of its clocks is late by 11-19 10:00
+    with pytest.raises(UsageError) as refused:
+        earlier_reminder(c.ctx("liuyang", at(2026, 11, 20, 9)), case_id, epoch(2026, 11, 19, 10))
+    assert refused.value.code == "training.no_reminder_due" and "received_hours_ago" in refused.value.message
+    assert c.case(case_id).reminded_at is None

@@ -118,8 +118,7 @@ def earlier_reminder(ctx: Context, case_id: int, moment: int) -> None:
     what it writes; a situation whose deadline had not passed by then gets nothing, and is refused."""
     past = replace(ctx, clock=lambda: from_epoch(moment))
     if "remind" not in escalate(system_context(past), case_id):
-        raise UsageError(f"case {case_id}: no reminder was due {local_iso(moment, ctx.config.tz)} "
-                         f"('reminded_days_ago' needs a resolve deadline passed a working day before it)")
+        raise UsageError("training.no_reminder_due", case=case_id, moment=local_iso(moment, ctx.config.tz))
 
 
 def late_request(ctx: Context, case_id: int, reason: str, by: str) -> None:
