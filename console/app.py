@@ -105,6 +105,7 @@ class ChuishaoApp(App[None], inherit_bindings=False):
     def on_first_paint(self, message: FirstPaint) -> None:
         # Only now: building the pinyin index holds the GIL for about a second.
         self.build_indexes()
+        self.read_inbox(show=False)
         if self.first_paint_hook is not None:
             self.first_paint_hook(self)
 
@@ -159,6 +160,63 @@ class ChuishaoApp(App[None], inherit_bindings=False):
             self.switch_screen(cls(self.ctx))
         else:
             self.push_screen(cls(self.ctx))
+
+    # --- the operator's unread notifications ------------------------------------------------------
+    @work(thread=True, exclusive=True, group="inbox")
+    def read_inbox(self, show: bool) -> None:
+        """Read the unread notifications on a worker; announce them (on opening) or list them (F7)."""
+        from models.errors import ChuishaoError
+        from models.notify import inbox
+        from screens.base import in_thread
+
+        try:
+            count, rows = in_thread(self.ctx, inbox.unread)
+        except ChuishaoError as exc:
+            self.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+            return
+        self.call_from_thread(self.list_inbox if show else self.announce_inbox, count, rows)
+
+    def announce_inbox(self, count: int, rows: list[dict[str, Any]]) -> None:
+        """On the queue's top line rather than a toast: a toast would cover the dialog the operator
+        opens next at 80×24."""
+        from screens.queue import QueueScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, QueueScreen):
+                screen.show_unread(count)
+
+    def action_inbox(self) -> None:
+        self.read_inbox(show=True)
+
+    def list_inbox(self, count: int, rows: list[dict[str, Any]]) -> None:
+        from rich.text import Text
+
+        from screens.base import literal
+        from screens.dialogs.text import ConfirmDialog
+        from screens.widgets.case_sections import short
+
+        self.announce_inbox(count, rows)
+        if not count:
+            self.notify(self.t("inbox_empty"), markup=False)
+            return
+        body = Text()
+        for row in rows:
+            body.append(f"{short(row['created_at'])}  ", style="dim")
+            body.append_text(literal(row["text"], single_line=True))
+            body.append("\n")
+        body.append(self.t("inbox_confirm"), style="dim")
+        ids = [int(row["id"]) for row in rows]
+        dialog = ConfirmDialog(self.ctx, self.lang, self.t("inbox_title", n=count, shown=len(rows)), body)
+        self.push_screen(dialog, callback=lambda answer: self.mark_inbox(ids) if answer is not None else None)
+
+    @work(thread=True, group="inbox-mark")
+    def mark_inbox(self, ids: list[int]) -> None:
+        from models.notify import inbox
+        from screens.base import in_thread
+
+        marked = in_thread(self.ctx, inbox.mark_read, ids)
+        self.call_from_thread(self.notify, self.t("inbox_marked", n=marked), markup=False)
+        self.read_inbox(show=False)  # the top line's count follows
 
     def action_training(self) -> None:
         from screens.training import TrainingScreen

@@ -35,7 +35,8 @@ from screens.widgets.footer import ConsoleFooter
 
 STEPS = tuple(k.action.split("'")[1] for k in keymap.STEP_KEYS)
 STEP_LABELS = {k.action.split("'")[1]: k.text for k in keymap.STEP_KEYS}
-SECTIONS = ("summary", "related", "duplicates", "reports", "assignments", "timeline", "notes", "evaluations")
+SECTIONS = ("summary", "related", "duplicates", "reports", "assignments", "timeline", "notes", "evaluations",
+            "notifications")
 UNTITLED = ("summary", "related")
 MORE_DIALOGS = ("merge", "split", "unmerge", "pause", "resume", "extend", "decide_extension", "supervise")
 
@@ -134,6 +135,7 @@ class CaseScreen(ConsoleScreen):
             "timeline": sections.timeline(d, self.names, lang),
             "notes": sections.notes(d, self.names, lang),
             "evaluations": sections.evaluations(d, lang),
+            "notifications": sections.notifications(bundle.notifications, lang),
         }
         for name, renderable in rendered.items():
             self.query_one(f"#sec-{name}", Static).update(renderable)

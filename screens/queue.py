@@ -62,6 +62,13 @@ class QueueScreen(ConsoleScreen):
         yield Input(placeholder=self.t("search_placeholder"), id="search", classes="hidden")
         yield ConsoleFooter()
 
+    def show_unread(self, count: int) -> None:
+        """The operator's unread notifications, counted at the end of the top line (F7 lists them)."""
+        line = self.identity()
+        if count:
+            line.append(f" · {self.t('inbox_count', n=count)}", style="bold yellow")
+        self.query_one("#topbar", Static).update(line)
+
     def identity(self) -> Text:
         op = self.ctx.operator
         who = f"{op.display or op.name}（{label('role', op.role, self.lang)}）"

@@ -24,6 +24,7 @@ from models.cases.views import case_detail
 from models.errors import DomainError
 from models.intake import merge
 from models.intake.duplicates import candidate_rows, duplicate_candidates
+from models.notify import inbox
 from models.org.context import Context
 from models.org.permissions import masked
 from models.store.schema import Case
@@ -54,6 +55,7 @@ class CaseBundle:
     duplicates: list[dict[str, Any]] = field(default_factory=list)  # candidate_rows, best first
     pending_extension: bool = False
     refusals: dict[str, DomainError] = field(default_factory=dict)  # step → why not now (models' words)
+    notifications: list[dict[str, Any]] = field(default_factory=list)  # what was sent about it (inbox.for_case)
 
 
 def load_bundle(ctx: Context, case_id: int) -> CaseBundle:
@@ -73,7 +75,8 @@ def load_bundle(ctx: Context, case_id: int) -> CaseBundle:
         available.append("supervise")
     else:
         refusals["supervise"] = supervise_refusal
-    return CaseBundle(case, detail, available, suggestion, duplicates, now.pending_extension is not None, refusals)
+    return CaseBundle(case, detail, available, suggestion, duplicates, now.pending_extension is not None, refusals,
+                      inbox.for_case(ctx, case_id))
 
 
 def merge_pair(ctx: Context, case_id: int, *, other: int, force: bool = False) -> int:

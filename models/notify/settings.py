@@ -126,6 +126,10 @@ def recipients_of(ctx: Context, channel: Channel) -> set[tuple[str, str]]:
 
         op = Operator.get_or_none(Operator.name == spec["operator"])
         if op is not None and op.active:
-            out.add((DEPARTMENT, op.department) if op.department else (TOWNSHIP, op.township) if op.township
-                    else (OFFICE, ""))
+            out.add(operator_scope(op))
     return out
+
+
+def operator_scope(op: Any) -> tuple[str, str]:
+    """The recipient an operator reads for: their department, their township, else the office."""
+    return (DEPARTMENT, op.department) if op.department else (TOWNSHIP, op.township) if op.township else (OFFICE, "")

@@ -133,7 +133,10 @@ class Assignment(BaseModel):
         indexes = ((("department", "active", "case"), False),
                    # Every column the department scoreboard reads, in GROUP BY order (migration 4).
                    (("department", "dispatched_at", "role", "state", "active", "case", "ack_due", "acknowledged_at",
-                     "arrive_due", "arrived_at", "returned_at", "return_count"), False))
+                     "arrive_due", "arrived_at", "returned_at", "return_count"), False),
+                   # The notification sweep finds each clock whose deadline is near or has just passed,
+                   # even on a case another clock already made late (migration 12).
+                   (("ack_due",), False), (("arrive_due",), False))
 
 
 class Note(BaseModel):
@@ -322,7 +325,22 @@ class Outbox(BaseModel):
         indexes = ((("state", "next_at"), False), (("recipient_kind", "recipient", "created_at"), False))
 
 
+class NotificationRead(BaseModel):
+    """An operator has read a notification addressed to their department, township or the office
+    (migration 12): whose list it left (`operator`), who pressed the key (`read_by`, the kernel's
+    operator: an admin acting --as someone is named) and when. One row per operator and notification;
+    several operators of one department each read for themselves."""
+
+    outbox = pw.IntegerField(column_name="outbox_id")
+    operator = pw.CharField()
+    read_by = pw.CharField()
+    read_at = pw.IntegerField()
+
+    class Meta:
+        indexes = ((("operator", "outbox"), True),)
+
+
 ALL_MODELS: list[type[BaseModel]] = [
     SchemaVersion, Operator, Case, Report, Assignment, Note, Evaluation, Extension, Pause, Event, Setting,
-    SupervisionOrder, Accountability, Meeting, MeetingDecision, MergeRecord, LadderStep, Outbox,
+    SupervisionOrder, Accountability, Meeting, MeetingDecision, MergeRecord, LadderStep, Outbox, NotificationRead,
 ]

@@ -38,7 +38,9 @@ UI: dict[str, tuple[str, str]] = {
     # workspace
     "section_reports": ("诉求原文", "Reports"), "section_assignments": ("承办部门与时限", "Departments and clocks"),
     "section_timeline": ("时间线", "Timeline"), "section_notes": ("办理进展", "Progress notes"),
-    "section_evaluations": ("回访评价", "Evaluations"),
+    "section_evaluations": ("回访评价", "Evaluations"), "section_notifications": ("通知记录", "Notifications sent"),
+    "col_recipient": ("通知对象", "To"), "col_notice": ("事项", "About"), "col_channels": ("渠道", "Channels"),
+    "col_delivery": ("送达", "Delivery"), "notify_attempts": ("已尝试 {n} 次", "{n} attempts"),
     "field_state": ("状态", "State"), "field_counts": ("计数", "Counts"),
     "counts": ("诉求 {reports} 件 · 退单 {returns} 次 · 重办 {reopens} 次",
                "{reports} reports · {returns} returns · {reopens} reopens"),
@@ -153,4 +155,11 @@ UI: dict[str, tuple[str, str]] = {
     "training_hint": ("按 c 评分；按 4 / d 让模拟时间前进 4 小时 / 1 天；Esc 返回队列",
                       "c scores; 4 / d move simulated time on 4 hours / 1 day; Esc back to the queue"),
     "training_advanced": ("模拟时间已前进到 {now}", "Simulated time is now {now}"),
+    # unread notifications (models/notify/inbox.py)
+    "key_inbox": ("未读通知", "Unread notifications"),
+    "inbox_count": ("未读通知 {n} 条（F7）", "{n} unread notifications (F7)"),
+    "inbox_title": ("未读通知 {n} 条（显示最新 {shown} 条）", "{n} unread notifications (newest {shown} shown)"),
+    "inbox_confirm": ("按 Enter 标记以上通知为已读，Esc 稍后再看", "Enter marks these read, Esc leaves them for later"),
+    "inbox_empty": ("没有未读通知", "No unread notifications"),
+    "inbox_marked": ("已标记 {n} 条通知为已读", "{n} notifications marked read"),
 }

@@ -481,6 +481,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "this is not a training database; run `{command}` first"),
     "training.other_exercise": ("这个培训库装的是练习“{made}”，不是“{exercise}”",
         "this sandbox holds exercise '{made}', not '{exercise}'"),
+    "training.no_reminder_due": (
+        ("案件 {case}：{moment} 时没有到期的催办（reminded_days_ago 要求办结期限在那之前至少一个工作日已过）；"
+         "请调大 received_hours_ago 或调小 reminded_days_ago"),
+        ("case {case}: no reminder was due at {moment} ('reminded_days_ago' needs a resolve deadline passed a "
+         "working day before it); raise 'received_hours_ago' or lower 'reminded_days_ago'")),
 }
 
 

@@ -7,7 +7,7 @@ or any file with cases and no marker), and over the county's own database URL.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from models.org.setup import set_up
 from models.store.migrations import recreate, schema_version
 from models.store.schema import Case, Event, Extension
 from models.store.settings import read_setting, write_setting
+from models.supervision.supervision import escalate, system_context
 from models.training.exercises import Exercise
 from models.training.sandbox import ATTEMPTS, MARKER, marker, set_clock
 from models.worktime.durations import parse_duration
@@ -104,7 +105,19 @@ def prepare_case(ctx: Context, spec: dict[str, Any], sim: int) -> int:
         pausing.request_extension(ctx, case.id, reason=spec["extension_reason"], by=spec["extension_by"])
     if "note" in spec:  # what the trainee needs to know, as the office would have noted it
         lifecycle.note(ctx, case.id, text=spec["note"])
+    if "reminded_days_ago" in spec:
+        earlier_reminder(ctx, case.id, sim - int(float(spec["reminded_days_ago"]) * 86400))
     return int(case.id)
+
+
+def earlier_reminder(ctx: Context, case_id: int, moment: int) -> None:
+    """The supervision ladder's reminder on this case, written by the real sweep step as it would have
+    run at `moment` (before the sandbox's start), so that the trainee's morning sweep finds a case
+    reminded days ago and still late — the one that gets 通报. Only the ladder's own rules decide
+    what it writes; a situation whose deadline had not passed by then gets nothing, and is refused."""
+    past = replace(ctx, clock=lambda: from_epoch(moment))
+    if "remind" not in escalate(system_context(past), case_id):
+        raise UsageError("training.no_reminder_due", case=case_id, moment=local_iso(moment, ctx.config.tz))
 
 
 def late_request(ctx: Context, case_id: int, reason: str, by: str) -> None:
