@@ -127,7 +127,7 @@ class CaseScreen(ConsoleScreen):
         rendered = {
             "summary": sections.summary(d, self.names, lang, now),
             "related": dup_sections.related(d, bundle.pending_extension, lang),
-            "duplicates": dup_sections.duplicates(bundle.duplicates, lang),
+            "duplicates": dup_sections.duplicates(bundle.duplicates, self.names, lang),
             "reports": sections.reports(d, self.names, lang),
             "assignments": sections.assignments(d, self.names, lang, now),
             "timeline": sections.timeline(d, self.names, lang),
