@@ -148,7 +148,6 @@ def _canonical_address_keys(db: pw.Database, places: Places) -> None:
 
     quote = db.quote[0] + "report" + db.quote[1]
     update = f"UPDATE {quote} SET address_key = {db.param} WHERE id = {db.param}"
-    keys: dict[str, str | None] = {}
     last = 0
     while True:
         rows = db.execute(Report.select(Report.id, Report.address, Report.address_key)
@@ -158,15 +157,11 @@ def _canonical_address_keys(db: pw.Database, places: Places) -> None:
             return
         changed = []
         for rid, address, old in rows:
-            key = keys.get(address, "")
-            if key == "":
-                key = keys[address] = address_key(address, places)
+            key = address_key(address, places)  # each distinct address keyed once (Places.keys)
             if key != old:
                 changed.append((key, rid))
         engine.execute_many(db, update, changed)
         last = rows[-1][0]
-        if len(keys) > 500_000:  # bounded memory on a county with very many distinct addresses
-            keys.clear()
 
 
 def schema_version(db: pw.Database) -> int:

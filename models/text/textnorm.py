@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 MAX_TEXT_CHARS = 20_000
 """The one limit on a citizen's or an operator's text (intake, note, imported cell): no real report
@@ -60,6 +60,8 @@ class Places:
     names: tuple[str, ...] = ()
     aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()
     villages: tuple[str, ...] = ()
+    # address → key already computed (a county's places recur: one building, many reports), bounded
+    keys: dict[str, str | None] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @staticmethod
     def of(county: Iterable[str], townships: Iterable[tuple[str, Iterable[str], Iterable[str]]]) -> Places:
@@ -85,6 +87,7 @@ def _longest(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted({i for i in items if i}, key=lambda i: (-len(i), i)))
 
 
+KEYS_KEPT = 100_000  # addresses whose key a Places keeps
 _DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "两": 2}
 _UNIT = {"十": 10, "百": 100, "千": 1000}
 _CN_NUMBER = re.compile("[〇零一二三四五六七八九两十百千]+")
@@ -140,13 +143,22 @@ def address_key(address: str | None, places: Places | None = None) -> str | None
     """
     if not address:
         return None
+    if places is not None:
+        found = places.keys.get(address, "")
+        if found != "":
+            return found
     key = _key(address)
     if places is not None:
         key = _strip_places(key, places)
     key = _CN_NUMBER.sub(_arabic, key)
-    key = _BUILDING.sub(r"\1栋", key)
-    key = _UNIT_NO.sub(r"\1单元", key)
-    key = _ROOM.sub(r"\1", key)
+    if "号" in key or "栋" in key or "幢" in key or "#" in key:  # each sub only where it can apply
+        key = _BUILDING.sub(r"\1栋", key)
+    if "单元" in key or "门洞" in key:
+        key = _ROOM.sub(r"\1", _UNIT_NO.sub(r"\1单元", key))
+    if places is not None:
+        if len(places.keys) >= KEYS_KEPT:
+            places.keys.clear()
+        places.keys[address] = key or None
     return key or None
 
 
