@@ -34,6 +34,19 @@ Printed: the share of probes that are duplicates and the share flagged (≥ thre
 recall of the best candidate (right = it is the true base case) and of the whole candidate list;
 per kind of probe, the margin: the lowest score of the true case and the highest of any other case
 (how far from the threshold each kind stands, so a rule is judged by more than a count).
+
+Measured (280 probes, 120 of them duplicates; before = the main branch's scorer on this same set):
+
+    | seed 7, --base 120       | before        | after (canonical address key) |
+    | best-candidate precision | 1.000 (48/48) | 1.000 (120/120)               |
+    | best-candidate recall    | 0.400         | 1.000                         |
+    | flagged share            | 0.171         | 0.429 (true share 0.429)      |
+
+Seed 11: recall 0.392 → 1.000, precision 1.000 both. `--base 40` (fewer copies of each template
+in the window, so templates count for more): recall 0.550 → 1.000, precision 1.000. There, before
+the rule that near places need the same numbers, 2 of 13 `template, next building` probes were
+flagged (红旗村9栋 vs 红旗村19栋 scored 91 % alike as text). Thinnest margins after: a `template,
+same place` duplicate at 0.56 and a `template elsewhere` non-duplicate at 0.51 (threshold 0.55).
 """
 
 from __future__ import annotations
