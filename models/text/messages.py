@@ -47,8 +47,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # --- store: database, engine, migrations (store.*) ---
     "store.upgrade_needs_config": (
         "数据库结构版本为 {version}，升级到 {current} 需要本县的配置（重新计算地址键）：请运行 `chuishao init`",
-        "the database has schema {version}; upgrading it to {current} needs the county's configuration "
-        "(address keys are recomputed): run `chuishao init`"),
+        ("the database has schema {version}; upgrading it to {current} needs the county's configuration "
+         "(address keys are recomputed): run `chuishao init`")),
     # --- org: config, operators, identity, permissions (org.*, perm.*) ---
     # --- ledger: audit, backup, copy, output files (ledger.*, audit.*) ---
     # --- clocks and worktime (clock.*, time.*) ---
