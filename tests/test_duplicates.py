@@ -245,12 +245,12 @@ def test_the_console_gives_the_reasons_for_and_against_in_the_offices_words(ctx_
                   terms_of(tokens(LAMP)), NOW)
     same = Target(1, "new", "qiaotou", None, NOW, 1, ("13812345678",), ("东关社区5栋",)).with_body(tokens(LAMP))
     row = score(s, probe, same).as_json()
-    assert reason_words(row, names, "zh") == ["同一电话 138****5678", "地址相同 东关社区5栋", "内容相似 100%",
+    assert reason_words(row, "zh", names.town) == ["同一电话 138****5678", "地址相同 东关社区5栋", "内容相似 100%",
                                              "属地不同 桥头镇"]
     near = Target(2, "new", "chengguan", None, NOW, 1, (), ("东关社区5栋3单元",)).with_body(tokens(LAMP))
-    assert reason_words(score(s, probe, near).as_json(), names, "zh")[:2] == ["地址相近 100%", "内容相似 100%"]
+    assert reason_words(score(s, probe, near).as_json(), "zh", names.town)[:2] == ["地址相近 100%", "内容相似 100%"]
     elsewhere = Target(3, "new", None, None, NOW, 1, ("13900000000",), ("东关社区6栋",)).with_body(tokens(LAMP))
-    assert reason_words(score(s, probe, elsewhere).as_json(), names, "zh") == [
+    assert reason_words(score(s, probe, elsewhere).as_json(), "zh", names.town) == [
         "电话不同", "地址不同 东关社区5栋 / 东关社区6栋", "内容相似 100%"]
 
 

@@ -179,8 +179,7 @@ def migrate(db: pw.Database, places: Places | None = None) -> tuple[int, int]:
     if before > CURRENT_VERSION:
         from models.errors import UsageError
 
-        raise UsageError(f"database schema version {before} is newer than this chuishao "
-                         f"({CURRENT_VERSION}); upgrade chuishao")
+        raise UsageError("store.newer_schema", version=before, ours=CURRENT_VERSION)
     if before == 0:
         with engine.write_transaction(db):
             db.create_tables(ALL_MODELS, safe=True)
@@ -190,7 +189,7 @@ def migrate(db: pw.Database, places: Places | None = None) -> tuple[int, int]:
     if places is None and NEEDS_PLACES.intersection(range(before + 1, CURRENT_VERSION + 1)):
         from models.errors import UsageError
 
-        raise UsageError("store.upgrade_needs_config", version=before, current=CURRENT_VERSION)
+        raise UsageError("store.upgrade_needs_config", version=before, current=CURRENT_VERSION, command="chuishao init")
     for version in range(before + 1, CURRENT_VERSION + 1):
         with engine.write_transaction(db):
             if version in NEEDS_PLACES:
