@@ -141,7 +141,7 @@ def reuse_database(path: str, rebuild: bool) -> tuple[pw.Database, int]:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     db = connect(url_of(path))
-    migrate(db)  # a reused database gets any new indexes here
+    migrate(db, load_config(str(ROOT / "chuishao.toml")).places)  # a reused database gets any new indexes here
     return db, (Case.select().count() if db.table_exists("case") else 0)
 
 

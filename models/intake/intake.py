@@ -31,7 +31,7 @@ from models.store.schema import Case, Report
 from models.store.states import NEW
 from models.text import search
 from models.text.messages import Ref
-from models.text.textnorm import first_line, normalise_address, normalise_phone
+from models.text.textnorm import address_key, first_line, normalise_phone
 from models.worktime.durations import Duration, parse_duration
 
 TOP_CANDIDATES = 5  # possible duplicates named in the intake event
@@ -128,7 +128,7 @@ def prepare(ctx: Context, new: NewReport, now: int) -> Prepared:
     phone = normalise_phone(new.phone) or (new.phone.strip() if new.phone and new.phone.strip() else None)
     return Prepared(new, channel, township, village, title, priority_from_text(config, f"{title}\n{new.text}"),
                     new.received_at if new.received_at is not None else now, phone,
-                    normalise_address(new.address), search.tokens(f"{title}\n{new.text}"))
+                    address_key(new.address, config.places), search.tokens(f"{title}\n{new.text}"))
 
 
 def next_ids(db: pw.Database) -> tuple[int, int]:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from models.errors import ConfigError, ValidationError
 from models.org.config_spec import CLOCKS, CONFIG_SPEC, PRIORITIES
 from models.org.tomlspec import Checker, check_document
+from models.text.textnorm import Places
 
 DEFAULT_CLOCK_FROM = {"dispatch": "received", "acknowledge": "dispatched", "arrive": "dispatched",
                       "resolve": "received"}
@@ -134,6 +135,17 @@ class Config:
             (d for d in self.departments.values() if text in (d.name, d.short, *d.aliases)), None)
         if found is None:
             raise ValidationError("org.unknown_department", text=text, command="chuishao org departments")
+        return found
+
+    @property
+    def places(self) -> Places:
+        """The county's and townships' names, short names and villages, for the canonical address
+        key (models/text/textnorm.py `address_key`); built once per config."""
+        found = self.__dict__.get("_places")
+        if found is None:
+            found = self.__dict__["_places"] = Places.of(
+                [str(self.section("office").get("county") or "")],
+                [(t.name, t.aliases, t.villages) for t in self.townships.values()])
         return found
 
     def township(self, text: str) -> Township:

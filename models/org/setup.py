@@ -42,7 +42,7 @@ def set_up(db: pw.Database, config: Config, user: str | None = None, now: int | 
     once the database has an admin who can log in)."""
     user = user or os_user()
     require_admin_of_existing(db, user, "perm.admin_to_initialise")
-    before, after = migrate(db)
+    before, after = migrate(db, config.places)
     stamp = to_epoch(now_utc()) if now is None else now
     with engine.write_transaction(db):
         seeded = seed_config_operators(config, stamp)

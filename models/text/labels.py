@@ -145,7 +145,8 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
 # Why a case is (or is not) a possible duplicate (models/intake/dupscore.py Reason kinds); the
 # reason's detail (a masked phone, a percentage, a township, a count) follows the words.
 LABELS["duplicate_reason"] = {
-    "phone": ("同一电话", "same phone"), "address": ("地址相同", "same address"), "address_near": ("地址相近", "address similar"),
+    "phone": ("同一电话", "same phone"), "address": ("地址相同", "same address"),  # detail: the place in one writing
+    "address_near": ("地址相近", "address similar"),
     "text": ("内容相似", "text similar"), "township": ("同一属地", "same township"),
     "category": ("同一分类", "same category"), "other_phone": ("电话不同", "different phone"),
     "other_address": ("地址不同", "different address"), "other_township": ("属地不同", "different township"),

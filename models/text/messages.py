@@ -87,6 +87,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "the database is busy: another process held the write lock; nothing was saved — try again in a moment"),
     "store.busy_for": ("数据库正忙：另一个进程占用写锁已 {seconds} 秒，未保存任何内容——请稍后重试",
         "the database is busy: another process held the write lock for {seconds} s; nothing was saved — try again in a moment"),
+    "store.upgrade_needs_config": ("数据库结构版本为 {version}，升级到 {current} 需要本县的配置（重新计算地址键）：请运行 {command}",
+        "the database has schema {version}; upgrading it to {current} needs the county's configuration (address keys are recomputed): run `{command}`"),
     # --- org: config, operators, identity, permissions (org.*, perm.*) ---
     "org.unknown_department": ("没有部门“{text}”（见 {command}）",
         "unknown department '{text}' (see `{command}`)"),

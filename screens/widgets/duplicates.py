@@ -26,12 +26,13 @@ def short_time(iso: str | None) -> str:
 
 
 def reason_words(row: dict[str, Any], language: str, town: Callable[[str], str] = str) -> list[str]:
-    """A candidate's reasons in the office's words ("同一电话 138****5678", "属地不同 城关镇");
-    `town` names a township id."""
+    """A candidate's reasons in the office's words: for ("同一电话 138****5678", "地址相同 东关社区5栋"
+    — the place as both reports' addresses give it, however each was written) and against ("地址不同
+    东关社区5栋 / 西关社区9栋", "属地不同 城关镇"); `town` names a township id."""
     kinds, details = row.get("reason_kinds"), row.get("reason_details")
     if kinds is None or details is None:
         return [str(x) for x in row["reasons"]]
-    return [f"{label('duplicate_reason', 'address_near' if kind == 'address' and detail else kind, language)} "
+    return [f"{label('duplicate_reason', kind, language)} "
             f"{town(detail) if kind in ('township', 'other_township') and detail else detail}".strip()
             for kind, detail in zip(kinds, details)]
 

@@ -242,42 +242,62 @@ def _open_xlsx(path: Path, sheet: str | None) -> SourceFile:
             raise ImportFileError("import.no_sheet", path=path, sheet=sheet, sheets=", ".join(names))
         ws = book[sheet] if sheet is not None else book.worksheets[0]
         total = ws.max_row
-        # A stale <dimension> would silently cut rows in read-only mode; read what is really there.
-        ws.reset_dimensions()
-        top = ws.iter_rows()
+        rows = _sparse_rows(ws)  # the cells really there: neither a stale <dimension> nor padding counts
         number, header_cells = 0, []
-        for cells in top:
-            number += 1
-            header_cells = [cell_text(c.value, c.number_format) for c in cells]
+        for number, cells in rows:
+            header_cells = [text for _, text in cells]
             if any(header_cells):
                 break
         else:
             raise ImportFileError("import.no_header", path=path)
         header, has_reason = _prepare_header(path, header_cells)
-        # The rows below are read no wider than the header (its reason column, and one more to tell a
-        # row with a cell past the last column): a sheet padded out to column XFD would otherwise
-        # give every row 16,384 cells.
-        width = len(header) + has_reason + 1
-        top.close()
-        rows = ws.iter_rows(min_row=number + 1, max_col=width)
     except BaseException:
         book.close()
         raise
     hint = total - number if total else None
     return SourceFile(
-        path, "xlsx", None, header, _xlsx_rows(book, rows, number, header, has_reason), hint,
+        path, "xlsx", None, header, _xlsx_rows(book, rows, header, has_reason), hint,
         sheet=ws.title, closer=book.close,
     )
 
 
-def _xlsx_rows(book: Any, rows: Iterator[tuple[Any, ...]], number: int, header: list[str], has_reason: bool
+def _sparse_rows(ws: Any) -> Iterator[tuple[int, list[tuple[Any, str]]]]:
+    """(row number, [(value, text as shown)] up to the row's last cell holding something) for every
+    row of a read-only sheet, from the cells the file really holds.
+
+    openpyxl's iter_rows fills every row out to the widest column of the sheet (or to `max_col`):
+    a sheet padded to column XFD gave each row 16,384 cells, and a bound by the header's width
+    silently dropped any cell two or more columns past it. Its worksheet parser, as iter_rows itself
+    uses it, yields only the cells present; the empty ones are skipped, the gaps filled with "".
+    """
+    from openpyxl.cell.read_only import ReadOnlyCell
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    book = ws.parent
+    with ws._get_source() as src:
+        parser = WorkSheetParser(src, ws._shared_strings, data_only=book.data_only, epoch=book.epoch,
+                                 date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+        for number, cells in parser.parse():
+            held = []
+            for cell in cells:
+                if cell["value"] is None:
+                    continue
+                shown = ReadOnlyCell(ws, **cell)
+                text = cell_text(shown.value, shown.number_format)
+                if text:
+                    held.append((cell["column"], shown.value, text))
+            row: list[tuple[Any, str]] = [(None, "")] * (held[-1][0] if held else 0)
+            for column, value, text in held:
+                row[column - 1] = (value, text)
+            yield number, row
+
+
+def _xlsx_rows(book: Any, rows: Iterator[tuple[int, list[tuple[Any, str]]]], header: list[str], has_reason: bool
                ) -> Iterator[SourceRow | RowError]:
     try:
-        for cells in rows:
-            number += 1
-            values = [c.value for c in cells]
-            texts = [cell_text(c.value, c.number_format) for c in cells]
+        for number, cells in rows:
+            texts = [text for _, text in cells]
             if any(texts):
-                yield _table_row(number, texts, values, header, has_reason, None)
+                yield _table_row(number, texts, [value for value, _ in cells], header, has_reason, None)
     finally:
         book.close()
