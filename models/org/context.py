@@ -228,6 +228,9 @@ def resolve_identity(config: Config, db: pw.Database, as_name: str | None = None
                                f"`chuishao operator add NAME --role ROLE --os-user {user}`")
     if not me.active:
         raise PermissionDenied(f"operator '{me.name}' is disabled")
+    login = engine.restricted_login(db)
+    if login is not None and login != user:
+        raise PermissionDenied("org.role_mismatch", login=login, user=user)
     if as_name and as_name != me.name:
         if me.role != "admin":
             raise PermissionDenied(f"only an admin may act as another operator; '{me.name}' is {me.role}")

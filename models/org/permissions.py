@@ -93,18 +93,39 @@ def scope_filter(ctx: Context, query: pw.ModelSelect, case_id: pw.Node = Case.id
     """
     require_active(ctx)
     op = ctx.operator
-    if op.role == "township":
-        return query.where(Case.township == op.township)
-    if op.role == "department":
-        return query.where(department_cases(op.department, case_id))
-    return query
+    condition = scope_condition(op.role, op.township, op.department, case_id)
+    return query if condition is None else query.where(condition)
 
 
-def department_cases(department: str, case_id: pw.Node = Case.id) -> pw.Expression:
+def scope_condition(role: str, township: Any, department: Any, case_id: pw.Node = Case.id,
+                    department_case_ids: Callable[[Any], pw.Node] | None = None) -> pw.Node | None:
+    """The one scope rule, as a condition on a `case` row (None: every case).
+
+    A township sees the cases in its township; a department the cases it has (or had) an assignment
+    on; dispatchers, supervisors and admins every case. The console's queries fill in the operator's
+    own township and department; the database's row-level security (models/org/dbroles.py) fills in
+    the logged-in role's, and gives the department's case ids through a function that reads the
+    assignments as their owner (`department_case_ids`; by default the plain subquery).
+    """
+    if role == "township":
+        return Case.township == township
+    if role == "department":
+        ids = department_case_ids(department) if department_case_ids else department_assignments(department)
+        return pw.Expression(case_id, pw.OP.IN, ids)
+    return None
+
+
+def department_assignments(department: Any) -> pw.ModelSelect:
+    """The ids of the cases a department has (or had) an assignment on."""
+    return Assignment.select(Assignment.case).where(Assignment.department == department)
+
+
+def department_cases(department: str, case_id: pw.Node = Case.id) -> pw.Node:
     """The condition "a case the department has (or had) an assignment on", tested on `case_id`
     (Case.id, or engine.filter_only(db, Case.id) for a query that walks another index)."""
-    mine = Assignment.select(Assignment.case).where(Assignment.department == department)
-    return pw.Expression(case_id, pw.OP.IN, mine)
+    condition = scope_condition("department", None, department, case_id)
+    assert condition is not None
+    return condition
 
 
 def can_see(ctx: Context, case: Case) -> bool:

@@ -326,3 +326,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     SchemaVersion, Operator, Case, Report, Assignment, Note, Evaluation, Extension, Pause, Event, Setting,
     SupervisionOrder, Accountability, Meeting, MeetingDecision, MergeRecord, LadderStep, Outbox,
 ]
+
+# Tables whose rows are never changed once written: the event log, and the records events point at.
+# On PostgreSQL the application's role may only INSERT and SELECT them (models/org/dbroles.py).
+APPEND_ONLY = ("event", "note", "evaluation", "accountability", "meeting", "meeting_decision")
