@@ -93,8 +93,9 @@ def build(ctx: Context, q: CaseQuery, walk: bool = False) -> pw.ModelSelect:
     `walk`: the query will walk an index in queue order for one page; a large department's cases
     are then a filter on that walk, not where SQLite starts (see `_walk_filters`). A count, a
     look-up by id and a small department's page start from the department's cases."""
-    case_id = engine.filter_only(ctx.db, Case.id) if walk and _walk_filters(ctx, q) else Case.id
-    query = scope_filter(ctx, Case.select(), case_id)
+    walked = walk and _walk_filters(ctx, q)
+    case_id = engine.filter_only(ctx.db, Case.id) if walked else Case.id
+    query = scope_filter(ctx, Case.select(), case_id, drive=walk and not walked)
     states, overdue_only = VIEWS.get(q.view, (None, False))
     now = ctx.now()
     if states is not None:

@@ -53,7 +53,7 @@ def policies(db: pw.Database) -> dict[str, dict[str, str]]:
     for role in ROLES:
         condition = scope_condition(
             role, pw.SQL(engine.me_sql("township", role)), None,
-            department_case_ids=lambda _d: pw.SQL(f"(SELECT {engine.DEPARTMENT_CASES_FN}())"))
+            membership=lambda cid, _d: pw.Expression(cid, pw.OP.IN, pw.SQL(f"(SELECT {engine.DEPARTMENT_CASES_FN}())")))
         if condition is None:
             case_rule[role] = f"EXISTS {engine.me_sql('id', role)}"
         else:

@@ -308,6 +308,18 @@ def filter_only(db: peewee.Database, column: peewee.Field) -> peewee.Node:
     return peewee.NodeList((peewee.SQL("+"), column), glue="") if is_sqlite(db) else column
 
 
+def drive_from(db: peewee.Database, column: peewee.Node, subquery: peewee.Node) -> peewee.Node:
+    """`column IN (subquery)`, written so that the engine starts from the subquery's (few) rows.
+
+    SQLite does by itself. PostgreSQL's planner misjudges a small department's page on a million
+    cases: it guessed 2,656 overdue cases (there were 111,161), read them all and hash-joined the
+    department's 3,089 assignments (927 ms, EXPLAIN ANALYZE). `= ANY(ARRAY(…))` reads the list once and
+    looks each case up by id (80 ms)."""
+    if is_postgres(db):
+        return peewee.NodeList((column, peewee.SQL("= ANY(ARRAY"), subquery, peewee.SQL(")")))
+    return peewee.Expression(column, peewee.OP.IN, subquery)
+
+
 def execute_many(db: peewee.Database, sql: str, rows: list[tuple[object, ...]]) -> None:
     """One statement over many parameter rows (bulk intake); `sql` uses the database's own param."""
     if rows:
