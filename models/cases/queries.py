@@ -175,7 +175,7 @@ def _segment(ctx: Context, q: CaseQuery, nulls: bool, bound: SortKey | None, for
     light = _light(q)
     states = _states_of(q)
     if col.name == "next_due" and states is not None and len(states) > 1 and (
-            not _by_department(ctx, q) or _walk_filters(ctx, q)):
+            not _by_department(ctx, q) or (_walk_filters(ctx, q) and engine.filtered_walks(ctx.db))):
         # One walk per state along the (state, next_due, id) index, merged here: a view of several
         # states is then as cheap as one, whatever the planner guesses (an IN over several states
         # would otherwise read every row of the view, or every case without a deadline, and sort).
