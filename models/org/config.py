@@ -22,7 +22,7 @@ DEFAULT_CLOCK_FROM = {"dispatch": "received", "acknowledge": "dispatched", "arri
                       "resolve": "received"}
 DEFAULTS: dict[str, dict[str, Any]] = {
     "office": {"name": "吹哨办", "county": "", "timezone": "Asia/Shanghai", "language": "zh"},
-    "database": {"url": ""},
+    "database": {"url": "", "read_url": ""},
     "calendar": {"office_hours": ["09:00-12:00", "13:30-17:30"], "years": {}},
     # Notifications (models/notify/): no channels, nothing is sent; lead times before a deadline.
     "notify": {"secrets": "", "max_attempts": 8, "backoff_seconds": 30, "max_backoff_seconds": 3600,

@@ -10,19 +10,20 @@ from __future__ import annotations
 import os
 import pwd
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, wraps
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import peewee as pw
 
 from models.errors import DomainError, NotFound, PermissionDenied, UsageError
 from models.org.config import Config
 from models.store import engine
-from models.store.schema import Operator
+from models.store.schema import Operator, database_proxy
 from models.text.messages import Ref
 from models.worktime.timeutil import now_utc, to_epoch
 
@@ -37,6 +38,9 @@ class Context:
     operator: Operator  # whose role and scope apply
     actor: str  # who acted: the operator's name, or the admin's when acting --as someone
     clock: Callable[[], datetime] = field(default=now_utc)
+    # `[database] read_url`: where scoreboards, hot spots, briefings and exports read (a replica);
+    # None reads the primary. Steps and a case's own workspace always use `db` (see on_replica).
+    read_db: pw.Database | None = None
 
     def now(self) -> int:
         return to_epoch(self.clock())
@@ -59,6 +63,31 @@ class Context:
         "database is locked" traceback.
         """
         return WriteTransaction(self.db)
+
+
+R = TypeVar("R")
+
+
+@contextmanager
+def reading(ctx: Context) -> Iterator[Context]:
+    """The context a report reads through: on the read database (`[database] read_url`, a replica)
+    when one is configured — its raw SQL through the context given, its model queries through the
+    schema's proxy, routed on this thread for the block — else `ctx` itself. Never write through it."""
+    if ctx.read_db is None or ctx.db is ctx.read_db:
+        yield ctx
+        return
+    with database_proxy.reading_from(ctx.read_db):
+        yield replace(ctx, db=ctx.read_db)
+
+
+def on_replica(func: Callable[..., R]) -> Callable[..., R]:
+    """A report that only reads (scoreboards, hot spots, briefings) runs on the read database (see
+    `reading`); steps and a case's own workspace never do."""
+    @wraps(func)
+    def wrapper(ctx: Context, *args: Any, **kwargs: Any) -> R:
+        with reading(ctx) as source:
+            return func(source, *args, **kwargs)
+    return wrapper
 
 
 class DatabaseBusy(DomainError):
@@ -229,6 +258,9 @@ def resolve_identity(config: Config, db: pw.Database, as_name: str | None = None
                                command=f"chuishao operator add NAME --role ROLE --os-user {user}")
     if not me.active:
         raise PermissionDenied("org.operator_disabled", operator=me.name)
+    login = engine.restricted_login(db)
+    if login is not None and login != user:
+        raise PermissionDenied("org.role_mismatch", login=login, user=user)
     if as_name and as_name != me.name:
         if me.role != "admin":
             raise PermissionDenied("org.only_admin_acts_as", operator=me.name, role=Ref("role", me.role))

@@ -17,7 +17,7 @@ from typing import Any
 
 from models.cases.queries import CaseQuery, count_cases, list_cases
 from models.errors import PermissionDenied
-from models.org.context import Context
+from models.org.context import Context, on_replica
 from models.org.permissions import text_for_viewer
 from models.reports.explain import SEE_ALL
 from models.reports.hotspots import HotspotReport, hotspots, trend_of
@@ -70,6 +70,7 @@ class Briefing:
     supervised_total: int
 
 
+@on_replica
 def build(ctx: Context, period: Period, *, hotspot_limit: int = 20) -> Briefing:
     """Gather the month's figures and lists (dispatch office, supervisors and admins only)."""
     if ctx.operator.role not in SEE_ALL:

@@ -14,7 +14,7 @@ from typing import Any
 import peewee as pw
 
 from models.errors import PermissionDenied
-from models.org.context import Context
+from models.org.context import Context, on_replica
 from models.org.permissions import text_for_viewer
 from models.reports.measures import (
     ONE,
@@ -136,6 +136,7 @@ def _evaluation_rows(ctx: Context, query: pw.ModelSelect) -> dict[str, dict[str,
             for key, rows in figures.items()}
 
 
+@on_replica
 def explain(ctx: Context, department: str, period: Period) -> dict[str, Any]:
     """Every figure of one department's scoreboard row with the rows that make it up."""
     dept = ctx.config.department(department).id
@@ -185,6 +186,7 @@ def explain(ctx: Context, department: str, period: Period) -> dict[str, Any]:
             "formula": formula(ctx, ctx.config.language), "score": score_parts(ctx, rates), "figures": figures}
 
 
+@on_replica
 def explain_township(ctx: Context, township: str, period: Period) -> dict[str, Any]:
     """Every figure of one township's scoreboard row with the cases that make it up."""
     town = ctx.config.township(township).id

@@ -6,9 +6,52 @@ keep their rows, edited fields keep their old values in the event log.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 import peewee as pw
 
-database_proxy = pw.DatabaseProxy()
+_BOUND = pw.Proxy.obj  # the slot `initialize` writes (peewee's own)
+
+
+class RoutedProxy(pw.DatabaseProxy):
+    """The schema's database: the one `initialize` binds, or, inside `reading_from(db)` on this thread
+    only, another (a read replica for the reports, models/org/context.on_replica)."""
+
+    __slots__ = ("_local",)
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_local", threading.local())
+        super().__init__()
+
+    def __setattr__(self, attr: str, value: Any) -> None:
+        if attr not in ("obj", "_callbacks", "_Model"):
+            raise AttributeError("Cannot set attribute on proxy.")
+        object.__setattr__(self, attr, value)
+
+    @property  # type: ignore[override]
+    def obj(self) -> Any:
+        routed = getattr(self._local, "db", None)
+        return routed if routed is not None else _BOUND.__get__(self)
+
+    @obj.setter
+    def obj(self, value: Any) -> None:
+        _BOUND.__set__(self, value)
+
+    @contextmanager
+    def reading_from(self, db: pw.Database) -> Iterator[pw.Database]:
+        """Queries on the schema's models, on this thread, go to `db` until the block ends."""
+        before = getattr(self._local, "db", None)
+        self._local.db = db
+        try:
+            yield db
+        finally:
+            self._local.db = before
+
+
+database_proxy = RoutedProxy()
 
 
 class BaseModel(pw.Model):
@@ -344,3 +387,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     SchemaVersion, Operator, Case, Report, Assignment, Note, Evaluation, Extension, Pause, Event, Setting,
     SupervisionOrder, Accountability, Meeting, MeetingDecision, MergeRecord, LadderStep, Outbox, NotificationRead,
 ]
+
+# Tables whose rows are never changed once written: the event log, and the records events point at.
+# On PostgreSQL the application's role may only INSERT and SELECT them (models/org/dbroles.py).
+APPEND_ONLY = ("event", "note", "evaluation", "accountability", "meeting", "meeting_decision")

@@ -188,6 +188,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "no permission: only the lead department ({lead}) may ask to extend case {case}"),
     "perm.whistled_lead_extends": ("无权限：案件 #{case} 已吹哨，由主责部门（{lead}）申请延期",
         "no permission: case {case} was whistled; its lead department ({lead}) asks to extend it"),
+    "org.grants_postgres_only": (
+        "数据库层面的角色与行级权限只适用于 PostgreSQL；SQLite 数据库文件靠文件权限保护（见 README“SSH”一节）",
+        ("database roles and row-level security apply to PostgreSQL only; an SQLite file is protected by its "
+         "file permissions (README, \"SSH\")")),
+    "org.role_mismatch": (
+        "数据库登录角色 {login} 与操作员的系统用户 {user} 不一致：每位操作员以自己的角色登录（peer 认证）",
+        ("the database login role '{login}' is not the operator's OS user '{user}': each operator connects "
+         "as their own role (peer authentication)")),
     # --- ledger: audit, backup, copy, output files (ledger.*, audit.*) ---
     "ledger.bad_format": ("格式只能是 {known}，不能是“{format}”",
         "format must be one of {known}; got '{format}'"),
