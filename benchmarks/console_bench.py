@@ -3,6 +3,7 @@ Textual app measured in the same run.
 
     .venv/bin/python benchmarks/console_bench.py                        # builds /tmp/console_bench.db
     .venv/bin/python benchmarks/console_bench.py --db /tmp/b.db --cases 100000 --keys 40
+    .venv/bin/python benchmarks/console_bench.py --db postgresql://postgres@127.0.0.1/bench   # PostgreSQL
 
 Each app runs in its own process on a pseudo-terminal of 120×40 (a real Linux driver writing real
 escape sequences; this script answers the terminal's synchronized-output query, so every repaint
@@ -157,7 +158,7 @@ class Terminal:
 
 # --- the database --------------------------------------------------------------------------------
 
-def ensure_database(path: Path, cases: int) -> None:
+def ensure_database(url: str, cases: int) -> None:
     from models.demo.bulkload import bulk_load
     from models.org.config import load_config
     from models.org.db import connect
@@ -166,7 +167,7 @@ def ensure_database(path: Path, cases: int) -> None:
     from models.worktime.timeutil import now_utc, to_epoch
 
     config = load_config(str(ROOT / "chuishao.toml"))
-    db = connect(f"sqlite:///{path}")
+    db = connect(url)
     now = to_epoch(now_utc())
     set_up(db, config, now=now)
     have = Case.select().count()
@@ -180,7 +181,8 @@ def ensure_database(path: Path, cases: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", default="/tmp/console_bench.db", help="database file (built when short of --cases)")
+    parser.add_argument("--db", default="/tmp/console_bench.db",
+                        help="database file, or postgresql://… (built when short of --cases)")
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--keys", type=int, default=30, help="presses of each measured key")
     parser.add_argument("--runs", type=int, default=3, help="starts of each app (median)")
@@ -195,10 +197,9 @@ def main() -> None:
         child_console(args.report_fd, args.url)
         return
 
-    path = Path(args.db)
-    print(f"database {path} ({args.cases:,} cases)")
-    ensure_database(path, args.cases)
-    url = f"sqlite:///{path}"
+    url = args.db if "://" in args.db else f"sqlite:///{args.db}"
+    print(f"database {args.db} ({args.cases:,} cases); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    ensure_database(url, args.cases)
 
     bare, console, memory = [], [], []
     for _ in range(args.runs):

@@ -23,7 +23,7 @@ from rich.text import Text
 from models.errors import ChuishaoError, UsageError
 from models.org.config import Config, load_config
 from models.org.context import Context, resolve_identity
-from models.org.db import connect, database_url
+from models.org.db import connect, database_url, read_database
 from models.store.migrations import CURRENT_VERSION, schema_version
 from models.text.textnorm import printable, terminal_safe_json
 from models.training.sandbox import sandbox_clock
@@ -78,6 +78,7 @@ class State:
             # any other database (the county's) has no such clock and acts at self.clock.
             clock = sandbox_clock(db, self.clock) or self.clock
             self._ctx = resolve_identity(self.config, db, self.as_name, clock=clock)
+            self._ctx.read_db = read_database(self.config, self.url)
         return self._ctx
 
 

@@ -8,6 +8,7 @@ import click
 
 from commands.common import Group, State, emit_json, json_option, pass_state, say
 from models.ledger.copy import copy_database
+from models.org.dbroles import apply_grants, grant_sql
 
 
 @click.group(cls=Group)
@@ -45,3 +46,24 @@ def copy(state: State, source: str, target: str, as_json: bool) -> None:
                            f"({done.chain_checked} events, head {done.head})")
     if not done.ok:
         sys.exit(1)
+
+
+@db.command("grants")
+@click.option("--apply", "apply_now", is_flag=True, help="Apply the statements (as the tables' owner) "
+              "instead of printing them.")
+@pass_state
+def grants(state: State, apply_now: bool) -> None:
+    """PostgreSQL: the SQL that makes the database enforce the rules (admins): a login role per operator
+    (named after their OS user, for peer authentication), the application's privileges (the event log
+    and other append-only tables INSERT and SELECT only; nothing deletable), and row-level security
+    limiting township and department roles to their own cases, as the console does. Prints the SQL;
+    --apply runs it in one transaction. Apply it again after adding, disabling or changing operators.
+
+    Example: chuishao --db postgresql:///county db grants --apply
+    """
+    if not apply_now:
+        for statement in grant_sql(state.ctx):
+            click.echo(statement + ("" if statement.startswith("--") else ";"))
+        return
+    count = apply_grants(state.ctx)
+    say(state.out, f"applied {count - 1} statements: operators' roles, privileges and row-level security")

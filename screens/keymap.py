@@ -37,6 +37,8 @@ APP_KEYS = (
     Key("app.quit", "ctrl+c", "app.request_quit", "key_quit", show=False, group="group_general"),
     # Only on a training sandbox (the app's check_action hides it elsewhere).
     Key("app.training", "f6", "app.training", "key_training", group="group_general", display="F6"),
+    # The operator's unread notifications (models/notify/inbox.py); announced when the console opens.
+    Key("app.inbox", "f7", "app.inbox", "key_inbox", show=False, group="group_general", display="F7"),
 )
 
 QUEUE_KEYS = (
@@ -85,6 +87,7 @@ STEP_KEYS = (
     Key("case.resume", "P", "step('resume')", "action:resume", group="group_steps"),
     Key("case.extend", "E", "step('extend')", "action:extend", group="group_steps"),
     Key("case.decide_extension", "A", "step('decide_extension')", "key_decide_extension", group="group_steps"),
+    Key("case.supervise", "D", "step('supervise')", "key_supervise", group="group_steps"),
 )
 CASE_KEYS = (
     *STEP_KEYS,

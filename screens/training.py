@@ -7,17 +7,23 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from models.org.context import Context
 from models.training import exercises, scoring
 from models.training.sandbox import SandboxClock, advance, marker
 from models.worktime.timeutil import local_short, to_epoch
 from screens import keymap
-from screens.base import ConsoleScreen, literal, ui
+from screens.base import ConsoleScreen, in_thread, literal, ui
+from screens.widgets.footer import ConsoleFooter
+
+
+def _situation(ctx: Context) -> list[tuple[int, str, str]]:
+    return scoring.situation(ctx.db)
 
 
 def _now_text(ctx: Context) -> str:
@@ -52,13 +58,25 @@ class TrainingScreen(ConsoleScreen):
         made = marker(ctx.db) or {}
         self.exercise = exercises.get_exercise(ctx.config, made["exercise"])
         self.feedback: list[str] = []
+        self.cases: list[tuple[int, str, str]] | None = None  # read on a worker (load_cases)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="training-body"):
             yield Static(id="training-text")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
+        self.show()
+        self.load_cases()
+
+    @work(thread=True, exclusive=True, group="training-cases")
+    def load_cases(self) -> None:
+        """The exercise's cases and their states, read off the UI thread like every screen's list."""
+        cases = in_thread(self.ctx, _situation)
+        self.app.call_from_thread(self.cases_loaded, cases)
+
+    def cases_loaded(self, cases: list[tuple[int, str, str]]) -> None:
+        self.cases = cases
         self.show()
 
     def show(self) -> None:
@@ -66,11 +84,15 @@ class TrainingScreen(ConsoleScreen):
         if self.feedback:  # the score first: it must be on screen at 80×24 without scrolling
             lines += ["", f"—— {ui('training_feedback', self.lang)} ——", *self.feedback]
         lines += ["", self.exercise.task, "", ui("training_cases", self.lang)]
-        lines += [f"  #{number} {title}（{state}）" for number, title, state in scoring.situation(self.ctx.db)]
+        if self.cases is None:
+            lines.append(f"  {ui('loading', self.lang)}")
+        else:
+            lines += [f"  #{number} {title}（{state}）" for number, title, state in self.cases]
         self.query_one("#training-text", Static).update(literal("\n".join(lines)))  # titles quote citizens
 
     def on_screen_resume(self) -> None:
         self.show()
+        self.load_cases()  # the trainee's steps meanwhile may have moved the cases on
 
     def action_check(self) -> None:
         clock = self.ctx.clock

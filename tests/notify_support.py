@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from tests.clock_support import County, sqlite_in, write_config
+from tests.clock_support import County, write_config
 
 SECRET = "s3cr3t-hook-key-9f2c"
 SIGN_SECRET = "SECd1ngtalk-sign-7a1b"
@@ -73,7 +73,7 @@ class Receiver:
             self.server.server_close()
 
 
-def notify_county(directory: Path, receiver: Receiver, *, secrets_mode: int = 0o600, extra: str = "",
+def notify_county(directory: Path, db_url: str, receiver: Receiver, *, secrets_mode: int = 0o600, extra: str = "",
                   channels: str = "") -> County:
     """The shipped county with 住建局 on a JSON webhook (its key a secret in the URL), 自然资源局 on a
     signed 钉钉 robot, and the office on a 企业微信 robot — all on the loopback receiver."""
@@ -107,4 +107,4 @@ type = "wecom"
 office = true
 url = "{receiver.base}/wecom?key=k"
 {channels}"""
-    return County(sqlite_in(directory), write_config(directory, extra=toml))
+    return County(db_url, write_config(directory, extra=toml))

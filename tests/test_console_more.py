@@ -49,6 +49,24 @@ async def key(pilot: Pilot[Any], name: str, *typed: str, accept: bool = True) ->
 
 
 @run_async
+async def test_the_workspace_says_why_a_case_may_be_a_duplicate(ctx_for: Callable[..., Context]) -> None:
+    from models.intake.intake import NewReport, intake
+
+    admin = fixed(ctx_for())
+    first, _ = intake(admin, NewReport(channel="hotline_12345", text="路灯不亮，晚上出行不便。",
+                                       address="东关社区5号楼", township="chengguan"))
+    again, _ = intake(admin, NewReport(channel="grid", text="路灯不亮，晚上出行不便。", address="城关镇东关社区五号楼",
+                                       township="城关"))
+    app = console(admin)
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = await open_case(pilot, again.id)
+        assert [r["case_id"] for r in screen.bundle.duplicates][:1] == [first.id]
+        shown = screen_text(app)
+        # the place both addresses name, however each was written; the township by its name
+        assert "地址相同 东关社区5栋" in shown and "同一属地 城关镇" in shown and "chengguan" not in shown
+
+
+@run_async
 async def test_duplicates_merge_and_unmerge(ctx_for: Callable[..., Context]) -> None:
     admin = fixed(ctx_for())
     first = new_case(admin, "幸福小区3号楼下水道堵塞，污水外溢，臭味很大")
@@ -104,7 +122,7 @@ async def test_pause_resume_and_refusal(ctx_for: Callable[..., Context]) -> None
         await pilot.press("P")  # not paused any more: refused, with the domain's words
         await settle(pilot)
         assert not isinstance(app.screen, FormDialog)
-        assert any("not paused" in n for n in notifications(app))
+        assert any(f"案件 #{cid} 当前为" in n and "未挂起" in n for n in notifications(app))
 
 
 @run_async

@@ -161,11 +161,12 @@ def test_migration_5_gives_townships_their_deadline_index(ctx_for: Callable[...,
     from models.store.migrations import CURRENT_VERSION, migrate, schema_version
     from models.store.schema import SchemaVersion
 
-    db = ctx_for().db
+    ctx = ctx_for()
+    db = ctx.db
     db.execute_sql('DROP INDEX "case_township_state_next_due"')  # back to a version 4 database
     db.execute_sql('CREATE INDEX "case_township_state" ON "case" ("township", "state")')
     SchemaVersion.update(version=4).execute()
-    assert schema_version(db) == 4 and migrate(db) == (4, CURRENT_VERSION) and CURRENT_VERSION >= 5
+    assert schema_version(db) == 4 and migrate(db, ctx.config.places) == (4, CURRENT_VERSION) and CURRENT_VERSION >= 5
     names = {index.name for index in db.get_indexes("case")}
     assert "case_township_state_next_due" in names and "case_township_state" not in names
     clerk = ctx_for("lixia")

@@ -17,9 +17,11 @@ from models.intake.dupscore import AGAINST, Probe, Target, place_similarity, ran
 from models.intake.dupwindow import ImportCandidates, Window
 from models.intake.importer import import_file
 from models.intake.intake import NewReport, intake
+from models.org.config import Config
 from models.org.context import Context
 from models.store.schema import Case, Event, Report
 from models.text.search import tokens
+from models.text.textnorm import address_key
 
 DAY = 86400
 NOW = 1795000000  # 2026-11-18
@@ -49,7 +51,7 @@ def test_same_phone_address_and_text_give_a_candidate_with_reasons(ctx_for: Call
     assert found.case_id == first.id and found.score >= settings(ctx.config).threshold
     reasons = [str(r) for r in found.reasons]
     assert reasons[0] == "same phone 138****5678"
-    assert "same address" in reasons and "same township chengguan" in reasons
+    assert "same address 东关社区幸福里小区3栋" in reasons and "same township chengguan" in reasons
     assert any(r.startswith("text ") and r.endswith("% similar") for r in reasons)
     # the intake event names it, so the queue can show "possible duplicate"
     assert intake_duplicates(again.id) == [{"case_id": first.id, "score": round(found.score, 3)}]
@@ -156,7 +158,7 @@ def test_evidence_against_lowers_the_score(ctx_for: Callable[..., Context]) -> N
     probe = Probe(frozenset(), frozenset({"1355firstavenue"}), None, "噪音", terms_of(tokens(TEMPLATE)), NOW)
     elsewhere = Target(1, "new", None, "噪音", NOW, 1, (), ("508w20st",)).with_body(tokens(TEMPLATE))
     found = score(s, probe, elsewhere)
-    assert found.score < 0.2 and "different address" in [str(r) for r in found.reasons]
+    assert found.score < 0.2 and "different address 1355firstavenue / 508w20st" in [str(r) for r in found.reasons]
     assert rank(s, probe, [elsewhere]) == []
     same_place = Target(2, "new", None, "噪音", NOW, 1, (), ("1355firstavenue",)).with_body(tokens(TEMPLATE))
     assert score(s, probe, same_place).score == 1.0
@@ -183,21 +185,99 @@ def test_a_text_common_in_the_window_counts_for_less(ctx_for: Callable[..., Cont
     assert "text common in the window: 4 cases" in [str(r) for r in crowd[0].reasons]
 
 
-def test_places_written_differently_are_the_same_place() -> None:
-    assert place_similarity("东关社区5号楼", "城关镇东关社区五号楼") == 1.0
-    assert place_similarity("东关社区12号楼", "东关社区十二号楼") == 1.0
-    assert place_similarity("十里铺村3号", "十里铺村三号") == 1.0  # 十里铺 stays a name
+def test_places_written_differently_are_the_same_place(config: Config) -> None:
+    def key(address: str) -> str | None:
+        return address_key(address, config.places)
+
+    same = ["东关社区5号楼", "城关镇东关社区五号楼", "城关东关社区5栋", "示范县城关镇东关社区５＃楼", "东关社区 五 幢"]
+    assert {key(a) for a in same} == {"东关社区5栋"}
+    assert key("东城街道办建设路社区二十八号楼") == key("建设路社区28号楼")  # the longest prefix: 东城街道办
+    assert key("东关社区12号楼3单元201室") == key("东关社区十二号楼三单元二零一") == "东关社区12栋3单元201"
+    assert key("十里铺村3号") == key("城关镇十里铺村三号")
+
+
+def test_the_address_key_keeps_different_places_apart(config: Config) -> None:
+    def key(address: str) -> str | None:
+        return address_key(address, config.places)
+
+    assert len({key(a) for a in ("东关社区5号楼", "东关社区6号楼", "东关社区15号楼", "西关社区5号楼")}) == 4
+    assert key("东关社区5号") != key("东关社区5号楼")  # 5号 may be a street number
+    assert key("东关社区5楼") != key("东关社区5号楼")  # 5楼 may be a floor
+    assert key("东关小区5号楼") != key("东关社区5号楼")  # a 社区 holds many 小区
+    assert key("东关社区5号楼3单元") != key("东关社区5号楼4单元")
+    # a short name is dropped only before one of its township's villages: 城关中学 is not 中学,
+    # and 桥头社区 (a village of 桥头镇, whose short name is 桥头) keeps its name
+    assert key("城关中学") == key("城关镇城关中学") == "城关中学"
+    assert key("桥头社区3号楼") == key("桥头镇桥头社区三号楼") == "桥头社区3栋"
+    assert key("城关镇") == "城关镇" and key("  ") is None and key(None) is None
+    assert key("一百五号楼") == "一百五号楼"  # 150 or 105? left as written
+    assert key("一百零五号楼") == key("105号楼")
+
+
+def test_near_places_need_the_same_numbers() -> None:
+    assert place_similarity("东关社区5栋", "东关社区5栋3单元201") == 1.0
+    assert place_similarity("红旗村9栋", "红旗村19栋") == 0.0  # 91 % alike as text, another building
+    assert place_similarity("东关社区12栋", "东关社区21栋") == 0.0
     assert place_similarity("1355firstavenue", "508w20st") < 0.5
 
 
+def test_a_template_at_one_place_written_differently_is_a_duplicate(ctx_for: Callable[..., Context]) -> None:
+    ctx = ctx_for()
+    text = "路灯不亮，晚上出行不便。"
+    first = take(ctx, text, address="东关社区5号楼", township="chengguan", received_at=NOW)
+    next_door = take(ctx, text, address="东关社区六号楼", township="chengguan", received_at=NOW + 60)
+    again = take(ctx, text, address="城关镇东关社区五号楼", received_at=NOW + DAY)
+    assert Report.get(Report.case == again.id).address_key == "东关社区5栋"
+    found = duplicate_candidates(ctx, again.id)
+    assert [f.case_id for f in found] == [first.id]
+    assert "same address 东关社区5栋" in [str(r) for r in found[0].reasons]
+    below = {c.case_id: c for c in duplicate_candidates(ctx, again.id, min_score=0.0)}
+    assert next_door.id not in below or "different address 东关社区5栋 / 东关社区6栋" in map(str, below[next_door.id].reasons)
+
+
 def test_the_console_gives_the_reasons_for_and_against_in_the_offices_words(ctx_for: Callable[..., Context]) -> None:
+    from screens.widgets.case_sections import Names
     from screens.widgets.duplicates import reason_words
 
-    s = settings(ctx_for().config)
-    probe = Probe(frozenset({"13812345678"}), frozenset({"东关社区5号楼"}), "chengguan", None,
+    ctx = ctx_for()
+    s, names = settings(ctx.config), Names(ctx.config, "zh")
+    probe = Probe(frozenset({"13812345678"}), frozenset({"东关社区5栋"}), "chengguan", None,
                   terms_of(tokens(LAMP)), NOW)
-    near = Target(1, "new", "qiaotou", None, NOW, 1, ("13812345678",), ("东关社区6号楼",)).with_body(tokens(LAMP))
-    row = score(s, probe, near).as_json()
-    assert reason_words(row, "zh") == ["同一电话 138****5678", "地址相近 86%", "内容相似 100%", "属地不同 qiaotou"]
-    elsewhere = Target(2, "new", None, None, NOW, 1, ("13900000000",), ("西关社区9号",)).with_body(tokens(LAMP))
-    assert reason_words(score(s, probe, elsewhere).as_json(), "zh") == ["电话不同", "地址不同", "内容相似 100%"]
+    same = Target(1, "new", "qiaotou", None, NOW, 1, ("13812345678",), ("东关社区5栋",)).with_body(tokens(LAMP))
+    row = score(s, probe, same).as_json()
+    assert reason_words(row, "zh", names.town) == ["同一电话 138****5678", "地址相同 东关社区5栋", "内容相似 100%",
+                                             "属地不同 桥头镇"]
+    near = Target(2, "new", "chengguan", None, NOW, 1, (), ("东关社区5栋3单元",)).with_body(tokens(LAMP))
+    assert reason_words(score(s, probe, near).as_json(), "zh", names.town)[:2] == ["地址相近 100%", "内容相似 100%"]
+    elsewhere = Target(3, "new", None, None, NOW, 1, ("13900000000",), ("东关社区6栋",)).with_body(tokens(LAMP))
+    assert reason_words(score(s, probe, elsewhere).as_json(), "zh", names.town) == [
+        "电话不同", "地址不同 东关社区5栋 / 东关社区6栋", "内容相似 100%"]
+
+
+def test_migration_10_recomputes_the_address_keys_and_the_audit_still_verifies(
+        ctx_for: Callable[..., Context], config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    from models.errors import UsageError
+    from models.ledger.audit import verify
+    from models.store import migrations
+    from models.store.schema import SchemaVersion
+    from models.text.textnorm import normalise_address
+
+    ctx = ctx_for()
+    addresses = ["城关镇东关社区五号楼", "东关社区5号楼", None, "城关中学", "西关社区 12 幢"]
+    cases = [take(ctx, LAMP, address=a, received_at=NOW + n) for n, a in enumerate(addresses)]
+    for report in Report.select():  # back to a version 9 database: each key as intake wrote it then
+        Report.update(address_key=normalise_address(report.address)).where(Report.id == report.id).execute()
+    SchemaVersion.update(version=9).execute()  # a fresh database records only its current version
+    assert verify(ctx).ok
+    with pytest.raises(UsageError) as refused:  # the keys need the county's place names
+        migrations.migrate(ctx.db)
+    assert refused.value.code == "store.upgrade_needs_config" and migrations.schema_version(ctx.db) == 9
+    monkeypatch.setattr(migrations, "ADDRESS_BATCH", 2)  # several batches
+    assert migrations.migrate(ctx.db, config.places) == (9, migrations.CURRENT_VERSION)
+    keys = [Report.get(Report.case == c.id).address_key for c in cases]
+    assert keys == ["东关社区5栋", "东关社区5栋", None, "城关中学", "西关社区12栋"]
+    best = duplicate_candidates(ctx, cases[1].id, min_score=0.0)[0]
+    assert best.case_id == cases[0].id and "same address 东关社区5栋" in map(str, best.reasons)
+    assert verify(ctx).ok  # a recomputed key is no tampering
+    Report.update(address="东关社区6号楼").where(Report.case == cases[0].id).execute()
+    assert not verify(ctx).ok  # the address it comes from is still covered

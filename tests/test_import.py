@@ -122,8 +122,9 @@ def test_reimport_adds_nothing_and_reports_repeats_in_the_file(ctx_for: Callable
     assert [d["of_case"] or d["of_row"] for d in second.duplicates] == [1, 2, 2, 3]  # row 4 repeats row 2
     assert Case.select().count() == 3 and Event.select().where(Event.action == "intake").count() == 3
     lamp, noise = "桥头社区新桥路路灯全部不亮已经一个月", "河口村砂石厂夜里施工噪音太大无法睡觉"
-    more = write_csv(tmp_path / "more.csv", [hotline_row(7, text=lamp), hotline_row(8, text=noise),
-                                             hotline_row(9, text="再次反映" + lamp)])
+    again = hotline_row(9, text="再次反映" + lamp)
+    again[6] = "东关社区七号"  # row 7's place (城关镇东关社区7号) written differently; 东关社区9号 is another
+    more = write_csv(tmp_path / "more.csv", [hotline_row(7, text=lamp), hotline_row(8, text=noise), again])
     dry = import_file(ctx, more, profile="hotline", dry_run=True, batch_size=1)
     assert (dry.imported, dry.flagged) == (3, 1) and Case.select().count() == 3  # a dry run writes nothing
     # The first import's 3 intake events, after set-up's 18 (17 configured operators seeded, root made the

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from models.store.schema import Outbox
-from tests.clock_support import County, at, sqlite_in, write_config
+from tests.clock_support import County, at, write_config
 
 aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
 from aiosmtpd.smtp import AuthResult
@@ -65,7 +65,7 @@ def smtp_server(tmp_path: Path) -> Iterator[tuple[Inbox, int, Path]]:
     controller.stop()
 
 
-def test_email_goes_over_starttls_with_auth_and_carries_the_key(tmp_path: Path, smtp_server: Any) -> None:
+def test_email_goes_over_starttls_with_auth_and_carries_the_key(tmp_path: Path, db_url: str, smtp_server: Any) -> None:
     inbox, port, cert = smtp_server
     secrets = tmp_path / "secrets.toml"
     secrets.write_text(f'smtp = "{PASSWORD}"\n', encoding="utf-8")
@@ -86,7 +86,7 @@ sender = "chuishao@county.example"
 to = ["liaison@zhujian.example"]
 ca_file = "{cert}"
 """
-    c = County(sqlite_in(tmp_path), write_config(tmp_path, extra=extra))
+    c = County(db_url, write_config(tmp_path, extra=extra))
     case_id = c.dispatched_case(at(2026, 11, 27, 9))
     c.clock.set(at(2026, 11, 27, 9, 5))
     result = c.run("notify", "run", "--once")

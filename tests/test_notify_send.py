@@ -32,8 +32,8 @@ def run_once(c, moment) -> dict:  # type: ignore[no-untyped-def]
     return json.loads(result.stdout)
 
 
-def test_webhook_gets_the_rows_key_and_a_failure_waits_its_backoff(tmp_path: Path, receiver: Receiver) -> None:
-    c = notify_county(tmp_path, receiver)
+def test_webhook_gets_the_rows_key_and_a_failure_waits_its_backoff(tmp_path: Path, db_url: str, receiver: Receiver) -> None:
+    c = notify_county(tmp_path, db_url, receiver)
     case_id = c.dispatched_case(at(2026, 11, 27, 9))
     receiver.plan = ["fail"]
     assert run_once(c, at(2026, 11, 27, 9, 1))["failed"] == 1
@@ -47,8 +47,8 @@ def test_webhook_gets_the_rows_key_and_a_failure_waits_its_backoff(tmp_path: Pat
     assert Outbox.get_by_id(row.id).state == "sent"
 
 
-def test_a_receiver_that_times_out_ends_in_dead_letters_and_retry_recovers(tmp_path: Path, receiver: Receiver) -> None:
-    c = notify_county(tmp_path, receiver)
+def test_a_receiver_that_times_out_ends_in_dead_letters_and_retry_recovers(tmp_path: Path, db_url: str, receiver: Receiver) -> None:
+    c = notify_county(tmp_path, db_url, receiver)
     c.dispatched_case(at(2026, 11, 27, 9))
     receiver.plan = ["slow", "slow", "slow"]
     moment = at(2026, 11, 27, 9, 1)
@@ -62,8 +62,8 @@ def test_a_receiver_that_times_out_ends_in_dead_letters_and_retry_recovers(tmp_p
     assert run_once(c, moment)["sent"] == 1 and receiver.received[-1]["behaviour"] == "ok"
 
 
-def test_dingtalk_is_signed_and_wecom_gets_its_text_format(tmp_path: Path, receiver: Receiver) -> None:
-    c = notify_county(tmp_path, receiver)
+def test_dingtalk_is_signed_and_wecom_gets_its_text_format(tmp_path: Path, db_url: str, receiver: Receiver) -> None:
+    c = notify_county(tmp_path, db_url, receiver)
     case_id = c.dispatched_case(at(2026, 11, 27, 9), coop=("ziranziyuan",))
     from models.cases import department
 
@@ -79,14 +79,14 @@ def test_dingtalk_is_signed_and_wecom_gets_its_text_format(tmp_path: Path, recei
     assert wecom["body"]["msgtype"] == "text" and "退单待审核" in wecom["body"]["text"]["content"]
 
 
-def test_a_secrets_file_others_can_read_is_refused_naming_it(tmp_path: Path, receiver: Receiver) -> None:
-    c = notify_county(tmp_path, receiver, secrets_mode=0o644)
+def test_a_secrets_file_others_can_read_is_refused_naming_it(tmp_path: Path, db_url: str, receiver: Receiver) -> None:
+    c = notify_county(tmp_path, db_url, receiver, secrets_mode=0o644)
     result = c.run("notify", "run", "--once")
     assert result.exit_code == 2 and "secrets.toml" in result.output and "chmod 600" in result.output
 
 
-def test_secrets_are_never_printed_or_stored_in_errors(tmp_path: Path, receiver: Receiver) -> None:
-    c = notify_county(tmp_path, receiver)
+def test_secrets_are_never_printed_or_stored_in_errors(tmp_path: Path, db_url: str, receiver: Receiver) -> None:
+    c = notify_county(tmp_path, db_url, receiver)
     c.dispatched_case(at(2026, 11, 27, 9), coop=("ziranziyuan",))
     receiver.plan = ["fail", "fail"]
     c.clock.set(at(2026, 11, 27, 9, 1))
@@ -98,8 +98,8 @@ def test_secrets_are_never_printed_or_stored_in_errors(tmp_path: Path, receiver:
         assert SECRET not in text and SIGN_SECRET not in text
 
 
-def test_quiet_hours_hold_non_urgent_messages_for_one_digest_at_opening(tmp_path: Path, receiver: Receiver) -> None:
-    c = notify_county(tmp_path, receiver)
+def test_quiet_hours_hold_non_urgent_messages_for_one_digest_at_opening(tmp_path: Path, db_url: str, receiver: Receiver) -> None:
+    c = notify_county(tmp_path, db_url, receiver)
     first = c.dispatched_case(at(2026, 11, 27, 20))  # Friday evening, office closed
     c.dispatched_case(at(2026, 11, 27, 21))
     assert run_once(c, at(2026, 11, 27, 22))["held"] == 2 and receiver.received == []
@@ -110,9 +110,10 @@ def test_quiet_hours_hold_non_urgent_messages_for_one_digest_at_opening(tmp_path
     assert f"第{first}号" in digest["body"]["text"]
 
 
-KILLED_SENDER = """
-import sys
+SENDER = """
+import json, sys, time
 from datetime import datetime
+from pathlib import Path
 from models.notify import sender
 from models.org.config import load_config
 from models.org.context import resolve_identity
@@ -120,38 +121,56 @@ from models.org.db import connect
 config = load_config(sys.argv[1])
 ctx = resolve_identity(config, connect(sys.argv[2]), as_name=None, user="root")
 ctx.clock = lambda: datetime.fromisoformat(sys.argv[3])
-sender.run_once(ctx)
+if len(sys.argv) > 4:  # a start line: say ready (argv 4), wait for the go (argv 5)
+    Path(sys.argv[4]).touch()
+    while not Path(sys.argv[5]).exists():
+        time.sleep(0.01)
+print(json.dumps(sender.run_once(ctx).as_dict()))
 """
 
 
-def test_a_sender_killed_mid_batch_loses_nothing_and_repeats_only_with_the_same_key(
-        tmp_path: Path, receiver: Receiver) -> None:
-    import os
-    import signal
+def start_sender(c, moment, *start_line: str):  # type: ignore[no-untyped-def]
     import subprocess
     import sys
-    import time
 
-    c = notify_county(tmp_path, receiver)
+    return subprocess.Popen([sys.executable, "-c", SENDER, str(c.config_path), c.db_url, moment.isoformat(),
+                             *start_line], cwd=Path(__file__).resolve().parent.parent,
+                            stdout=subprocess.PIPE, text=True)
+
+
+def dispatch_twenty(c) -> None:  # type: ignore[no-untyped-def]
     for hour in range(9, 11):
         for minute in range(0, 50, 5):
             c.dispatched_case(at(2026, 11, 27, hour, minute))
+
+
+def test_a_sender_killed_mid_batch_loses_nothing_and_repeats_only_with_the_same_key(
+        tmp_path: Path, db_url: str, receiver: Receiver) -> None:
+    import os
+    import signal
+    import time
+
+    c = notify_county(tmp_path, db_url, receiver)
+    dispatch_twenty(c)
     total = Outbox.select().count()
     receiver.delay = 0.05
     moment = at(2026, 11, 27, 11)
-    child = subprocess.Popen([sys.executable, "-c", KILLED_SENDER, str(c.config_path), c.db_url,
-                              moment.isoformat()], cwd=Path(__file__).resolve().parent.parent)
+    child = start_sender(c, moment)
     waited = 0.0
     while len(receiver.received) < 5 and waited < 60:
         time.sleep(0.01)
         waited += 0.01
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
+    child.stdout.close()
     before = len(receiver.received)
     assert 5 <= before < total, "the sender was killed mid-batch"
     receiver.delay = 0.0
     already = Outbox.select().where(Outbox.state == "sent").count()
-    assert run_once(c, moment)["sent"] == total - already  # the rest, in one pass
+    claimed = Outbox.select().where((Outbox.state == "pending") & (Outbox.next_at > int(moment.timestamp()))).count()
+    assert claimed <= 1  # the killed sender's claim: the one group in flight
+    assert run_once(c, moment)["sent"] == total - already - claimed  # the rest, at once
+    assert run_once(c, moment + timedelta(minutes=2))["sent"] == claimed  # the claim expired: sent again
     keys = [r["key"] for r in receiver.received]
     assert set(keys) == {r.key for r in Outbox.select()}  # nothing lost
     repeats = [k for k in set(keys) if keys.count(k) > 1]
@@ -159,9 +178,37 @@ def test_a_sender_killed_mid_batch_loses_nothing_and_repeats_only_with_the_same_
     assert Outbox.select().where(Outbox.state != "sent").count() == 0
 
 
+def test_two_senders_on_one_database_never_deliver_the_same_message_both(
+        tmp_path: Path, db_url: str, receiver: Receiver) -> None:
+    import time
+
+    c = notify_county(tmp_path, db_url, receiver)
+    dispatch_twenty(c)
+    total = Outbox.select().count()
+    receiver.delay = 0.05  # long enough for the two passes to run side by side
+    moment = at(2026, 11, 27, 11)
+    go = tmp_path / "go"
+    ready = [tmp_path / "ready-1", tmp_path / "ready-2"]
+    children = [start_sender(c, moment, str(r), str(go)) for r in ready]
+    waited = 0.0
+    while not all(r.exists() for r in ready) and waited < 120:
+        time.sleep(0.01)
+        waited += 0.01
+    go.touch()  # both start their pass at once
+    results = []
+    for child in children:
+        out, _ = child.communicate(timeout=120)
+        assert child.returncode == 0
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    keys = [r["key"] for r in receiver.received]
+    assert sorted(keys) == sorted({r.key for r in Outbox.select()}) and len(keys) == total  # each once
+    assert sum(r["sent"] for r in results) == total
+    assert Outbox.select().where(Outbox.state != "sent").count() == 0
+
+
 def test_a_department_message_masks_the_citizens_phone_the_office_message_keeps_it(
-        tmp_path: Path, receiver: Receiver) -> None:
-    c = notify_county(tmp_path, receiver)
+        tmp_path: Path, db_url: str, receiver: Receiver) -> None:
+    c = notify_county(tmp_path, db_url, receiver)
     case_id = c.new_case(at(2026, 11, 27, 9), text="东关社区路灯不亮，请回电13812345678")
     c.whistle(case_id, at(2026, 11, 27, 9))
     c.dispatch(case_id, at(2026, 11, 27, 9))
@@ -176,7 +223,7 @@ def test_a_department_message_masks_the_citizens_phone_the_office_message_keeps_
 
 
 
-def test_sms_gateway_template_is_filled_per_phone_with_json_escaped_text(tmp_path: Path, receiver: Receiver) -> None:
+def test_sms_gateway_template_is_filled_per_phone_with_json_escaped_text(tmp_path: Path, db_url: str, receiver: Receiver) -> None:
     from models.cases import lifecycle
     from models.supervision import supervision_orders
 
@@ -189,7 +236,7 @@ url = "{receiver.base}/sms"
 phones = ["13900001111", "13900002222"]
 body = '{{"to": "{{phone}}", "msg": "{{text}}", "id": "{{key}}"}}'
 """
-    c = notify_county(tmp_path, receiver, extra="", channels=sms_channel)
+    c = notify_county(tmp_path, db_url, receiver, extra="", channels=sms_channel)
     case_id = c.new_case(at(2026, 11, 27, 9), text='路边"僵尸车"占道多日无人处理')
     lifecycle.triage(c.ctx("liuyang", at(2026, 11, 27, 9, 5)), case_id, category="城管执法", township="chengguan",
                      priority="general", decision="local")

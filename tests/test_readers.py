@@ -262,6 +262,37 @@ def test_xlsx_reads_cells_as_shown_from_a_chosen_sheet(tmp_path: Path) -> None:
         open_source(path, sheet="无")
 
 
+def test_xlsx_cells_past_the_header_and_gaps_between_columns_are_read(tmp_path: Path) -> None:
+    """Every cell a row holds is read, however far past the header: a cell two or more columns past
+    it was once dropped without a word. Gaps (an empty column in the header, empty cells in a row)
+    keep each cell under its own column."""
+    path = tmp_path / "gaps.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet["A2"], sheet["B2"], sheet["D2"] = "编号", "标题", "详情"  # row 1 empty, column C unnamed
+    sheet["A3"], sheet["D3"] = "1", "只有详情"  # a gap of two columns inside the header's width
+    sheet["A4"], sheet["B4"], sheet["F4"] = "2", "两列之外", "多出的数据"  # two columns past the header
+    sheet["A5"], sheet["B5"], sheet["K5"] = "3", "七列之外", "很远的数据"
+    sheet["A6"], sheet["B6"], sheet["E6"] = "4", "紧挨着", "多一格"  # one column past
+    sheet["A7"], sheet["B7"], sheet["C7"] = "5", "无名列", "有值"
+    sheet["Z8"] = None  # an empty cell far out (openpyxl writes no value): not data
+    sheet["A8"], sheet["B8"] = "6", "正常"
+    book.save(path)
+    source, good, bad = read_all(path)
+    assert source.header == ["编号", "标题", "列3", "详情"]
+    assert [(r.number, r.fields) for r in good] == [
+        (3, {"编号": "1", "标题": "", "列3": "", "详情": "只有详情"}),
+        (7, {"编号": "5", "标题": "无名列", "列3": "有值", "详情": ""}),
+        (8, {"编号": "6", "标题": "正常", "列3": "", "详情": ""}),
+    ]
+    assert [(e.number, e.reason) for e in bad] == [
+        (4, "row 4: 6 cells but the header has 4 columns"),
+        (5, "row 5: 11 cells but the header has 4 columns"),
+        (6, "row 6: 5 cells but the header has 4 columns"),
+    ]
+    assert bad[0].raw[5] == "多出的数据" and bad[1].raw[10] == "很远的数据"  # kept for a rejects file
+
+
 def test_xlsx_rejects_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "in.xlsx"
     make_workbook(path)

@@ -193,7 +193,7 @@ def test_migration_4_adds_the_covering_indexes_the_scoreboard_reads(ctx_for: Cal
     for name in new:  # back to a version 3 database
         db.execute_sql(f'DROP INDEX "{name}"')
     SchemaVersion.update(version=3).execute()  # a fresh database records only its current version
-    assert schema_version(db) == 3 and migrate(db) == (3, CURRENT_VERSION)
+    assert schema_version(db) == 3 and migrate(db, config.places) == (3, CURRENT_VERSION)
     assert new <= {name for model in (Case, Assignment, Evaluation) for name in _index_names(db, model)}
     period = periods.month("2026-11", config.tz)
     query = Assignment.select(Assignment.department, *sums(department_measures(0))).where(

@@ -166,3 +166,32 @@ async def test_triage_exercise_by_keys_alone(config: Config, tmp_path: Path, clo
         shown = screen_text(app)
         assert "得分：60 / 60（100%），答对 6 / 6 项" in shown, shown
         assert shown.startswith(" 培训模式")
+
+
+@run_async
+async def test_the_training_screen_reads_its_cases_on_a_worker(config: Config, tmp_path: Path, clock: Clock,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from models.training import scoring
+
+    ctx, refs = _sandbox_ctx(config, tmp_path, "supervision-morning", clock)
+    threads: list[str] = []
+    situation = scoring.situation
+
+    def watched(db: Any) -> list[tuple[int, str, str]]:
+        threads.append(threading.current_thread().name)
+        return situation(db)
+
+    monkeypatch.setattr(scoring, "situation", watched)
+    app = create_app(ctx, training=True, poll_interval=60)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        assert isinstance(app.screen, TrainingScreen)
+        assert "督办岗的早晨" in screen_text(app)
+        app.screen.query_one("#training-body").scroll_end(animate=False, immediate=True)
+        await settle(pilot)
+        assert f"#{refs['muck_trucks']} 渣土车夜里沿路撒漏" in screen_text(app)
+    assert threads and threading.main_thread().name not in threads

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tests.training_support import Sandbox, sandbox_fixtures
 
-SKILL_EXERCISES = ("split-three", "closing-loop", "extension-pause")
+SKILL_EXERCISES = ("split-three", "closing-loop", "extension-pause", "supervision-morning")
 
 
 templates, sandbox = sandbox_fixtures(SKILL_EXERCISES)
@@ -137,3 +137,68 @@ def test_capture_copies_county_cases_with_phones_and_names_replaced(
     again = cli_run("training", "--sandbox", str(tmp_path / "t.db"), "capture", str(case.id),
                     "--exercise-out", str(out))
     assert again.exit_code == 2 and "give a new file" in again.output  # never overwrites
+
+
+# --- a supervision morning: 催办, 通报, 督办令, the joint meeting -----------------------------------
+def _morning(box: Sandbox, sweep: bool, orders: tuple[tuple[str, str], ...],
+             meeting: tuple[tuple[str, str, str], ...]) -> dict:
+    if sweep:
+        box.run("supervise", "sweep")
+    for ref, level in orders:
+        box.run("supervise", "order", box.refs[ref], "--level", level, "--instruction", "限期办结并书面报告",
+                "--deadline", "2026-11-27")
+    if meeting:
+        box.run("meeting", "record", "--date", "2026-11-20T10:00", "--attendee", "chengguan_zf",
+                "--attendee", "jiaotong",
+                *[a for ref, lead, coop in meeting
+                  for a in ("--decision", f"{box.refs[ref]}:{lead}:{coop}:联合整治渣土撒漏:2026-12-04")])
+    return box.check()
+
+
+def test_supervision_morning_perfect_trainee(sandbox: Callable[[str], Sandbox]) -> None:
+    box = sandbox("supervision-morning")
+    result = _morning(box, True, (("bridge_rail", "key"),), (("muck_trucks", "chengguan_zf", "jiaotong"),))
+    assert (result["score"], result["max"], result["percent"]) == (55, 55, 100)
+    got = {(d["case"], d["kind"]): d["got"] for d in result["decisions"]}
+    assert got[("market_drain", "ladder")] == "已催办" and got[("bridge_rail", "ladder")] == "已通报"
+    assert got[("bridge_rail", "order")] == "下达重点督办令"
+    assert got[("muck_trucks", "meeting")] == "联席会议定县城市管理综合行政执法局牵头"
+
+
+def test_supervision_morning_typical_mistakes(sandbox: Callable[[str], Sandbox]) -> None:
+    """The sweep run (催办 and 通报 right, 20), but an ordinary order where 通报 calls for a key one,
+    an order on a case not yet late, and the meeting asked to hand the muck trucks to the transport
+    bureau and to take up the market drain as well: 20 of 55."""
+    box = sandbox("supervision-morning")
+    result = _morning(box, True, (("bridge_rail", "normal"), ("lamp_fresh", "normal")),
+                      (("muck_trucks", "jiaotong", "chengguan_zf"), ("market_drain", "chengguan_zf", "")))
+    assert (result["score"], result["max"]) == (20, 55)
+    assert _wrong(result) == [("bridge_rail", "order"), ("lamp_fresh", "order"), ("muck_trucks", "meeting"),
+                              ("market_drain", "meeting")]
+    order = next(d for d in result["decisions"] if d["case"] == "bridge_rail" and d["kind"] == "order")
+    assert (order["got"], order["expected"]) == ("下达一般督办令", "下达重点督办令")
+
+
+def test_supervision_morning_without_the_sweep_nobody_is_reminded_or_noticed(
+        sandbox: Callable[[str], Sandbox]) -> None:
+    """督办令 in place of the morning sweep: no 催办, no 通报 (both ladder answers wrong)."""
+    box = sandbox("supervision-morning")
+    result = _morning(box, False, (("bridge_rail", "key"),), (("muck_trucks", "chengguan_zf", "jiaotong"),))
+    assert (result["score"], result["max"]) == (35, 55)
+    assert _wrong(result) == [("market_drain", "ladder"), ("bridge_rail", "ladder")]
+    assert {d["got"] for d in result["decisions"] if d["kind"] == "ladder"} == {"未催办、未通报"}
+
+
+def test_an_earlier_reminder_the_ladder_would_not_have_written_is_refused(tmp_path: Path, db_url: str) -> None:
+    import pytest
+
+    from models.errors import UsageError
+    from models.training.build import earlier_reminder
+    from tests.clock_support import at, county, epoch
+
+    c = county(tmp_path, db_url)
+    case_id = c.dispatched_case(at(2026, 11, 19, 9))  # none of its clocks is late by 11-19 10:00
+    with pytest.raises(UsageError) as refused:
+        earlier_reminder(c.ctx("liuyang", at(2026, 11, 20, 9)), case_id, epoch(2026, 11, 19, 10))
+    assert refused.value.code == "training.no_reminder_due" and "received_hours_ago" in refused.value.message
+    assert c.case(case_id).reminded_at is None

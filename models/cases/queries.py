@@ -93,8 +93,9 @@ def build(ctx: Context, q: CaseQuery, walk: bool = False) -> pw.ModelSelect:
     `walk`: the query will walk an index in queue order for one page; a large department's cases
     are then a filter on that walk, not where SQLite starts (see `_walk_filters`). A count, a
     look-up by id and a small department's page start from the department's cases."""
-    case_id = engine.filter_only(ctx.db, Case.id) if walk and _walk_filters(ctx, q) else Case.id
-    query = scope_filter(ctx, Case.select(), case_id)
+    walked = walk and _walk_filters(ctx, q)
+    case_id = engine.filter_only(ctx.db, Case.id) if walked else Case.id
+    query = scope_filter(ctx, Case.select(), case_id, drive=walk and not walked)
     states, overdue_only = VIEWS.get(q.view, (None, False))
     now = ctx.now()
     if states is not None:
@@ -122,8 +123,7 @@ def build(ctx: Context, q: CaseQuery, walk: bool = False) -> pw.ModelSelect:
         full = sees_personal_data(ctx)
         numbers = [] if full else search.number_words(q.text)
         if numbers:
-            raise PermissionDenied(f"no permission: searching by a number ('{numbers[0]}') is for dispatchers "
-                                   f"and admins; {ctx.operator.name} sees phone numbers masked")
+            raise PermissionDenied("perm.search_by_number", digits=numbers[0], operator=ctx.operator.name)
         match = search.match_expression(q.text, digit_prefixes=full)
         if match is not None:
             sql, params = engine.search_match_sql(ctx.db, match)
@@ -174,7 +174,7 @@ def _segment(ctx: Context, q: CaseQuery, nulls: bool, bound: SortKey | None, for
     light = _light(q)
     states = _states_of(q)
     if col.name == "next_due" and states is not None and len(states) > 1 and (
-            not _by_department(ctx, q) or _walk_filters(ctx, q)):
+            not _by_department(ctx, q) or (_walk_filters(ctx, q) and engine.filtered_walks(ctx.db))):
         # One walk per state along the (state, next_due, id) index, merged here: a view of several
         # states is then as cheap as one, whatever the planner guesses (an IN over several states
         # would otherwise read every row of the view, or every case without a deadline, and sort).

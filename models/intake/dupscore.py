@@ -11,8 +11,10 @@ index without re-reading or re-tokenising its reports. Why not rapidfuzz's token
 same bigrams: it compares the sorted token strings character by character, so two unrelated
 complaints share enough single characters (的, 小, 区 …) to score 30–40 % and two reports of the
 same broken street lamp only 45–55 %; bigram cosine gives about 3 % against 20–30 %, ignores word
-order, and costs one set intersection. rapidfuzz is used where character edits matter: addresses
-("3号楼" vs "3栋"), with fuzz.ratio on the normalised keys.
+order, and costs one set intersection. Addresses are compared by their canonical keys, computed at
+intake (models/text/textnorm.py `address_key`: 城关镇东关社区五号楼 and 东关社区5号楼 are one key);
+keys that still differ are compared by `place_similarity` (numbers must agree, then rapidfuzz's
+fuzz.ratio, where character edits matter).
 
 A case is eligible when it is neither merged nor split, and is open or was received within
 window_days of the report. Where candidates come from: models/intake/duplicates.py (the database, for one
@@ -79,8 +81,9 @@ AGAINST_WORDS = {"other_phone": "different phone", "other_address": "different a
 
 @dataclass(frozen=True)
 class Reason:
-    """Why a candidate scored: kind is phone | address | text | township | category, or what
-    counted against it: other_phone | other_address | other_township | common_text."""
+    """Why a candidate scored: kind is phone | address (the same canonical place, detail the key) |
+    address_near (detail the similarity) | text | township | category, or what counted against it:
+    other_phone | other_address (detail "this place / that place") | other_township | common_text."""
 
     kind: str
     detail: str = ""
@@ -92,8 +95,10 @@ class Reason:
             return f"text common in the window: {self.detail} cases"
         if self.kind == "phone":
             return f"same phone {self.detail}"
-        if self.kind in ("address", "text") and self.detail:
-            return f"{self.kind} {self.detail} similar"
+        if self.kind == "address_near":
+            return f"address {self.detail} similar"
+        if self.kind == "text" and self.detail:
+            return f"text {self.detail} similar"
         return f"same {self.kind}" + (f" {self.detail}" if self.detail else "")
 
 
@@ -187,26 +192,20 @@ def _related(a: str, b: str) -> bool:
     return a == b or a.startswith(b + "/") or b.startswith(a + "/")
 
 
-_DIGIT = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0", "两": "2"}
-_CN_NUMBER = re.compile("[〇零一二三四五六七八九两十]+")
-
-
-def _arabic(match: re.Match[str]) -> str:
-    text = match.group()
-    if "十" not in text:
-        return "".join(_DIGIT[c] for c in text)
-    tens, _, ones = text.partition("十")
-    if len(tens) > 1 or len(ones) > 1 or "十" in ones:
-        return text  # not a plain 1–99 number (e.g. 十里铺): leave the name alone
-    return str(int(_DIGIT.get(tens, "1")) * 10 + int(_DIGIT.get(ones, "0")))
+_NUMBERS = re.compile(r"\d+")
 
 
 def place_similarity(a: str, b: str) -> float:
-    """How alike two address keys are as places (0–1): numbers compared as numbers (五号楼 = 5号楼),
-    and an address inside a longer one (东关社区5号楼 in 城关镇东关社区5号楼) is the same place."""
+    """How alike two address keys are as places (0–1). The keys are canonical already (numerals as
+    digits, township prefixes dropped: textnorm.address_key). Their numbers must agree, one key's
+    being the start of the other's (5栋 and 5栋3单元201 agree; 9栋 and 19栋, 5栋 and 6栋 do not:
+    other buildings, however alike the rest of the text); an address inside a longer one is the
+    same place; otherwise the edit similarity of the two keys."""
     if a == b:
         return 1.0
-    a, b = _CN_NUMBER.sub(_arabic, a), _CN_NUMBER.sub(_arabic, b)
+    numbers_a, numbers_b = _NUMBERS.findall(a), _NUMBERS.findall(b)
+    if numbers_a[:len(numbers_b)] != numbers_b[:len(numbers_a)]:
+        return 0.0
     short, long = sorted((a, b), key=len)
     if len(short) >= 4 and short in long:
         return 1.0
@@ -258,17 +257,17 @@ def _evaluate(s: Settings, probe: Probe, t: Target, reasons: list[Reason] | None
         if not probe.address_keys.isdisjoint(t.address_keys):
             address_got = w["address"]
             if reasons is not None:
-                found.append(Reason("address"))
+                found.append(Reason("address", min(k for k in t.address_keys if k in probe.address_keys)))
         else:
             near = max(place_similarity(a, b) for a in probe.address_keys for b in t.address_keys)
             if near >= ADDRESS_NEAR:
                 address_got = w["address"] * near
                 if reasons is not None:
-                    found.append(Reason("address", f"{near:.0%}"))
+                    found.append(Reason("address_near", f"{near:.0%}"))
             else:
                 address, address_got = w["address"] * AGAINST["address"][0], -w["address"] * AGAINST["address"][1]
                 if reasons is not None:
-                    found.append(Reason("other_address"))
+                    found.append(Reason("other_address", f"{min(probe.address_keys)} / {min(t.address_keys)}"))
     has_text = bool(probe.terms) and t.size > 0
     text = w["text"] if has_text else 0.0
     same_township = False

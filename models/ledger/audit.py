@@ -32,7 +32,7 @@ import peewee as pw
 
 from models.errors import UsageError
 from models.ledger import contents
-from models.org.context import Context
+from models.org.context import Context, reading
 from models.org.permissions import for_viewer, require_role, sees_personal_data
 from models.store.events import event_digest, hashed_fields, record
 from models.store.schema import Event, Note
@@ -218,7 +218,7 @@ def parse_range(start: str, end: str, ctx: Context) -> tuple[int, int]:
         upper_moment += timedelta(days=1)
     upper = to_epoch(upper_moment)
     if upper <= lower:
-        raise UsageError(f"--to ({end}) must be after --from ({start})")
+        raise UsageError("time.to_before_from", start=start, end=end)
     return lower, upper
 
 
@@ -267,10 +267,12 @@ WRITERS = {"jsonl": write_jsonl, "csv": write_csv}
 
 
 def export(ctx: Context, start: int, end: int, fmt: str, out: IO[str]) -> int:
-    """Write the events of [start, end) in a format; the export itself is recorded as an event."""
+    """Write the events of [start, end) in a format (read on the replica when one is configured); the
+    export itself is recorded as an event (on the primary)."""
     if fmt not in WRITERS:
-        raise UsageError(f"format must be one of {', '.join(WRITERS)}; got '{fmt}'")
-    count = WRITERS[fmt](export_rows(ctx, start, end), out)
+        raise UsageError("ledger.bad_format", format=fmt, known=", ".join(WRITERS))
+    with reading(ctx) as source:
+        count = WRITERS[fmt](export_rows(source, start, end), out)
     with ctx.write():
         tz = ctx.config.tz
         record(ctx, "audit_export", None,

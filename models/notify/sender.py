@@ -12,6 +12,13 @@ every channel of that recipient it has not reached yet:
   `max_backoff_seconds`); after `max_attempts` the row is dead (the dead-letter list) until
   `notify retry` puts it back.
 A recipient with no channel configured is marked `unrouted` (nothing to send it through).
+
+Two senders on one database (a second `notify run` by mistake, or a standby) never deliver the same
+row both: each group is claimed before it is sent, in a write transaction (serialised on both engines:
+SQLite's BEGIN IMMEDIATE, PostgreSQL's writer lock), by moving its `next_at` past a lease long enough
+for every channel to time out. The other sender re-reads the rows under the same lock and skips those
+claimed. A sender killed while holding a claim leaves it to expire; the row then goes out again with
+its key (at least once).
 """
 
 from __future__ import annotations
@@ -85,8 +92,11 @@ def run_once(ctx: Context, settings: Settings | None = None, send: Send = channe
         pair = (row.recipient_kind, row.recipient)
         group = f"digest:{pair}" if quiet else row.key
         groups.setdefault((*pair, group), []).append(row)
-    for (kind, ident, _), group in groups.items():
+    for (kind, ident, _), found in groups.items():
         targets = routes.get((kind, ident), [])
+        group = claim(ctx, found, now, lease_seconds(settings, targets))
+        if not group:
+            continue  # another sender holds them
         if not targets:
             _finish(ctx, group, UNROUTED, now, "no channel configured for this recipient")
             result.unrouted += len(group)
@@ -95,6 +105,29 @@ def run_once(ctx: Context, settings: Settings | None = None, send: Send = channe
         result.digests += len(group) > 1
         _deliver(ctx, settings, send, group, key, targets, result)
     return result
+
+
+LEASE_MARGIN = 60
+
+
+def lease_seconds(settings: Settings, targets: list[Channel]) -> int:
+    """How long a claim holds: every send may wait its timeout at each of its (at most 4) network
+    steps — SMTP's connect, STARTTLS, login, data — plus a margin."""
+    sends = sum(max(1, len(c.spec.get("phones", []))) if c.type == "sms" else 1 for c in targets)
+    return LEASE_MARGIN + int(4 * settings.timeout_seconds * max(1, sends))
+
+
+def claim(ctx: Context, rows: list[Outbox], now: int, lease: int) -> list[Outbox]:
+    """Those of `rows` still pending and due, re-read and leased to this sender (see the docstring)."""
+    ids = [r.id for r in rows]
+    with ctx.write():
+        fresh = list(Outbox.select().where(Outbox.id.in_(ids) & (Outbox.state == PENDING) & (Outbox.next_at <= now))
+                     .order_by(Outbox.id))
+        if fresh:
+            Outbox.update(next_at=now + lease).where(Outbox.id.in_([r.id for r in fresh])).execute()
+    for row in fresh:
+        row.next_at = now + lease
+    return fresh
 
 
 def _deliver(ctx: Context, settings: Settings, send: Send, group: list[Outbox], key: str,

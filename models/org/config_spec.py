@@ -90,7 +90,7 @@ WEIGHTS = table({}, extra=number(low=0))
 CONFIG_SPEC: Validator = table({
     "office": table({"name": STR, "county": STR, "timezone": string(check=_zone_problem),
                      "language": string(choices=("zh", "en"))}),
-    "database": table({"url": STR}),
+    "database": table({"url": STR, "read_url": STR}),
     "channels": array(table({"id": string(ID), "name": STR, "name_en": STR}, required=("id", "name")),
                       min_len=1),
     "townships": array(table({"id": string(ID), "name": STR, "villages": STR_LIST, "aliases": STR_LIST},

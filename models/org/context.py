@@ -10,19 +10,21 @@ from __future__ import annotations
 import os
 import pwd
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, wraps
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import peewee as pw
 
 from models.errors import DomainError, NotFound, PermissionDenied, UsageError
 from models.org.config import Config
 from models.store import engine
-from models.store.schema import Operator
+from models.store.schema import Operator, database_proxy
+from models.text.messages import Ref
 from models.worktime.timeutil import now_utc, to_epoch
 
 if TYPE_CHECKING:
@@ -36,6 +38,9 @@ class Context:
     operator: Operator  # whose role and scope apply
     actor: str  # who acted: the operator's name, or the admin's when acting --as someone
     clock: Callable[[], datetime] = field(default=now_utc)
+    # `[database] read_url`: where scoreboards, hot spots, briefings and exports read (a replica);
+    # None reads the primary. Steps and a case's own workspace always use `db` (see on_replica).
+    read_db: pw.Database | None = None
 
     def now(self) -> int:
         return to_epoch(self.clock())
@@ -58,6 +63,31 @@ class Context:
         "database is locked" traceback.
         """
         return WriteTransaction(self.db)
+
+
+R = TypeVar("R")
+
+
+@contextmanager
+def reading(ctx: Context) -> Iterator[Context]:
+    """The context a report reads through: on the read database (`[database] read_url`, a replica)
+    when one is configured — its raw SQL through the context given, its model queries through the
+    schema's proxy, routed on this thread for the block — else `ctx` itself. Never write through it."""
+    if ctx.read_db is None or ctx.db is ctx.read_db:
+        yield ctx
+        return
+    with database_proxy.reading_from(ctx.read_db):
+        yield replace(ctx, db=ctx.read_db)
+
+
+def on_replica(func: Callable[..., R]) -> Callable[..., R]:
+    """A report that only reads (scoreboards, hot spots, briefings) runs on the read database (see
+    `reading`); steps and a case's own workspace never do."""
+    @wraps(func)
+    def wrapper(ctx: Context, *args: Any, **kwargs: Any) -> R:
+        with reading(ctx) as source:
+            return func(source, *args, **kwargs)
+    return wrapper
 
 
 class DatabaseBusy(DomainError):
@@ -112,9 +142,9 @@ class WriteTransaction:
 
 
 def busy(waited: float) -> DatabaseBusy:
-    waited_text = f" for {waited:.0f} s" if waited >= 1 else ""
-    return DatabaseBusy(f"the database is busy: another process held the write lock{waited_text}; "
-                        f"nothing was saved — try again in a moment")
+    if waited >= 1:
+        return DatabaseBusy("store.busy_for", seconds=f"{waited:.0f}")
+    return DatabaseBusy("store.busy")
 
 
 # The privilege-separation wrapper (README, "SSH"): operators run `sudo -u chuishao chuishao …`
@@ -208,7 +238,7 @@ def operator_for(user: str) -> Operator:
 def _lookup(name: str) -> Operator:
     found = Operator.get_or_none(Operator.name == name)
     if found is None:
-        raise NotFound(f"no operator named '{name}' (see `chuishao org operators`)")
+        raise NotFound("org.no_operator", name=name, command="chuishao org operators")
     return found
 
 
@@ -223,16 +253,19 @@ def resolve_identity(config: Config, db: pw.Database, as_name: str | None = None
     me = Operator.get_or_none(Operator.os_user == user)
     if me is None:
         if not Operator.select().exists():
-            raise UsageError("this database has no operators yet: run `chuishao init` (or `chuishao demo`)")
-        raise PermissionDenied(f"OS user '{user}' is not an operator here; an admin can add one with "
-                               f"`chuishao operator add NAME --role ROLE --os-user {user}`")
+            raise UsageError("org.no_operators_yet", init="chuishao init", demo="chuishao demo")
+        raise PermissionDenied("org.not_an_operator", user=user,
+                               command=f"chuishao operator add NAME --role ROLE --os-user {user}")
     if not me.active:
-        raise PermissionDenied(f"operator '{me.name}' is disabled")
+        raise PermissionDenied("org.operator_disabled", operator=me.name)
+    login = engine.restricted_login(db)
+    if login is not None and login != user:
+        raise PermissionDenied("org.role_mismatch", login=login, user=user)
     if as_name and as_name != me.name:
         if me.role != "admin":
-            raise PermissionDenied(f"only an admin may act as another operator; '{me.name}' is {me.role}")
+            raise PermissionDenied("org.only_admin_acts_as", operator=me.name, role=Ref("role", me.role))
         target = _lookup(as_name)
         if not target.active:
-            raise PermissionDenied(f"operator '{target.name}' is disabled")
+            raise PermissionDenied("org.operator_disabled", operator=target.name)
         return Context(config, db, target, actor=me.name, clock=clock)
     return Context(config, db, me, actor=me.name, clock=clock)

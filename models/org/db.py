@@ -25,3 +25,15 @@ def connect(url: str) -> pw.Database:
     database_proxy.initialize(db)
     engine.connect(db, url)
     return db
+
+
+def read_database(config: Config, primary_url: str) -> pw.Database | None:
+    """The `[database] read_url` database (a streaming replica of the primary), connected, or None
+    when none is set (or it names the primary itself). Not bound to the schema: only reports read
+    there, through models/org/context.on_replica."""
+    url = str(config.section("database").get("read_url") or "")
+    if not url or url == primary_url:
+        return None
+    db = engine.open_database(url)
+    engine.connect(db, url)
+    return db

@@ -16,8 +16,9 @@ import peewee as pw
 
 from models.errors import PermissionDenied
 from models.org.context import Context
-from models.store import prepared
+from models.store import engine, prepared
 from models.store.schema import Assignment, Case, Operator
+from models.text.messages import Ref
 
 ROLES = ("dispatcher", "township", "department", "supervisor", "admin")
 
@@ -67,7 +68,7 @@ def require_active(ctx: Context) -> None:
     row = prepared.execute(ctx.db, "operator_disabled", lambda: Operator.select(Operator.name).where(
         (Operator.active == False) & Operator.name.in_(["", ""])).limit(1), (False, *names, 1)).fetchone()
     if row is not None:
-        raise PermissionDenied(f"no permission: operator '{row[0]}' is disabled")
+        raise PermissionDenied("perm.operator_disabled", operator=row[0])
 
 
 def require_role(ctx: Context, action: str) -> None:
@@ -75,8 +76,8 @@ def require_role(ctx: Context, action: str) -> None:
     require_active(ctx)
     role = ctx.operator.role
     if role not in ROLE_ACTIONS.get(action, frozenset({"admin"})):
-        raise PermissionDenied(f"no permission: {ctx.operator.name} ({role}) "
-                               f"may not {action.replace('_', ' ')}")
+        raise PermissionDenied("perm.role_may_not", operator=ctx.operator.name, role=Ref("role", role),
+                               step=Ref("step", action))
 
 
 def may(ctx: Context, action: str) -> bool:
@@ -84,27 +85,53 @@ def may(ctx: Context, action: str) -> bool:
     return ctx.operator.role in ROLE_ACTIONS.get(action, frozenset({"admin"}))
 
 
-def scope_filter(ctx: Context, query: pw.ModelSelect, case_id: pw.Node = Case.id) -> pw.ModelSelect:
+def scope_filter(ctx: Context, query: pw.ModelSelect, case_id: pw.Node = Case.id,
+                 drive: bool = False) -> pw.ModelSelect:
     """Restrict a Case query to the cases the operator may see.
 
     A department sees every case it has (or had) an assignment on: a return or a withdrawal does
     not hide the case's later history from the department that worked on it. `case_id` is what
-    is tested against the department's cases (see `department_cases`).
+    is tested against the department's cases (see `department_cases`). `drive`: the query should start
+    from a department's (few) cases (engine.drive_from).
     """
     require_active(ctx)
     op = ctx.operator
-    if op.role == "township":
-        return query.where(Case.township == op.township)
-    if op.role == "department":
-        return query.where(department_cases(op.department, case_id))
-    return query
+    condition = scope_condition(op.role, op.township, op.department, case_id,
+                                (lambda cid, d: engine.drive_from(ctx.db, cid, department_assignments(d)))
+                                if drive else None)
+    return query if condition is None else query.where(condition)
 
 
-def department_cases(department: str, case_id: pw.Node = Case.id) -> pw.Expression:
+def scope_condition(role: str, township: Any, department: Any, case_id: pw.Node = Case.id,
+                    membership: Callable[[pw.Node, Any], pw.Node] | None = None) -> pw.Node | None:
+    """The one scope rule, as a condition on a `case` row (None: every case).
+
+    A township sees the cases in its township; a department the cases it has (or had) an assignment
+    on; dispatchers, supervisors and admins every case. The console's queries fill in the operator's
+    own township and department; the database's row-level security (models/org/dbroles.py) fills in
+    the logged-in role's, and tests a case against the department's case ids read by a function as
+    the assignments' owner (`membership(case_id, department)`; by default `IN` the plain subquery).
+    """
+    if role == "township":
+        return Case.township == township
+    if role == "department":
+        if membership is not None:
+            return membership(case_id, department)
+        return pw.Expression(case_id, pw.OP.IN, department_assignments(department))
+    return None
+
+
+def department_assignments(department: Any) -> pw.ModelSelect:
+    """The ids of the cases a department has (or had) an assignment on."""
+    return Assignment.select(Assignment.case).where(Assignment.department == department)
+
+
+def department_cases(department: str, case_id: pw.Node = Case.id) -> pw.Node:
     """The condition "a case the department has (or had) an assignment on", tested on `case_id`
     (Case.id, or engine.filter_only(db, Case.id) for a query that walks another index)."""
-    mine = Assignment.select(Assignment.case).where(Assignment.department == department)
-    return pw.Expression(case_id, pw.OP.IN, mine)
+    condition = scope_condition("department", None, department, case_id)
+    assert condition is not None
+    return condition
 
 
 def can_see(ctx: Context, case: Case) -> bool:
@@ -119,14 +146,16 @@ def can_see(ctx: Context, case: Case) -> bool:
     return True
 
 
-def scope_words(ctx: Context) -> str:
-    """The operator's scope in words, for refusals."""
+def outside_scope(ctx: Context, case: Case) -> PermissionDenied:
+    """The refusal for a case outside the operator's scope, naming the scope."""
     op = ctx.operator
     if op.role == "township":
-        return f"{op.name}'s scope (township {op.township})"
+        return PermissionDenied("perm.outside_scope_township", case=case.id, operator=op.name,
+                                township=Ref("township", op.township))
     if op.role == "department":
-        return f"{op.name}'s scope (cases assigned to {op.department})"
-    return f"{op.name}'s scope"
+        return PermissionDenied("perm.outside_scope_department", case=case.id, operator=op.name,
+                                department=Ref("department", op.department))
+    return PermissionDenied("perm.outside_scope", case=case.id, operator=op.name)
 
 
 def require_case(ctx: Context, case: Case, action: str | None = None) -> None:
@@ -136,7 +165,7 @@ def require_case(ctx: Context, case: Case, action: str | None = None) -> None:
     else:
         require_active(ctx)
     if not can_see(ctx, case):
-        raise PermissionDenied(f"no permission: case {case.id} is outside {scope_words(ctx)}")
+        raise outside_scope(ctx, case)
 
 
 def acting_department(ctx: Context, requested: str | None) -> str | None:
@@ -144,7 +173,8 @@ def acting_department(ctx: Context, requested: str | None) -> str | None:
     op = ctx.operator
     if op.role == "department":
         if requested and requested != op.department:
-            raise PermissionDenied(f"no permission: {op.name} acts for {op.department}, not {requested}")
+            raise PermissionDenied("perm.acts_for_own_department", operator=op.name,
+                                   own=Ref("department", op.department), requested=Ref("department", requested))
         return str(op.department)
     return requested
 

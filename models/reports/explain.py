@@ -14,7 +14,7 @@ from typing import Any
 import peewee as pw
 
 from models.errors import PermissionDenied
-from models.org.context import Context
+from models.org.context import Context, on_replica
 from models.org.permissions import text_for_viewer
 from models.reports.measures import (
     ONE,
@@ -36,6 +36,7 @@ from models.reports.measures import (
 )
 from models.reports.scoring import LADDER_KINDS, as_of, formula, score_parts
 from models.store.schema import Accountability, Assignment, Case, Evaluation, Event, SupervisionOrder
+from models.text.messages import Ref
 from models.worktime.period import Period
 from models.worktime.timeutil import local_iso
 
@@ -69,8 +70,8 @@ def require_explain(ctx: Context, department: str | None = None, township: str |
         return
     if township is not None and op.role == "township" and op.township == township:
         return
-    raise PermissionDenied(f"no permission: {op.name} ({op.role}) may see the cases behind "
-                           f"{department or township}'s figures only if they are its own")
+    raise PermissionDenied("perm.explain_own_only", operator=op.name, role=Ref("role", op.role),
+                           whose=Ref("department", department) if department else Ref("township", township or ""))
 
 
 def _flags(measures: list[Measure]) -> list[pw.Node]:
@@ -135,6 +136,7 @@ def _evaluation_rows(ctx: Context, query: pw.ModelSelect) -> dict[str, dict[str,
             for key, rows in figures.items()}
 
 
+@on_replica
 def explain(ctx: Context, department: str, period: Period) -> dict[str, Any]:
     """Every figure of one department's scoreboard row with the rows that make it up."""
     dept = ctx.config.department(department).id
@@ -184,6 +186,7 @@ def explain(ctx: Context, department: str, period: Period) -> dict[str, Any]:
             "formula": formula(ctx, ctx.config.language), "score": score_parts(ctx, rates), "figures": figures}
 
 
+@on_replica
 def explain_township(ctx: Context, township: str, period: Period) -> dict[str, Any]:
     """Every figure of one township's scoreboard row with the cases that make it up."""
     town = ctx.config.township(township).id

@@ -28,7 +28,7 @@ from typing import Any
 import peewee as pw
 
 from models.org.config import Config
-from models.org.context import Context
+from models.org.context import Context, on_replica
 from models.org.permissions import masked, scope_filter
 from models.reports.measures import in_period
 from models.store.schema import Case, Report
@@ -151,6 +151,7 @@ def _base(ctx: Context, period: Period) -> pw.Node:
     return in_period(Case.received_at, period) & Case.state.not_in(list(LEFT_OUT)) & Case.category.is_null(False)
 
 
+@on_replica
 def hotspots(ctx: Context, period: Period, *, min_count: int = 2, limit: int | None = None,
              candidates: int = 5) -> HotspotReport:
     """Recurring problems of the period (most cases first) and the month's candidate problems."""

@@ -62,7 +62,7 @@ from typing import Any
 
 import peewee as pw
 
-from models.org.context import Context
+from models.org.context import Context, on_replica
 from models.reports.explain import explain, explain_township, require_explain
 from models.reports.measures import (
     OVERDUE_PARTS,
@@ -83,7 +83,7 @@ from models.reports.measures import (
     township_measures,
 )
 from models.reports.scoring import LADDER_KINDS, as_of, formula, score_parts
-from models.store.schema import Accountability, Assignment, Case, Evaluation, SupervisionOrder
+from models.store.schema import Accountability, Assignment, Case, Evaluation, SupervisionOrder, database_proxy
 from models.worktime.period import Period
 
 SOURCES = ("citizen", "township", "third_party")
@@ -153,7 +153,8 @@ def _fetch(ctx: Context, queries: list[pw.Query]) -> list[list[dict[str, Any]]]:
 
     def in_thread(query: pw.Query) -> list[dict[str, Any]]:
         try:
-            return run(query)
+            with database_proxy.reading_from(ctx.db):  # the caller's database (the replica's, on_replica)
+                return run(query)
         finally:
             ctx.db.close()
 
@@ -161,6 +162,7 @@ def _fetch(ctx: Context, queries: list[pw.Query]) -> list[list[dict[str, Any]]]:
         return list(pool.map(in_thread, queries))
 
 
+@on_replica
 def department_scoreboard(ctx: Context, period: Period) -> list[DepartmentScore]:
     """Every configured department's figures, score and rank for the period (best first)."""
     now = as_of(ctx, period)
@@ -234,6 +236,7 @@ def rank(boards: list[DepartmentScore]) -> list[DepartmentScore]:
     return boards
 
 
+@on_replica
 def township_scoreboard(ctx: Context, period: Period) -> list[TownshipScore]:
     """Every configured township's figures and flags for the period."""
     now = as_of(ctx, period)

@@ -13,20 +13,25 @@ import peewee as pw
 
 from models.store import engine
 from models.store.schema import ALL_MODELS, SchemaVersion
+from models.text.textnorm import Places, address_key
 from models.worktime.timeutil import now_utc, to_epoch
 
-Migration = Callable[[pw.Database], None]
+Migration = Callable[..., None]
 
 # version → the step that brings a database from version-1 to version.
 MIGRATIONS: dict[int, Migration] = {}
+# versions whose step needs the county's place names (`places`: the canonical address key)
+NEEDS_PLACES: set[int] = set()
 
 CURRENT_VERSION = 13
-# Versions 10–12 are taken by work merged separately; until it is, an upgrade steps over them.
+ADDRESS_BATCH = 20_000  # reports read (and keys written) per statement by migration 10
 
 
-def migration(version: int) -> Callable[[Migration], Migration]:
+def migration(version: int, *, places: bool = False) -> Callable[[Migration], Migration]:
     def register(func: Migration) -> Migration:
         MIGRATIONS[version] = func
+        if places:
+            NEEDS_PLACES.add(version)
         return func
     return register
 
@@ -133,6 +138,42 @@ def _notification_outbox(db: pw.Database) -> None:
     db.create_tables([Outbox], safe=True)
 
 
+@migration(10, places=True)
+def _canonical_address_keys(db: pw.Database, places: Places) -> None:
+    """v10: every report's `address_key` recomputed as the canonical key (textnorm.address_key), so
+    东关社区5号楼 and 城关镇东关社区五号楼 find each other as duplicates. Read in id order, ADDRESS_BATCH
+    rows a statement, each distinct address keyed once, and only the keys that change written. The
+    reports' digests do not cover the key itself (models/store/rowdigest.py), so `audit verify` holds."""
+    from models.store.schema import Report
+
+    quote = db.quote[0] + "report" + db.quote[1]
+    update = f"UPDATE {quote} SET address_key = {db.param} WHERE id = {db.param}"
+    last = 0
+    while True:
+        rows = db.execute(Report.select(Report.id, Report.address, Report.address_key)
+                          .where((Report.id > last) & Report.address.is_null(False))
+                          .order_by(Report.id).limit(ADDRESS_BATCH)).fetchall()
+        if not rows:
+            return
+        changed = []
+        for rid, address, old in rows:
+            key = address_key(address, places)  # each distinct address keyed once (Places.keys)
+            if key != old:
+                changed.append((key, rid))
+        engine.execute_many(db, update, changed)
+        last = rows[-1][0]
+
+
+@migration(12)
+def _notification_reads_and_clock_indexes(db: pw.Database) -> None:
+    """v12: who read which notification and when (the console's unread list), and indexes on the
+    assignment deadlines, so the sender's sweep finds a sign-for or arrival deadline near or just
+    passed on a case whose other clock is already late."""
+    from models.store.schema import Assignment, NotificationRead
+
+    db.create_tables([Assignment, NotificationRead], safe=True)  # safe: creates only the missing indexes
+
+
 @migration(13)
 def _audit_every_table(db: pw.Database) -> None:
     """v13: events carry the digests of supervision orders, ladder steps, meeting decisions, merge
@@ -162,25 +203,32 @@ def schema_version(db: pw.Database) -> int:
     return int(row or 0)
 
 
-def migrate(db: pw.Database) -> tuple[int, int]:
-    """Create or upgrade the schema; returns (version before, version after)."""
+def migrate(db: pw.Database, places: Places | None = None) -> tuple[int, int]:
+    """Create or upgrade the schema; returns (version before, version after). `places`: the county's
+    place names (Config.places), needed by the steps that recompute address keys."""
     before = schema_version(db)
     if before > CURRENT_VERSION:
         from models.errors import UsageError
 
-        raise UsageError(f"database schema version {before} is newer than this chuishao "
-                         f"({CURRENT_VERSION}); upgrade chuishao")
+        raise UsageError("store.newer_schema", version=before, ours=CURRENT_VERSION)
     if before == 0:
         with engine.write_transaction(db):
             db.create_tables(ALL_MODELS, safe=True)
             engine.create_search_index(db)
             SchemaVersion.create(version=CURRENT_VERSION, applied_at=to_epoch(now_utc()))
         return before, CURRENT_VERSION
+    if places is None and NEEDS_PLACES.intersection(range(before + 1, CURRENT_VERSION + 1)):
+        from models.errors import UsageError
+
+        raise UsageError("store.upgrade_needs_config", version=before, current=CURRENT_VERSION, command="chuishao init")
     for version in range(before + 1, CURRENT_VERSION + 1):
-        if version not in MIGRATIONS:  # reserved (see CURRENT_VERSION)
+        if version not in MIGRATIONS:  # a number reserved for a change made on another branch
             continue
         with engine.write_transaction(db):
-            MIGRATIONS[version](db)
+            if version in NEEDS_PLACES:
+                MIGRATIONS[version](db, places)
+            else:
+                MIGRATIONS[version](db)
             SchemaVersion.create(version=version, applied_at=to_epoch(now_utc()))
     return before, CURRENT_VERSION
 

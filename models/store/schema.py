@@ -6,9 +6,52 @@ keep their rows, edited fields keep their old values in the event log.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 import peewee as pw
 
-database_proxy = pw.DatabaseProxy()
+_BOUND = pw.Proxy.obj  # the slot `initialize` writes (peewee's own)
+
+
+class RoutedProxy(pw.DatabaseProxy):
+    """The schema's database: the one `initialize` binds, or, inside `reading_from(db)` on this thread
+    only, another (a read replica for the reports, models/org/context.on_replica)."""
+
+    __slots__ = ("_local",)
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_local", threading.local())
+        super().__init__()
+
+    def __setattr__(self, attr: str, value: Any) -> None:
+        if attr not in ("obj", "_callbacks", "_Model"):
+            raise AttributeError("Cannot set attribute on proxy.")
+        object.__setattr__(self, attr, value)
+
+    @property  # type: ignore[override]
+    def obj(self) -> Any:
+        routed = getattr(self._local, "db", None)
+        return routed if routed is not None else _BOUND.__get__(self)
+
+    @obj.setter
+    def obj(self, value: Any) -> None:
+        _BOUND.__set__(self, value)
+
+    @contextmanager
+    def reading_from(self, db: pw.Database) -> Iterator[pw.Database]:
+        """Queries on the schema's models, on this thread, go to `db` until the block ends."""
+        before = getattr(self._local, "db", None)
+        self._local.db = db
+        try:
+            yield db
+        finally:
+            self._local.db = before
+
+
+database_proxy = RoutedProxy()
 
 
 class BaseModel(pw.Model):
@@ -133,7 +176,10 @@ class Assignment(BaseModel):
         indexes = ((("department", "active", "case"), False),
                    # Every column the department scoreboard reads, in GROUP BY order (migration 4).
                    (("department", "dispatched_at", "role", "state", "active", "case", "ack_due", "acknowledged_at",
-                     "arrive_due", "arrived_at", "returned_at", "return_count"), False))
+                     "arrive_due", "arrived_at", "returned_at", "return_count"), False),
+                   # The notification sweep finds each clock whose deadline is near or has just passed,
+                   # even on a case another clock already made late (migration 12).
+                   (("ack_due",), False), (("arrive_due",), False))
 
 
 class Note(BaseModel):
@@ -322,7 +368,26 @@ class Outbox(BaseModel):
         indexes = ((("state", "next_at"), False), (("recipient_kind", "recipient", "created_at"), False))
 
 
+class NotificationRead(BaseModel):
+    """An operator has read a notification addressed to their department, township or the office
+    (migration 12): whose list it left (`operator`), who pressed the key (`read_by`, the kernel's
+    operator: an admin acting --as someone is named) and when. One row per operator and notification;
+    several operators of one department each read for themselves."""
+
+    outbox = pw.IntegerField(column_name="outbox_id")
+    operator = pw.CharField()
+    read_by = pw.CharField()
+    read_at = pw.IntegerField()
+
+    class Meta:
+        indexes = ((("operator", "outbox"), True),)
+
+
 ALL_MODELS: list[type[BaseModel]] = [
     SchemaVersion, Operator, Case, Report, Assignment, Note, Evaluation, Extension, Pause, Event, Setting,
-    SupervisionOrder, Accountability, Meeting, MeetingDecision, MergeRecord, LadderStep, Outbox,
+    SupervisionOrder, Accountability, Meeting, MeetingDecision, MergeRecord, LadderStep, Outbox, NotificationRead,
 ]
+
+# Tables whose rows are never changed once written: the event log, and the records events point at.
+# On PostgreSQL the application's role may only INSERT and SELECT them (models/org/dbroles.py).
+APPEND_ONLY = ("event", "note", "evaluation", "accountability", "meeting", "meeting_decision")

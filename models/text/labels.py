@@ -30,7 +30,9 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
                     "merged_with": ("应合并", "merge"), "not_merged": ("不应合并", "keep apart"),
                     "split_parts": ("拆分", "split"), "evaluation": ("回访结果", "callback"),
                     "reopened": ("重办", "reopen"), "closed": ("归档", "close"),
-                    "extension": ("延期审批", "extension"), "paused": ("挂起", "pause")},
+                    "extension": ("延期审批", "extension"), "paused": ("挂起", "pause"),
+                    "ladder": ("催办/通报", "reminder / notice"), "order": ("督办令", "supervision order"),
+                    "meeting": ("联席会议", "joint meeting")},
     "penalty": {"whistle_own_duty": ("把乡镇履职事项吹哨上交（乱吹）", "whistled a township duty item"),
                 "dispatch_returner": ("改派给刚退单的部门", "re-dispatched to the department that returned it"),
                 "close_unsatisfied": ("群众不满意仍归档", "closed a case the citizen was unsatisfied with"),
@@ -46,6 +48,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
                          "withdrawn": ("已撤回", "withdrawn")},
     "source": {"citizen": ("群众回访", "citizen"), "township": ("基层评价", "township"),
                "third_party": ("第三方评价", "third party")},
+    "outcome": {"rated": ("已评价", "rated"), "unreachable": ("无法联系", "unreachable")},
     "rating": {"satisfied": ("满意", "satisfied"), "basically_satisfied": ("基本满意", "basically satisfied"),
                "unsatisfied": ("不满意", "unsatisfied")},
     "action": {
@@ -77,8 +80,14 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
                     "extension_review": ("延期待审批", "extension awaiting decision"),
                     "remind": ("催办", "reminder"), "notice": ("通报", "public notice"),
                     "supervise": ("督办", "supervision order"), "reopen": ("重办", "reopened"),
-                    "deadline_near": ("时限将至", "deadline near"), "digest": ("非工作时间汇总", "digest")},
-    "notify_state": {"pending": ("待发送", "pending"), "sent": ("已送达", "delivered"), "dead": ("发送失败", "dead")},
+                    "deadline_near": ("时限将至", "deadline near"),
+                    "deadline_passed": ("已超时限", "deadline passed"), "digest": ("非工作时间汇总", "digest")},
+    "notify_state": {"pending": ("待发送", "pending"), "sent": ("已送达", "delivered"),
+                     "dead": ("发送失败（死信）", "failed (dead letter)"), "unrouted": ("未配置渠道", "no channel")},
+    "notify_channel": {"webhook": ("Webhook", "webhook"), "wecom": ("企业微信", "WeCom"), "dingtalk": ("钉钉", "DingTalk"),
+                       "email": ("电子邮件", "e-mail"), "sms": ("短信", "SMS"),
+                       "removed": ("已停用的渠道", "a channel since removed")},
+    "order_status": {"open": ("待反馈", "open"), "answered": ("已反馈", "answered"), "closed": ("已办结", "closed")},
     "order_kind": {"reminder": ("催办", "reminder"), "notice": ("通报", "public notice"), "order": ("督办", "order")},
     "supervision_level": {"normal": ("一般督办", "normal"), "key": ("重点督办", "key"),
                           "listed": ("挂牌督办", "listed")},
@@ -138,7 +147,8 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
 # Why a case is (or is not) a possible duplicate (models/intake/dupscore.py Reason kinds); the
 # reason's detail (a masked phone, a percentage, a township, a count) follows the words.
 LABELS["duplicate_reason"] = {
-    "phone": ("同一电话", "same phone"), "address": ("地址相同", "same address"), "address_near": ("地址相近", "address similar"),
+    "phone": ("同一电话", "same phone"), "address": ("地址相同", "same address"),  # detail: the place in one writing
+    "address_near": ("地址相近", "address similar"),
     "text": ("内容相似", "text similar"), "township": ("同一属地", "same township"),
     "category": ("同一分类", "same category"), "other_phone": ("电话不同", "different phone"),
     "other_address": ("地址不同", "different address"), "other_township": ("属地不同", "different township"),

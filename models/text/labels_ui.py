@@ -38,7 +38,9 @@ UI: dict[str, tuple[str, str]] = {
     # workspace
     "section_reports": ("诉求原文", "Reports"), "section_assignments": ("承办部门与时限", "Departments and clocks"),
     "section_timeline": ("时间线", "Timeline"), "section_notes": ("办理进展", "Progress notes"),
-    "section_evaluations": ("回访评价", "Evaluations"),
+    "section_evaluations": ("回访评价", "Evaluations"), "section_notifications": ("通知记录", "Notifications sent"),
+    "col_recipient": ("通知对象", "To"), "col_notice": ("事项", "About"), "col_channels": ("渠道", "Channels"),
+    "col_delivery": ("送达", "Delivery"), "notify_attempts": ("已尝试 {n} 次", "{n} attempts"),
     "field_state": ("状态", "State"), "field_counts": ("计数", "Counts"),
     "counts": ("诉求 {reports} 件 · 退单 {returns} 次 · 重办 {reopens} 次",
                "{reports} reports · {returns} returns · {reopens} reopens"),
@@ -94,7 +96,8 @@ UI: dict[str, tuple[str, str]] = {
     "group_general": ("通用", "General"), "group_queue": ("队列", "Queue"), "group_views": ("视图", "Views"),
     "group_move": ("移动", "Moving"), "group_steps": ("案件办理", "Case steps"), "group_case": ("案件", "Case"),
     "group_dialog": ("对话框", "Dialogs"), "group_screens": ("其他页面", "Other screens"),
-    "key_help": ("帮助", "Help"), "key_palette": ("命令", "Commands"), "key_quit": ("退出", "Quit"),
+    "key_help": ("帮助", "Help"), "key_palette": ("命令", "Commands"),
+    "palette_placeholder": ("搜索命令…", "Search for commands…"), "palette_no_matches": ("没有匹配的命令", "No matches found"), "key_quit": ("退出", "Quit"),
     "key_open": ("打开", "Open"), "key_search": ("搜索", "Search"), "key_filter": ("筛选", "Filter"),
     "key_sort": ("排序", "Sort"), "key_reverse": ("反向排序", "Reverse sort"),
     "key_clear": ("清除搜索/筛选", "Clear search/filters"), "key_view_prev": ("上一视图", "Previous view"),
@@ -133,6 +136,11 @@ UI: dict[str, tuple[str, str]] = {
     "field_extension_decision": ("审批结果", "Decision"), "extension_approve": ("批准", "Approve"),
     "extension_refuse": ("驳回", "Refuse"), "field_decision_note": ("说明（可选）", "Note (optional)"),
     "key_goto": ("转到案件", "Go to case"), "field_goto": ("案件编号", "Case number"),
+    # 督办令 from the workspace (issue 17 item 10)
+    "key_supervise": ("督办令", "Supervision order"), "field_order_level": ("督办级别", "Level"),
+    "field_order_deadline": ("办理期限（可选，ISO，如 2026-12-10T17:30）", "Deadline (optional, ISO, e.g. 2026-12-10T17:30)"),
+    "field_order_instruction": ("督办要求", "Instruction"),
+    "order_to": ("督办对象：{dept}", "Ordered: {dept}"),
     "error_goto": ("请输入案件编号（数字）", "Type a case number"),
     "hotspots_empty": ("{period} 没有热点：同一分类、同一地点、同一周内至少 {min} 件才算一个热点。按 [ 看上月，] 看下月，r 刷新。",
                        ("No hot spots in {period}: a hot spot is at least {min} cases of one category at one place "
@@ -147,4 +155,11 @@ UI: dict[str, tuple[str, str]] = {
     "training_hint": ("按 c 评分；按 4 / d 让模拟时间前进 4 小时 / 1 天；Esc 返回队列",
                       "c scores; 4 / d move simulated time on 4 hours / 1 day; Esc back to the queue"),
     "training_advanced": ("模拟时间已前进到 {now}", "Simulated time is now {now}"),
+    # unread notifications (models/notify/inbox.py)
+    "key_inbox": ("未读通知", "Unread notifications"),
+    "inbox_count": ("未读通知 {n} 条（F7）", "{n} unread notifications (F7)"),
+    "inbox_title": ("未读通知 {n} 条（显示最新 {shown} 条）", "{n} unread notifications (newest {shown} shown)"),
+    "inbox_confirm": ("按 Enter 标记以上通知为已读，Esc 稍后再看", "Enter marks these read, Esc leaves them for later"),
+    "inbox_empty": ("没有未读通知", "No unread notifications"),
+    "inbox_marked": ("已标记 {n} 条通知为已读", "{n} notifications marked read"),
 }

@@ -7,7 +7,7 @@ or any file with cases and no marker), and over the county's own database URL.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from models.store import engine
 from models.store.migrations import recreate, schema_version
 from models.store.schema import Case, Event, Extension
 from models.store.settings import read_setting, write_setting
+from models.supervision.supervision import escalate, system_context
 from models.training.exercises import Exercise
 from models.training.sandbox import ATTEMPTS, MARKER, marker, set_clock
 from models.worktime.durations import parse_duration
@@ -57,8 +58,7 @@ def start(config: Config, db: pw.Database, exercise: Exercise, trainee: str, *, 
     """Build (or reuse) the sandbox in `db` for this exercise and trainee."""
     existing = marker(db)
     if existing is None and schema_version(db) > 0 and Case.select().exists():
-        raise UsageError("this database holds cases and is not a training database; training never "
-                         "builds over it (choose another --sandbox path)")
+        raise UsageError("training.not_over_county")
     if existing and not restart and existing["exercise"] == exercise.id and existing["trainee"] == trainee:
         return Started(existing, reused=True)
     attempts = read_setting(ATTEMPTS) if existing else None
@@ -106,7 +106,19 @@ def prepare_case(ctx: Context, spec: dict[str, Any], sim: int) -> int:
         pausing.request_extension(ctx, case.id, reason=spec["extension_reason"], by=spec["extension_by"])
     if "note" in spec:  # what the trainee needs to know, as the office would have noted it
         lifecycle.note(ctx, case.id, text=spec["note"])
+    if "reminded_days_ago" in spec:
+        earlier_reminder(ctx, case.id, sim - int(float(spec["reminded_days_ago"]) * 86400))
     return int(case.id)
+
+
+def earlier_reminder(ctx: Context, case_id: int, moment: int) -> None:
+    """The supervision ladder's reminder on this case, written by the real sweep step as it would have
+    run at `moment` (before the sandbox's start), so that the trainee's morning sweep finds a case
+    reminded days ago and still late — the one that gets 通报. Only the ladder's own rules decide
+    what it writes; a situation whose deadline had not passed by then gets nothing, and is refused."""
+    past = replace(ctx, clock=lambda: from_epoch(moment))
+    if "remind" not in escalate(system_context(past), case_id):
+        raise UsageError("training.no_reminder_due", case=case_id, moment=local_iso(moment, ctx.config.tz))
 
 
 def late_request(ctx: Context, case_id: int, reason: str, by: str) -> None:
@@ -118,9 +130,7 @@ def late_request(ctx: Context, case_id: int, reason: str, by: str) -> None:
         case = Case.get_by_id(case_id)
         now, old_due = ctx.now(), int(case.resolve_due)
         if old_due > now:
-            raise UsageError(f"case {case_id}: 'extension_after_deadline' needs a resolve deadline already "
-                             f"passed at the sandbox's start (it is {local_iso(old_due, ctx.config.tz)}); "
-                             f"raise 'received_hours_ago'")
+            raise UsageError("training.late_needs_past_deadline", case=case_id, due=local_iso(old_due, ctx.config.tz))
         start = from_epoch(old_due)
         assert start is not None
         new_due = to_epoch(ctx.calendar.add(start, parse_duration(by)).due)

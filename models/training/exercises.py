@@ -4,7 +4,8 @@ in the folder `[training] exercises` of chuishao.toml names.
 A file gives the situation (`[[cases]]`, each prepared by a template: `new` waiting for triage,
 `whistled` waiting for dispatch, `returned` dispatched and sent back by its lead, `on_site` signed
 for and reported on site, `resolved` with the lead's result, `extension` on site with an extension
-request waiting), the task in plain
+request waiting; any of them with `reminded_days_ago`: the supervision ladder's reminder already
+written that many days before the sandbox's start), the task in plain
 Chinese, the answer key (`[[answers]]`: per case the expected decision with its acceptable
 alternatives, the rule that justifies it and its points) and penalties (`[[penalties]]`). Every
 problem is reported as `file:line: key: why` (ConfigError, exit 2), and names of departments,
@@ -26,7 +27,9 @@ SKILLS = ("triage", "duplicates", "split", "dispatch", "review", "extension", "s
 TEMPLATES = ("new", "whistled", "returned", "on_site", "resolved", "extension")
 # What an answer checks, read from the case after the trainee's work (see models.training.scoring).
 KINDS = ("decision", "lead", "cooperating", "review", "merged_with", "not_merged", "split_parts", "evaluation",
-         "reopened", "closed", "extension", "paused")
+         "reopened", "closed", "extension", "paused", "ladder", "order", "meeting")
+LADDER = ("remind", "notice", "none")  # the highest escalation step the trainee's sweep wrote
+ORDER_LEVELS = ("normal", "key", "listed", "none")  # the level of the trainee's 督办令, or none
 PENALTIES = ("whistle_own_duty", "dispatch_returner", "close_unsatisfied", "approve_late_extension")
 RATINGS = ("satisfied", "basically_satisfied", "unsatisfied", "unreachable")
 
@@ -42,6 +45,7 @@ SPEC: Validator = table({
         "category": STR, "duty_item": STR, "priority": STR, "lead": STR, "cooperating": array(STR),
         "return_reason": STR, "result": STR, "note": STR, "received_hours_ago": number(low=0),
         "extension_reason": STR, "extension_by": STR, "extension_after_deadline": boolean(),
+        "reminded_days_ago": number(low=1),
     }, required=("ref", "template", "channel", "text")), min_len=1),
     "answers": array(table({
         "case": string(ID), "kind": string(choices=KINDS), "expect": STRS, "rule": STR,
@@ -144,8 +148,12 @@ def _check_names(checker: Checker, data: dict[str, Any], config: Config) -> None
                 checker.add(at, f"'{value}' is not one of: approve, refuse")
             elif answer["kind"] in ("reopened", "closed", "paused") and value not in ("yes", "no"):
                 checker.add(at, f"'{value}' is not one of: yes, no")
-            elif answer["kind"] in ("lead", "cooperating"):
+            elif answer["kind"] in ("lead", "cooperating") or (answer["kind"] == "meeting" and value != "none"):
                 _known(checker, at, config.department, value)
+            elif answer["kind"] == "ladder" and value not in LADDER:
+                checker.add(at, f"'{value}' is not one of: {', '.join(LADDER)}")
+            elif answer["kind"] == "order" and value not in ORDER_LEVELS:
+                checker.add(at, f"'{value}' is not one of: {', '.join(ORDER_LEVELS)}")
             elif answer["kind"] in ("merged_with", "not_merged") and value not in refs:
                 checker.add(at, f"no situation case has ref '{value}'")
         if answer["kind"] == "not_merged" and not expect:
@@ -185,5 +193,5 @@ def load_all(config: Config) -> dict[str, Exercise]:
 def get_exercise(config: Config, exercise_id: str) -> Exercise:
     exercises = load_all(config)
     if exercise_id not in exercises:
-        raise UsageError(f"no exercise '{exercise_id}'; there are: {', '.join(sorted(exercises))}")
+        raise UsageError("training.no_exercise", exercise=exercise_id, known=", ".join(sorted(exercises)))
     return exercises[exercise_id]

@@ -60,6 +60,17 @@ def _late_approval(event: dict[str, Any]) -> bool:
     return row is not None and row.old_due is not None and row.requested_at >= row.old_due
 
 
+_LADDER = {"remind": "已催办", "notice": "已通报", "none": "未催办、未通报"}
+
+
+def _order(level: str) -> str:
+    return "不下督办令" if level == "none" else f"下达{label('supervision_level', level)}令"
+
+
+def _meeting(config: Config, lead: str) -> str:
+    return "不提交联席会议" if lead == "none" else f"联席会议定{_dept(config, lead)}牵头"
+
+
 def _rating(rating: str) -> str:
     return "联系不上" if rating == "unreachable" else label("rating", rating)
 
@@ -124,6 +135,21 @@ def _answer(config: Config, answer: dict[str, Any], refs: dict[str, int], baseli
         right = ("yes" if done else "no") in expect
         verb = label("answer_kind", kind)
         got, wanted = (f"已{verb}" if done else f"未{verb}"), (f"应{verb}" if "yes" in expect else f"不应{verb}")
+    elif kind == "ladder":
+        step = next((s for s in ("notice", "remind") if _trainee_events(baseline, s, case_id)), "none")
+        right, got = step in expect, _LADDER[step]
+        wanted = " 或 ".join(_LADDER[e] for e in expect)
+    elif kind == "order":
+        orders = _trainee_events(baseline, "supervise", case_id)
+        level = orders[-1]["after"].get("level") if orders else "none"
+        right, got = level in expect, _order(level)
+        wanted = " 或 ".join(_order(e) for e in expect)
+    elif kind == "meeting":
+        decided = _trainee_events(baseline, "meeting", case_id)
+        lead = decided[-1]["after"].get("lead") if decided else "none"
+        want_ids = [e if e == "none" else config.department(e).id for e in expect]
+        right, got = lead in want_ids, _meeting(config, lead)
+        wanted = " 或 ".join(_meeting(config, e) for e in want_ids)
     else:
         root = _root(case_id)
         together = [_root(refs[other]) == root for other in expect]
@@ -162,9 +188,9 @@ def check(config: Config, db: pw.Database, exercise: Exercise, *, wall_now: int,
     """Score the sandbox's exercise; the result names every decision, penalty and the time taken."""
     made = marker(db)
     if made is None:
-        raise UsageError("this is not a training database; run `chuishao training start` first")
+        raise UsageError("training.not_training", command="chuishao training start")
     if made["exercise"] != exercise.id:
-        raise UsageError(f"this sandbox holds exercise '{made['exercise']}', not '{exercise.id}'")
+        raise UsageError("training.other_exercise", made=made["exercise"], exercise=exercise.id)
     refs = {k: int(v) for k, v in made["cases"].items()}
     baseline = int(made["baseline_event"])
     answers = [_answer(config, a, refs, baseline) for a in exercise.answers]

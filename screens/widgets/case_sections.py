@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from models.org.config import Config
-from models.text.labels import label
+from models.text.labels import LABELS, label
 from models.worktime.durations import format_timedelta
 from screens.base import literal, ui
 from screens.widgets.queue_table import DUE_SOON
@@ -147,8 +147,10 @@ def details(after: dict[str, Any], names: Names, language: str) -> Text:
             value = names.dept(str(value))
         elif key == "cooperating":
             value = "、".join(names.dept(d) for d in value)
-        elif key in ("rating", "decision", "source"):
+        elif key in ("rating", "source", "outcome"):
             value = label(key, str(value), language)
+        elif key == "decision":  # a triage decision, or a return review's (uphold / redispatch)
+            value = label("review" if value in LABELS["review"] else "decision", str(value), language)
         if out:
             out.append("  ")
         out.append(f"{ui('detail_' + key, language)}: ", style="dim")
@@ -191,3 +193,24 @@ def evaluations(detail: dict[str, Any], language: str) -> RenderableType:
             line.append(f" · {ui('round', language, n=v['round'])}")
         grid.add_row(Text(short(v["created_at"])), Group(line, literal(v["comment"] or "")))
     return grid
+
+
+def notifications(rows: list[dict[str, Any]], language: str) -> RenderableType:
+    """What was sent about the case (models/notify/inbox.py): when, to whom, about what, through which
+    channels, and whether it was delivered, is waiting, or failed for good (a dead letter)."""
+    if not rows:
+        return Text(ui("none_yet", language), style="dim")
+    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
+    for key in ("col_time", "col_recipient", "col_notice", "col_channels", "col_delivery"):
+        table.add_column(ui(key, language), overflow="fold")
+    styles = {"sent": "green", "pending": "yellow", "dead": "bold red", "unrouted": "dim"}
+    for n in rows:
+        delivery = Text(label("notify_state", n["state"], language), style=styles.get(n["state"], ""))
+        if n["state"] == "sent" and n["sent_at"]:
+            delivery.append(f" {short(n['sent_at'])}")
+        elif n["attempts"]:
+            delivery.append(f" · {ui('notify_attempts', language, n=n['attempts'])}", style="dim")
+        channels = "、".join(label("notify_channel", c, language) for c in n["channels"])
+        table.add_row(Text(short(n["created_at"])), Text(n["recipient"]),
+                      Text(label("notify_kind", n["kind"], language)), Text(channels), delivery)
+    return table

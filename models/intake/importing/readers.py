@@ -64,18 +64,16 @@ def open_source(path: str | Path, fmt: str | None = None, *, sheet: str | None =
     if fmt is None:
         fmt = _EXTENSIONS.get(path.suffix.lower())
         if fmt is None:
-            hint = "; save old .xls workbooks as .xlsx" if path.suffix.lower() == ".xls" else ""
-            raise ImportFileError(
-                f"{path}: unknown file type '{path.suffix}'; expected .csv, .xlsx, .jsonl or .json{hint}"
-            )
+            raise ImportFileError("import.xls" if path.suffix.lower() == ".xls" else "import.unknown_type",
+                                  path=path, suffix=path.suffix)
     elif fmt not in FORMATS:
-        raise ImportFileError(f"{path}: unknown format '{fmt}'; expected one of {', '.join(FORMATS)}")
+        raise ImportFileError("import.unknown_format", path=path, format=fmt, known=", ".join(FORMATS))
     try:
         if not path.is_file():
-            raise ImportFileError(f"{path}: no such file")
+            raise ImportFileError("import.no_file", path=path)
         size = path.stat().st_size
         if size == 0:
-            raise ImportFileError(f"{path}: the file is empty")
+            raise ImportFileError("import.empty_file", path=path)
         if fmt == "csv":
             return _open_csv(path, size)
         if fmt == "xlsx":
@@ -84,7 +82,7 @@ def open_source(path: str | Path, fmt: str | None = None, *, sheet: str | None =
             return open_jsonl(path, size)
         return open_open311(path, explicit)
     except OSError as exc:
-        raise ImportFileError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+        raise ImportFileError("import.unreadable", path=path, problem=exc.strerror or exc) from None
 
 
 # ---------------------------------------------------------------- tables (CSV, XLSX)
@@ -98,15 +96,15 @@ def _prepare_header(path: Path, cells: list[str]) -> tuple[list[str], bool]:
     if has_reason:
         names.pop()
     if not names:
-        raise ImportFileError(f"{path}: no header row")
+        raise ImportFileError("import.no_header", path=path)
     seen: set[str] = set()
     for index, name in enumerate(names, 1):
         if SURROGATE.search(name) or "\x00" in name:
-            raise ImportFileError(f"{path}: header column {index} is not readable text")
+            raise ImportFileError("import.header_not_text", path=path, column=index)
         if not name:
             name = names[index - 1] = f"列{index}"  # an unnamed column still needs a key
         if name in seen:
-            raise ImportFileError(f"{path}: column '{name}' appears twice in the header")
+            raise ImportFileError("import.header_twice", path=path, column=name)
         seen.add(name)
     return names, has_reason
 
@@ -174,11 +172,11 @@ def _open_csv(path: Path, size: int) -> SourceFile:
             if any(cells):
                 break
         else:
-            raise ImportFileError(f"{path}: no header row")
+            raise ImportFileError("import.no_header", path=path)
         header, has_reason = _prepare_header(path, cells)
     except csv.Error as exc:
         handle.close()
-        raise ImportFileError(f"{path}: cannot read the header row ({exc})") from None
+        raise ImportFileError("import.header_unreadable", path=path, problem=exc) from None
     except BaseException:
         handle.close()
         raise
@@ -237,49 +235,69 @@ def _open_xlsx(path: Path, sheet: str | None) -> SourceFile:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 — openpyxl surfaces zip, XML and key errors alike for a non-xlsx file
-        raise ImportFileError(f"{path}: cannot open as an .xlsx workbook ({type(exc).__name__}: {exc})") from None
+        raise ImportFileError("import.not_xlsx", path=path, problem=f"{type(exc).__name__}: {exc}") from None
     try:
         names = book.sheetnames
         if sheet is not None and sheet not in names:
-            raise ImportFileError(f"{path}: no sheet named '{sheet}'; sheets: {', '.join(names)}")
+            raise ImportFileError("import.no_sheet", path=path, sheet=sheet, sheets=", ".join(names))
         ws = book[sheet] if sheet is not None else book.worksheets[0]
         total = ws.max_row
-        # A stale <dimension> would silently cut rows in read-only mode; read what is really there.
-        ws.reset_dimensions()
-        top = ws.iter_rows()
+        rows = _sparse_rows(ws)  # the cells really there: neither a stale <dimension> nor padding counts
         number, header_cells = 0, []
-        for cells in top:
-            number += 1
-            header_cells = [cell_text(c.value, c.number_format) for c in cells]
+        for number, cells in rows:
+            header_cells = [text for _, text in cells]
             if any(header_cells):
                 break
         else:
-            raise ImportFileError(f"{path}: no header row")
+            raise ImportFileError("import.no_header", path=path)
         header, has_reason = _prepare_header(path, header_cells)
-        # The rows below are read no wider than the header (its reason column, and one more to tell a
-        # row with a cell past the last column): a sheet padded out to column XFD would otherwise
-        # give every row 16,384 cells.
-        width = len(header) + has_reason + 1
-        top.close()
-        rows = ws.iter_rows(min_row=number + 1, max_col=width)
     except BaseException:
         book.close()
         raise
     hint = total - number if total else None
     return SourceFile(
-        path, "xlsx", None, header, _xlsx_rows(book, rows, number, header, has_reason), hint,
+        path, "xlsx", None, header, _xlsx_rows(book, rows, header, has_reason), hint,
         sheet=ws.title, closer=book.close,
     )
 
 
-def _xlsx_rows(book: Any, rows: Iterator[tuple[Any, ...]], number: int, header: list[str], has_reason: bool
+def _sparse_rows(ws: Any) -> Iterator[tuple[int, list[tuple[Any, str]]]]:
+    """(row number, [(value, text as shown)] up to the row's last cell holding something) for every
+    row of a read-only sheet, from the cells the file really holds.
+
+    openpyxl's iter_rows fills every row out to the widest column of the sheet (or to `max_col`):
+    a sheet padded to column XFD gave each row 16,384 cells, and a bound by the header's width
+    silently dropped any cell two or more columns past it. Its worksheet parser, as iter_rows itself
+    uses it, yields only the cells present; the empty ones are skipped, the gaps filled with "".
+    """
+    from openpyxl.cell.read_only import ReadOnlyCell
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    book = ws.parent
+    with ws._get_source() as src:
+        parser = WorkSheetParser(src, ws._shared_strings, data_only=book.data_only, epoch=book.epoch,
+                                 date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+        for number, cells in parser.parse():
+            held = []
+            for cell in cells:
+                if cell["value"] is None:
+                    continue
+                shown = ReadOnlyCell(ws, **cell)
+                text = cell_text(shown.value, shown.number_format)
+                if text:
+                    held.append((cell["column"], shown.value, text))
+            row: list[tuple[Any, str]] = [(None, "")] * (held[-1][0] if held else 0)
+            for column, value, text in held:
+                row[column - 1] = (value, text)
+            yield number, row
+
+
+def _xlsx_rows(book: Any, rows: Iterator[tuple[int, list[tuple[Any, str]]]], header: list[str], has_reason: bool
                ) -> Iterator[SourceRow | RowError]:
     try:
-        for cells in rows:
-            number += 1
-            values = [c.value for c in cells]
-            texts = [cell_text(c.value, c.number_format) for c in cells]
+        for number, cells in rows:
+            texts = [text for _, text in cells]
             if any(texts):
-                yield _table_row(number, texts, values, header, has_reason, None)
+                yield _table_row(number, texts, [value for value, _ in cells], header, has_reason, None)
     finally:
         book.close()
