@@ -49,6 +49,26 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # --- ledger: audit, backup, copy, output files (ledger.*, audit.*) ---
     # --- clocks and worktime (clock.*, time.*) ---
     # --- cases: lifecycle, steps, pauses, extensions, retriage (case.*) ---
+    "case.whistle_own_duty": ("吹哨引用了乡镇自身履职事项 {item}（{text}），属{township}本职，可能被退回乡镇（乱吹）",
+                              ("the whistle cites {item} ({text}), a duty-list item of the township's own scope: "
+                               "{township} should handle it itself and the office may send it back")),
+    "case.retriage_untriaged": ("案件 {case} 尚未分类：请先分类", "case {case} is new: triage it first"),
+    "case.retriage_final": ("案件 {case} 为{state}：只能对已分类、未办结的案件重新分类",
+                            "case {case} is {state}: only a triaged, unresolved case can be re-triaged"),
+    "case.retriage_decision": ("重新分类只能改为属地办理或吹哨，不能为 {decision}",
+                               "re-triage changes the decision to local or whistle only, not {decision}"),
+    "case.retriage_to_local_dispatched": ("案件 {case} 为{state}：只有尚未分哨的吹哨件可改为属地办理",
+                                          "case {case} is {state}: only a whistle not yet dispatched can become local"),
+    "case.retriage_to_whistle": ("案件 {case} 为{state}：只有属地办理中的案件可改为吹哨",
+                                 "case {case} is {state}: only a case handled locally can become a whistle"),
+    "case.retriage_nothing": ("重新分类没有改变任何内容：请给出新的类别、属地、优先级、决定、事项或村社区",
+                              ("re-triage changes nothing: give a new category, township, priority, decision, "
+                               "duty item or village")),
+    "case.send_back_state": ("案件 {case} 为{state}：只能退回尚未分哨的吹哨件",
+                             "case {case} is {state}: only a whistle waiting for dispatch can be sent back"),
+    "case.send_back_not_own_duty": ("案件 {case} 引用的事项 {item} 不属乡镇自身履职清单：不能退回乡镇",
+                                    ("case {case} cites {item}, not a duty-list item of the township's own "
+                                     "scope: it cannot be sent back to the township")),
     # --- intake: intake, import, duplicates, merge, split (intake.*, import.*, merge.*) ---
     # --- supervision: ladder, orders, meetings, accountability (supervision.*, meeting.*) ---
     # --- notify (notify.*) ---
