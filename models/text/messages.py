@@ -71,6 +71,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                      "scope: it cannot be sent back to the township")),
     # --- intake: intake, import, duplicates, merge, split (intake.*, import.*, merge.*) ---
     # --- supervision: ladder, orders, meetings, accountability (supervision.*, meeting.*) ---
+    "supervision.proposal_notices": ("{department} {month} 被通报 {count} 次（达到 {threshold} 次）",
+                                     "{department} publicly noticed {count} times in {month} (rule: {threshold})"),
+    "supervision.proposal_late_arrival": ("{department} 在{priority}案件 {case_id} 报到超时 {late_minutes} 分钟",
+                                          "{department} arrived {late_minutes} min late on {priority} case {case_id}"),
+    "supervision.proposal_decided": ("追责建议 {proposal} 已确认或驳回", "proposal {proposal} was already decided"),
+    "supervision.proposal_unknown": ("没有待处理的追责建议 {proposal}", "no open accountability proposal {proposal}"),
     # --- notify (notify.*) ---
     # --- reports: scoreboard, briefing, hot spots (report.*) ---
     # --- suggest (suggest.*) ---
