@@ -60,7 +60,7 @@ async def test_send_back_is_not_offered_for_a_whistle_of_a_department_duty(ctx_f
         await pilot.press("B")  # the key still answers, with models' reason
         await cs.settle(pilot)
         assert not isinstance(app.screen, FormDialog)
-        assert any("not a duty-list item of the township's own" in n for n in cs.notifications(app))
+        assert any("不属乡镇自身履职清单" in n for n in cs.notifications(app))  # models' words, in Chinese
     assert Case.get_by_id(cid).state == "whistled"
 
 

@@ -37,7 +37,7 @@ def retriage(ctx: Context, case_id: int, *, reason: str, category: str | None = 
              priority: str | None = None, duty_item: str | None = None, village: str | None = None,
              decision: str | None = None, expected_version: int | None = None) -> Case:
     """Change what triage decided about a case (only what is given), with the reason."""
-    require_text(reason, "the reason for re-triage")
+    require_text(reason, "retriage_reason")
     config = ctx.config
     with ctx.write():
         case = load_for(ctx, case_id, "retriage", expected_version)
@@ -49,7 +49,7 @@ def retriage(ctx: Context, case_id: int, *, reason: str, category: str | None = 
         before = snapshot(case)
         town = config.township(township) if township else config.townships[case.township]
         if village and village not in town.villages:
-            raise ValidationError(f"'{village}' is not a village or community of {town.name}")
+            raise ValidationError("case.bad_village", village=village, township=town.name)
         if category:
             case.category = config.category(category)
         if township:
@@ -94,7 +94,7 @@ def recompute_after_triage(ctx: Context, case: Case) -> list[Assignment]:
 
 def send_back(ctx: Context, case_id: int, *, reason: str, expected_version: int | None = None) -> Case:
     """退回乡镇: a whistle citing the township's own duty goes back to it as local (属地办理)."""
-    require_text(reason, "the reason for sending the case back")
+    require_text(reason, "send_back_reason")
     with ctx.write():
         case = load_for(ctx, case_id, "send_back", expected_version)
         if (refusal := send_back_refusal(ctx, case)) is not None:

@@ -158,7 +158,7 @@ def confirm(ctx: Context, proposal_id: str, *, reason: str) -> int:
     """Create the accountability record a proposal describes (the manual path) and record who
     confirmed it; returns the record's id."""
     require_role(ctx, "supervise")
-    require_text(reason, "the reason")
+    require_text(reason, "proposal_reason")
     with ctx.write():
         proposal = _open_proposal(ctx, proposal_id)
         row = record_accountability(ctx, reason=reason, department=proposal.department, cases=proposal.cases)
@@ -172,7 +172,7 @@ def confirm(ctx: Context, proposal_id: str, *, reason: str) -> int:
 def dismiss(ctx: Context, proposal_id: str, *, reason: str) -> None:
     """Set a proposal aside with the reason; it is not proposed again."""
     require_role(ctx, "supervise")
-    require_text(reason, "the reason")
+    require_text(reason, "proposal_reason")
     with ctx.write():
         proposal = _open_proposal(ctx, proposal_id)
         events.record(ctx, "proposal_dismiss", None, after={
