@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
 
-from commands.common import Group, State, emit_json, json_option, pass_state, say, table
+from commands.common import Group, State, emit_json, json_option, pass_state, say, table, warn
 from models.cases import department, lifecycle, queries
 from models.cases.queries import CaseQuery
+from models.cases.retriage import retriage, send_back
 from models.cases.views import case_detail, case_row, event_row
 from models.clocks.clocks import window_seconds
 from models.store.states import STATES
@@ -123,21 +126,52 @@ def history(state: State, case_id: int, as_json: bool) -> None:
 @click.option("--priority", help="The new priority: urgent | utility | general | complex.")
 @click.option("--duty-item", help="The duty-list item code now cited.")
 @click.option("--village", help="Village or community of the (new) township.")
+@click.option("--decision", type=click.Choice(["local", "whistle"]),
+              help="Change the decision: a local case to a whistle, or a whistle not yet dispatched to local.")
 @version_option
 @json_option
 @pass_state
 def retriage_cmd(state: State, case_id: int, reason: str, category: str | None, township: str | None,
-                 priority: str | None, duty_item: str | None, village: str | None, expected_version: int | None,
-                 as_json: bool) -> None:
-    """Correct a triaged case's category, township, priority or duty item; clocks follow the new rules.
+                 priority: str | None, duty_item: str | None, village: str | None, decision: str | None,
+                 expected_version: int | None, as_json: bool) -> None:
+    """Correct a triaged case's category, township, priority, duty item or decision; clocks follow the
+    new rules and the old values stay in the history.
 
     Example: chuishao case retriage 42 --priority urgent --reason "来电补充：有人被困"
     """
-    from models.cases.retriage import retriage
-
     result = retriage(state.ctx, case_id, reason=reason, category=category, township=township, priority=priority,
-                      duty_item=duty_item, village=village, expected_version=expected_version)
+                      duty_item=duty_item, village=village, decision=decision, expected_version=expected_version)
+    _warn_own_duty(state, result)
     _done(state, result, "retriage", as_json)
+
+
+def _reason_step(name: str, func: Callable[..., object], reason_help: str, summary: str, example: str) -> None:
+    """`chuishao case NAME ID --reason …`: a step whose only input is its reason."""
+    @case.command(name, help=f"{summary}\n\nExample: {example}")
+    @click.argument("case_id", type=int)
+    @click.option("--reason", required=True, help=reason_help)
+    @version_option
+    @json_option
+    @pass_state
+    def command(state: State, case_id: int, reason: str, expected_version: int | None, as_json: bool) -> None:
+        _done(state, func(state.ctx, case_id, reason=reason, expected_version=expected_version),
+              name.replace("-", " "), as_json)
+
+
+_reason_step("send-back", send_back, "Why the whistle is the township's own duty.",
+             "退回乡镇: send a whistle citing one of the township's own duty-list items back to it as local "
+             "(counted on the township scoreboard as a wrong whistle, 乱吹).",
+             'chuishao case send-back 42 --reason "属乡镇履职清单 XZ-001，由镇自行处置"')
+
+
+def _warn_own_duty(state: State, case_obj: object) -> None:
+    """The triage-time warning (not a refusal) for a whistle citing the township's own duty."""
+    from models.cases.rules import own_duty_warning
+
+    found = own_duty_warning(state.ctx, str(getattr(case_obj, "decision", "") or ""),
+                             getattr(case_obj, "township", None), getattr(case_obj, "duty_item", None))
+    if found is not None:
+        warn(found.message)
 
 
 @case.command("triage")
@@ -162,6 +196,7 @@ def triage(state: State, case_id: int, category: str, township: str, priority: s
     result = lifecycle.triage(state.ctx, case_id, category=category, township=township, priority=priority,
                               decision=decision, duty_item=duty_item, reason=reason, village=village,
                               expected_version=expected_version)
+    _warn_own_duty(state, result)
     _done(state, result, "triage", as_json)
 
 

@@ -109,6 +109,11 @@ def table(out: Console, columns: Iterable[str], rows: Iterable[Iterable[Any]], t
     out.print(grid)
 
 
+def warn(message: str) -> None:
+    """A warning line on stderr (the step was taken; --json output on stdout stays clean)."""
+    click.echo(f"warning: {printable(message)}", err=True)
+
+
 def say(out: Console, message: str) -> None:
     """A plain line of output (never parsed as markup)."""
     out.print(Text(printable(message)))

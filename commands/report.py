@@ -58,7 +58,7 @@ def _short(rate: Rate) -> str:
 
 
 DEPT_COLUMNS = ("response", "arrival", "resolution", "on_time", "satisfaction", "returns", "reopen")
-TOWN_COLUMNS = ("resolved_locally", "whistle_rate", "own_duty_whistles", "satisfaction")
+TOWN_COLUMNS = ("resolved_locally", "whistle_rate", "own_duty_whistles", "wrong_whistle_rate", "satisfaction")
 
 
 @report.command("scoreboard")

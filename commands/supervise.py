@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from commands.common import Group, State, emit_json, json_option, pass_state, say, table
-from models.supervision import supervision, supervision_orders
+from models.supervision import proposals, supervision, supervision_orders
 from models.supervision.supervision import FLAGS
 from models.worktime.timeutil import parse_iso, to_epoch
 
@@ -162,3 +162,54 @@ def accountability_list(state: State, dept: str | None, limit: int, as_json: boo
     table(state.out, ["id", "department", "person", "cases", "recorded", "by", "reason"],
           [[r["id"], r["department"], r["person"], r["cases"], r["recorded_at"], r["recorded_by"], r["reason"]]
            for r in rows], title=f"{len(rows)} accountability records")
+
+
+@supervise.group("proposals", cls=Group, invoke_without_command=True)
+@json_option
+@pass_state
+def proposals_(state: State, as_json: bool) -> None:
+    """追责建议: accountability the configured rules propose ([accountability]), each with its evidence,
+    for the supervision group to confirm or dismiss (supervisors and admins).
+
+    Example: chuishao --as sunli supervise proposals --json
+    """
+    if click.get_current_context().invoked_subcommand is not None:
+        return
+    found = proposals.proposals(state.ctx)
+    if as_json:
+        emit_json([p.as_dict() for p in found])
+        return
+    table(state.out, ["id", "what", "cases", "evidence events"],
+          [[p.id, p.summary("en"), ", ".join(str(c) for c in p.cases),
+            ", ".join(f"{e['event_id']} {e['action']} {e['at'][5:16]}" for e in p.evidence)]
+           for p in found], title=f"{len(found)} accountability proposals (details: --json)")
+
+
+@proposals_.command("confirm")
+@click.argument("proposal_id")
+@click.option("--reason", required=True, help="Why the record is made (it becomes the record's reason).")
+@json_option
+@pass_state
+def proposals_confirm(state: State, proposal_id: str, reason: str, as_json: bool) -> None:
+    """Confirm a proposal: the accountability record is created, linked to its cases.
+
+    Example: chuishao --as sunli supervise proposals confirm notices:zhujian:2026-10 --reason "十月两次通报"
+    """
+    record_id = proposals.confirm(state.ctx, proposal_id, reason=reason)
+    if as_json:
+        emit_json({"proposal": proposal_id, "accountability_id": record_id})
+    else:
+        say(state.out, f"proposal {proposal_id} confirmed: accountability record {record_id}")
+
+
+@proposals_.command("dismiss")
+@click.argument("proposal_id")
+@click.option("--reason", required=True, help="Why no record is made.")
+@pass_state
+def proposals_dismiss(state: State, proposal_id: str, reason: str) -> None:
+    """Dismiss a proposal with the reason; it is not proposed again.
+
+    Example: chuishao --as sunli supervise proposals dismiss late_arrival:17 --reason "道路封闭，已报备"
+    """
+    proposals.dismiss(state.ctx, proposal_id, reason=reason)
+    say(state.out, f"proposal {proposal_id} dismissed")

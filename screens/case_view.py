@@ -209,7 +209,7 @@ class CaseScreen(ConsoleScreen):
         from screens.dialogs.dispatch import DispatchDialog, ReviewReturnDialog
         from screens.dialogs.evaluate import EvaluateDialog
         from screens.dialogs.text import ConfirmDialog, ReasonDialog
-        from screens.dialogs.triage import TriageDialog
+        from screens.dialogs.triage import RetriageDialog, TriageDialog
 
         ctx, lang, d = self.ctx, self.lang, bundle.detail
         indexes = getattr(self.app, "indexes", {})
@@ -218,6 +218,10 @@ class CaseScreen(ConsoleScreen):
         depts = department_choices(bundle, step, self.names.dept) if ctx.operator.role != "department" else []
         if step == "triage":
             return TriageDialog(ctx, lang, d, indexes, bundle.suggestion)
+        if step == "retriage":
+            return RetriageDialog(ctx, lang, d, indexes)
+        if step == "send_back":
+            return ReasonDialog(ctx, lang, title, "field_send_back_reason", "reason", True, subtitle)
         if step == "dispatch":
             return DispatchDialog(ctx, lang, d, indexes, bundle.suggestion)
         if step == "review_return":

@@ -88,6 +88,8 @@ STEP_KEYS = (
     Key("case.extend", "E", "step('extend')", "action:extend", group="group_steps"),
     Key("case.decide_extension", "A", "step('decide_extension')", "key_decide_extension", group="group_steps"),
     Key("case.supervise", "D", "step('supervise')", "key_supervise", group="group_steps"),
+    Key("case.retriage", "T", "step('retriage')", "action:retriage", group="group_steps"),
+    Key("case.send_back", "B", "step('send_back')", "action:send_back", group="group_steps"),
 )
 CASE_KEYS = (
     *STEP_KEYS,

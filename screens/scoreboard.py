@@ -43,7 +43,7 @@ from screens.widgets.table import ConsoleTable
 DEPT_COLUMNS = ("rank", "name", "score", "bar", "assignments", "response", "arrival", "resolution", "on_time",
                 "satisfaction", "returns", "reopen", "overdue", "limbo", "supervision", "accountability", "flags")
 TOWN_COLUMNS = ("name", "raised", "local", "whistled", "rejected", "resolved_locally", "whistle_rate", "bar",
-                "own_duty_whistles", "satisfaction", "flags")
+                "own_duty_whistles", "wrong_whistle_rate", "satisfaction", "flags")
 # Columns whose number is a count of the rows behind it; the others (name, rank, score, bar) open
 # the list of every assignment (department) or case (township) of the period.
 NOT_FIGURES = {"rank", "name", "score", "bar", "flags"}
@@ -202,7 +202,7 @@ class ScoreboardScreen(PeriodScreen):
                 elif column == "flags":
                     cells.append(Text("; ".join(label("flag", f, lang) for f in t.flags), style=RED))
                 else:
-                    style = RED if column == "own_duty_whistles" and t.figures[column].num else ""
+                    style = RED if column in ("own_duty_whistles", "wrong_whistle_rate") and t.figures[column].num else ""
                     text = cell_text(t.figures[column], column)
                     text.stylize(style)
                     cells.append(text)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from models.cases import department, lifecycle, pausing, queries
+from models.cases import department, lifecycle, pausing, queries, retriage
 from models.cases.allowed import steps_now
 from models.cases.views import case_detail
 from models.errors import DomainError
@@ -38,6 +38,7 @@ OPERATIONS: dict[str, Callable[..., Any]] = {
     "note": lifecycle.note, "resolve": lifecycle.resolve, "evaluate": lifecycle.evaluate,
     "reopen": lifecycle.reopen, "close": lifecycle.close,
     "pause": pausing.pause, "resume": pausing.resume, "decide_extension": pausing.decide_extension,
+    "retriage": retriage.retriage, "send_back": retriage.send_back,
 }
 SUGGEST_MODULE = "models.suggest.engine"
 SUGGEST_FIELDS = ("category", "township", "priority", "decision", "duty_item", "lead")

@@ -5,6 +5,10 @@ Opening it, `r` and every five minutes run models.supervision.supervision.sweep 
 reminders and notices — idempotent) and then load models.supervision.supervision_orders.board, in a worker
 thread on its own connection. The highlighted case's orders show below the table; Enter posts
 CaseChosen so the app opens the case's workspace. Every text is a label or literal Text.
+
+For the supervision group (supervisors and admins) a second table lists the 追责建议 the office's
+rules propose (models/supervision/proposals.py), each with its evidence events; `y` confirms the
+highlighted one (the accountability record is made) and `n` dismisses it, each asking the reason.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from textual.widgets import DataTable, Static
 
 from models.errors import ChuishaoError
 from models.org.context import Context
+from models.org.permissions import may
+from models.supervision import proposals
 from models.supervision.supervision import sweep
 from models.supervision.supervision_orders import board, flag_counts
 from models.text.labels import label
@@ -40,11 +46,24 @@ TITLE_WIDTH = 22
 REFRESH_SECONDS = 300.0
 
 
-def _board_snapshot(ctx: Context, limit: int) -> tuple[list[dict[str, Any]], dict[str, int], int]:
-    """Sweep, then the board's rows and counts (runs in the worker thread)."""
+PROPOSAL_COLUMNS = ("proposal", "department", "what", "evidence")
+
+
+def _board_snapshot(ctx: Context, limit: int) -> tuple[list[dict[str, Any]], dict[str, int], int,
+                                                       list[proposals.Proposal]]:
+    """Sweep, then the board's rows and counts, and the open 追责建议 for the supervision group (runs in
+    the worker thread)."""
     swept = sweep(ctx)
     changed = len(swept.flagged) + len(swept.reminders) + len(swept.notices)
-    return board(ctx, limit=limit), flag_counts(ctx), changed
+    proposed = proposals.proposals(ctx) if may(ctx, "supervise") else []
+    return board(ctx, limit=limit), flag_counts(ctx), changed, proposed
+
+
+def _decide(ctx: Context, proposal_id: str, confirm: bool, reason: str) -> None:
+    if confirm:
+        proposals.confirm(ctx, proposal_id, reason=reason)
+    else:
+        proposals.dismiss(ctx, proposal_id, reason=reason)
 
 
 class SupervisionScreen(Screen[None]):
@@ -53,6 +72,8 @@ class SupervisionScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "key_open", id="supervision.open"),
         Binding("r,f5", "reload", "key_sweep_reload", id="supervision.reload"),
+        Binding("y", "decide(True)", "key_confirm_proposal", id="supervision.confirm_proposal"),
+        Binding("n", "decide(False)", "key_dismiss_proposal", id="supervision.dismiss_proposal"),
         Binding("escape,q", "app.pop_screen", "key_back", id="supervision.back"),
     ]
 
@@ -62,6 +83,7 @@ class SupervisionScreen(Screen[None]):
         rows: list[dict[str, Any]]
         counts: dict[str, int]
         changed: int
+        proposed: list[proposals.Proposal]
 
     @dataclass
     class Failed(Message):
@@ -76,6 +98,7 @@ class SupervisionScreen(Screen[None]):
         self.ctx = ctx
         self.limit = limit
         self.rows: list[dict[str, Any]] = []
+        self.proposed: list[proposals.Proposal] = []
         self.seq = 0
         self.lang = ctx.config.language
         localise_descriptions(self, self.lang)
@@ -88,6 +111,8 @@ class SupervisionScreen(Screen[None]):
             yield Static(Text(self.txt("title")), id="supervision-title")
             yield ConsoleTable(id="supervision", cursor_type="row", zebra_stripes=True)
             yield Static(id="supervision-orders")
+            yield Static(Text(self.txt("proposals")), id="proposals-title")
+            yield ConsoleTable(id="proposals", cursor_type="row", zebra_stripes=True)
         yield ConsoleFooter()
 
     def on_mount(self) -> None:
@@ -95,6 +120,12 @@ class SupervisionScreen(Screen[None]):
         table.fixed_columns = COLUMNS.index("title") + 1
         for key in COLUMNS:
             table.add_column(Text(self.txt(f"col_{key}")), key=key, width=TITLE_WIDTH if key == "title" else None)
+        proposed = self.query_one("#proposals", DataTable)
+        for key in PROPOSAL_COLUMNS:
+            proposed.add_column(Text(self.txt(f"col_{key}")), key=key)
+        supervises = may(self.ctx, "supervise")
+        proposed.display = supervises
+        self.query_one("#proposals-title", Static).display = supervises
         self.action_reload()
         self.set_interval(REFRESH_SECONDS, self.action_reload)
 
@@ -105,8 +136,8 @@ class SupervisionScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="supervision")
     def load(self, seq: int) -> None:
         try:
-            rows, counts, changed = in_thread(self.ctx, _board_snapshot, self.limit)
-            self.post_message(self.Loaded(seq, rows, counts, changed))
+            rows, counts, changed, proposed = in_thread(self.ctx, _board_snapshot, self.limit)
+            self.post_message(self.Loaded(seq, rows, counts, changed, proposed))
         except ChuishaoError as exc:
             self.post_message(self.Failed(shown_error(self.ctx, exc)))
 
@@ -128,6 +159,7 @@ class SupervisionScreen(Screen[None]):
             table.add_row(*self._cells(row), key=str(row["id"]))
         table.focus()
         self._show_orders(0)
+        self._show_proposals(message.proposed)
         if message.changed:
             self.notify(f"{self.txt('swept')} {message.changed}", markup=False)
 
@@ -158,13 +190,57 @@ class SupervisionScreen(Screen[None]):
             lines.append("\n")
         panel.update(lines if lines.plain else Text(self.txt("no_orders")))
 
+    # --- 追责建议 ---------------------------------------------------------------------------------
+    def _show_proposals(self, proposed: list[proposals.Proposal]) -> None:
+        self.proposed = proposed
+        names = self.ctx.config.display_name
+        table = self.query_one("#proposals", DataTable)
+        table.clear()
+        for p in proposed:
+            evidence = "、".join(f"#{e['case_id']} {label('action', e['action'], self.lang)} {e['at'][5:16]}"
+                                for e in p.evidence)
+            table.add_row(Text(p.id), Text(self._department(p.department)), Text(p.summary(self.lang, names)),
+                          Text(evidence), key=p.id)
+        self.query_one("#proposals-title", Static).update(Text(
+            f"{self.txt('proposals')} · {len(proposed)}" if proposed else self.txt("no_proposals")))
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "decide":
+            return bool(self.proposed) and may(self.ctx, "supervise")
+        return True
+
+    def action_decide(self, confirm: bool) -> None:
+        from screens.dialogs.text import ReasonDialog
+
+        table = self.query_one("#proposals", DataTable)
+        if not self.proposed or not 0 <= table.cursor_row < len(self.proposed):
+            return
+        chosen = self.proposed[table.cursor_row]
+        title = self.txt("confirm_proposal" if confirm else "dismiss_proposal")
+        dialog = ReasonDialog(self.ctx, self.lang, f"{title} · {chosen.id}", "field_proposal_reason", "reason",
+                              True, Text(chosen.summary(self.lang, self.ctx.config.display_name)))
+        self.app.push_screen(dialog, callback=lambda values: self.decide(chosen.id, confirm, values["reason"])
+                             if values else None)
+
+    @work(thread=True, group="supervision-decide")
+    def decide(self, proposal_id: str, confirm: bool, reason: str) -> None:
+        try:
+            in_thread(self.ctx, _decide, proposal_id, confirm, reason)
+        except ChuishaoError as exc:
+            self.post_message(self.Failed(shown_error(self.ctx, exc)))
+            return
+        self.app.call_from_thread(self.action_reload)
+
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
-        self._show_orders(event.cursor_row)
+        if event.data_table.id == "supervision":
+            self._show_orders(event.cursor_row)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        self.action_open()
+        if event.data_table.id == "supervision":
+            self.action_open()
 
     def action_open(self) -> None:
         table = self.query_one("#supervision", DataTable)

@@ -1,5 +1,6 @@
-"""Steps outside the lifecycle table (states.ALLOWED): undoing a merge, resuming a paused case and
-deciding a waiting extension request. They depend on more than the case's state (a merge record,
+"""Steps outside the lifecycle table (states.ALLOWED): undoing a merge, resuming a paused case,
+deciding a waiting extension request, correcting a triage (重新分类) and sending a whistle back to
+its township (退回乡镇; the rules are in models/cases/rules.py, which the operations raise too). They depend on more than the case's state (a merge record,
 `paused_since`, a pending request), so a screen asks here whether they apply — the same rules the
 operations in models/intake/merge.py and models/cases/pausing.py check again when they run.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from models.cases.rules import retriage_refusal, send_back_refusal
 from models.errors import DomainError, InvalidState
 from models.org.context import Context
 from models.org.permissions import require_role
@@ -16,7 +18,8 @@ from models.store.states import MERGED
 from models.text.messages import Ref
 
 # step → the role action that authorises it (permissions.ROLE_ACTIONS)
-AUTHORITY = {"unmerge": "merge", "resume": "pause", "decide_extension": "decide_extension"}
+AUTHORITY = {"unmerge": "merge", "resume": "pause", "decide_extension": "decide_extension",
+             "retriage": "retriage", "send_back": "send_back"}
 
 
 def more_refusal(ctx: Context, case: Case, step: str, pending_extension: bool,
@@ -37,6 +40,10 @@ def more_refusal(ctx: Context, case: Case, step: str, pending_extension: bool,
         return InvalidState("case.not_paused", case=case.id, state=Ref("state", case.state))
     if step == "decide_extension" and not pending_extension:
         return InvalidState("case.no_extension_waiting", case=case.id, state=Ref("state", case.state))
+    if step == "retriage":
+        return retriage_refusal(case)
+    if step == "send_back":
+        return send_back_refusal(ctx, case)
     return None
 
 

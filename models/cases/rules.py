@@ -12,9 +12,10 @@ from collections.abc import Sequence
 
 from models.clocks.clocks import clock_now
 from models.errors import DomainError, InvalidState, NotFound, PermissionDenied, ValidationError
+from models.org.config import DutyItem
 from models.org.context import Context
 from models.store.schema import Assignment, Case, Extension
-from models.store.states import A_ACKNOWLEDGED, LOCAL, PENDING
+from models.store.states import A_ACKNOWLEDGED, FINAL_STATES, LOCAL, NEW, PENDING, RESOLVED, WHISTLED
 from models.text.messages import Ref
 from models.worktime.durations import format_timedelta
 from models.worktime.timeutil import local_iso
@@ -112,4 +113,51 @@ def extension_refusal(ctx: Context, case: Case, waiting: Extension | None) -> Do
         return ValidationError("case.extension_limit", case=case.id, count=case.extension_count, limit=limit)
     if waiting is not None:
         return InvalidState("case.extension_waiting", case=case.id, request=waiting.id)
+    return None
+
+
+# --- correcting triage (issue 16 item 9) ------------------------------------------------------------
+
+def own_duty_item(ctx: Context, duty_item: str | None) -> DutyItem | None:
+    """The cited duty-list item when it is the township's own duty (scope "township"), else None."""
+    item = ctx.config.duty_items.get(duty_item) if duty_item else None
+    return item if item is not None and item.scope == "township" else None
+
+
+def own_duty_warning(ctx: Context, decision: str, township: str | None, duty_item: str | None) -> ValidationError | None:
+    """A warning, not a refusal: a whistle that cites one of the township's own duty-list items (乱吹)."""
+    item = own_duty_item(ctx, duty_item)
+    if decision != "whistle" or item is None:
+        return None
+    return ValidationError("case.whistle_own_duty", item=item.code, text=item.text,
+                           township=Ref("township", township or ""))
+
+
+def retriage_refusal(case: Case) -> InvalidState | None:
+    """Only a triaged, unresolved, open case can be re-triaged."""
+    if case.state == NEW:
+        return InvalidState("case.retriage_untriaged", case=case.id, state=Ref("state", case.state))
+    if case.state in FINAL_STATES or case.state == RESOLVED:
+        return InvalidState("case.retriage_state", case=case.id, state=Ref("state", case.state))
+    return None
+
+
+def decision_change_refusal(case: Case, decision: str) -> DomainError | None:
+    """Re-triage changes the decision between local and whistle while no department holds the case:
+    a local case becomes a whistle waiting for dispatch, a whistle not yet dispatched becomes local."""
+    if decision not in ("local", "whistle"):
+        return ValidationError("case.retriage_decision", decision=decision)
+    if decision == "local" and case.state != WHISTLED:
+        return InvalidState("case.retriage_to_local_dispatched", case=case.id, state=Ref("state", case.state))
+    if decision == "whistle" and case.state != LOCAL:
+        return InvalidState("case.retriage_to_whistle", case=case.id, state=Ref("state", case.state))
+    return None
+
+
+def send_back_refusal(ctx: Context, case: Case) -> DomainError | None:
+    """退回乡镇: only a whistle waiting for dispatch, and only when it cites a township-scope duty item."""
+    if case.state != WHISTLED:
+        return InvalidState("case.send_back_state", case=case.id, state=Ref("state", case.state))
+    if own_duty_item(ctx, case.duty_item) is None:
+        return ValidationError("case.send_back_not_own_duty", case=case.id, item=case.duty_item or "-")
     return None

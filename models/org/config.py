@@ -30,6 +30,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
                "lead_time": {"urgent": "10m", "utility": "1h", "general": "2h", "complex": "4h"}},
     "supervision": {"repeat_count": 3, "repeat_days": 30, "stall_days": 5, "pingpong_returns": 2,
                     "reminder_after": "1wd", "notice_after": "5wd", "max_extensions": 2},
+    # 追责建议 (models/supervision/proposals.py): notices in one calendar month, late 报到 by priority.
+    "accountability": {"notices_per_month": 2, "late_arrival_priorities": ["urgent"]},
     "evaluation": {"close_requires": ["citizen"], "callback_attempts": 3, "satisfaction_floor": 0.85},
     "duplicates": {"window_days": 30, "threshold": 0.55, "max_candidates": 10,
                    "weights": {"phone": 0.35, "address": 0.25, "text": 0.3, "township": 0.05,
@@ -103,6 +105,11 @@ class Config:
     priorities: dict[str, Priority]
     clock_overrides: list[tuple[str, dict[str, ClockRule]]]
     village_township: dict[str, str] = field(default_factory=dict)
+
+    def display_name(self, kind: str, ident: str) -> str | None:
+        """A department's or township's configured name (the `names` lookup of message rendering)."""
+        found = {"department": self.departments, "township": self.townships}.get(kind, {}).get(ident)
+        return found.name if found is not None else None
 
     def section(self, name: str) -> dict[str, Any]:
         merged = dict(DEFAULTS.get(name, {}))

@@ -115,6 +115,11 @@ CONFIG_SPEC: Validator = table({
         "pingpong_returns": number(int, 1), "reminder_after": DURATION, "notice_after": DURATION,
         "max_extensions": number(int, 0),
     }),
+    # 追责建议 (models/supervision/proposals.py): 0 / [] turns a rule off.
+    "accountability": table({
+        "notices_per_month": number(int, 0),
+        "late_arrival_priorities": array(string(choices=PRIORITIES)),
+    }),
     "evaluation": table({
         "close_requires": array(string(choices=EVAL_SOURCES)), "callback_attempts": number(int, 1),
         "satisfaction_floor": number(low=0, high=1),

@@ -30,6 +30,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "triage": frozenset({"dispatcher", "township", "admin"}),
     "dispatch": frozenset({"dispatcher", "admin"}),
     "retriage": frozenset({"dispatcher", "admin"}),  # correct a triage, with a reason (issue 16 item 9)
+    "send_back": frozenset({"dispatcher", "admin"}),  # 退回乡镇: a whistle of the township's own duty
     "review_return": frozenset({"dispatcher", "admin"}),
     "acknowledge": frozenset({"department", "admin"}),
     "return": frozenset({"department", "admin"}),

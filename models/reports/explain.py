@@ -55,7 +55,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "limbo": ("dispatched_at", "acknowledged_at", "returned_at"),
     "raised": ("received_at",), "local": ("decision",), "whistled": ("decision", "duty_item"),
     "rejected": ("decision",), "resolved_locally": ("case_state",), "whistle_rate": ("decision",),
-    "own_duty_whistles": ("duty_item",),
+    "own_duty_whistles": ("duty_item",), "sent_back": ("decision", "duty_item"),
+    "wrong_whistle_rate": ("decision", "duty_item"),
 }
 TIMES = {"dispatched_at", "ack_due", "acknowledged_at", "returned_at", "arrive_due", "arrived_at", "resolve_due",
          "resolved_at", "received_at"}

@@ -16,7 +16,7 @@ from typing import Any
 import peewee as pw
 
 from models.org.config import Config
-from models.store.schema import Assignment, Case, Evaluation
+from models.store.schema import Assignment, Case, Evaluation, Event
 from models.store.states import (
     A_RETURNED,
     ACKNOWLEDGED,
@@ -255,11 +255,23 @@ def own_duty_codes(config: Config) -> list[str]:
     return sorted(code for code, item in config.duty_items.items() if item.scope == "township")
 
 
+def sent_back_by(now: int) -> pw.Node:
+    """Cases the dispatch office sent back to their township (退回乡镇, event "send_back") by `now`."""
+    return Case.id.in_(Event.select(Event.case).where((Event.action == "send_back") & (Event.at <= now)))
+
+
 def township_measures(config: Config, now: int) -> list[Measure]:
-    """Figures over a township's cases, as of `now` (the period's end for a past period)."""
+    """Figures over a township's cases, as of `now` (the period's end for a past period).
+
+    乱吹 on the township board: `sent_back` counts the township's cases the office sent back as its
+    own duty (event "send_back" by `now`); `wrong_whistle_rate` is that count per whistle the township
+    raised (its cases still whistled plus those sent back), so it does not grow with volume. A
+    township that raised 8 whistles of which 2 were sent back has 2 / 8 = 25 %.
+    """
     c = Case
     decided = c.decision.in_(["local", "whistle"])
     whistled = c.decision == "whistle"
+    sent = sent_back_by(now)
     own = own_duty_codes(config) or ["\x00none"]  # IN () is not valid SQL everywhere
     return [
         Measure("raised", "count", TRUE, TRUE, actions=("intake", "triage")),
@@ -270,6 +282,8 @@ def township_measures(config: Config, now: int) -> list[Measure]:
                 actions=("triage", "resolve", "close")),
         Measure("whistle_rate", "rate", decided, whistled, actions=("triage",)),
         Measure("own_duty_whistles", "rate", whistled, c.duty_item.in_(own), actions=("triage",)),
+        Measure("sent_back", "count", TRUE, sent, actions=("triage", "send_back")),
+        Measure("wrong_whistle_rate", "rate", whistled | sent, sent, actions=("triage", "send_back")),
     ]
 
 

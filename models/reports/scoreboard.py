@@ -131,9 +131,9 @@ class TownshipScore:
         f = self.figures
         return {
             "township": self.township, "name": self.name,
-            **{key: f[key].num for key in ("raised", "local", "whistled", "rejected")},
+            **{key: f[key].num for key in ("raised", "local", "whistled", "rejected", "sent_back")},
             "rates": {key: f[key].as_dict() for key in ("resolved_locally", "whistle_rate", "own_duty_whistles",
-                                                        "satisfaction")},
+                                                        "wrong_whistle_rate", "satisfaction")},
             "flags": self.flags,
         }
 
@@ -265,6 +265,8 @@ def township_scoreboard(ctx: Context, period: Period) -> list[TownshipScore]:
             board.flags.append("too_low")
         if figures["own_duty_whistles"].num:
             board.flags.append("own_duty")
+        if figures["sent_back"].num:
+            board.flags.append("sent_back")
         sat = figures["satisfaction"].rate
         if sat is not None and sat < floor:
             board.flags.append("below_satisfaction_floor")

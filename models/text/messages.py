@@ -52,6 +52,8 @@ STEPS_ZH: dict[str, str] = {
 # Ref("field", id): the text a step requires (require_text), as the sentence names it.
 FIELDS: dict[str, tuple[str, str]] = {
     "retriage_reason": ("重新分类的理由", "the reason for re-triage"),
+    "send_back_reason": ("退回乡镇的理由", "the reason for sending the case back"),
+    "proposal_reason": ("确认或驳回追责建议的理由", "the reason"),
     "reject_reason": ("不予受理的理由", "a rejection's reason"),
     "result": ("办理结果", "the result"),
     "reopen_reason": ("重办的理由", "the reason for reopening"),
@@ -249,6 +251,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "time.month_or_range": ("请二选一：按月份（--month），或按起止时间（--from/--to）",
         "give either --month or --from/--to, not both"),
     # --- cases: lifecycle, steps, pauses, extensions, retriage (case.*) ---
+    "case.whistle_own_duty": ("吹哨引用了乡镇自身履职事项 {item}（{text}），属{township}本职，可能被退回乡镇（乱吹）",
+                              ("the whistle cites {item} ({text}), a duty-list item of the township's own scope: "
+                               "{township} should handle it itself and the office may send it back")),
+    "case.retriage_decision": ("重新分类只能改为属地办理或吹哨，不能为 {decision}",
+                               "re-triage changes the decision to local or whistle only, not {decision}"),
+    "case.retriage_to_local_dispatched": ("案件 #{case} 为{state}：只有尚未分哨的吹哨件可改为属地办理",
+                                          "case {case} is {state}: only a whistle not yet dispatched can become local"),
+    "case.retriage_to_whistle": ("案件 #{case} 为{state}：只有属地办理中的案件可改为吹哨",
+                                 "case {case} is {state}: only a case handled locally can become a whistle"),
+    "case.send_back_state": ("案件 #{case} 为{state}：只能退回尚未分哨的吹哨件",
+                             "case {case} is {state}: only a whistle waiting for dispatch can be sent back"),
+    "case.send_back_not_own_duty": ("案件 #{case} 引用的事项 {item} 不属乡镇自身履职清单：不能退回乡镇",
+                                    ("case {case} cites {item}, not a duty-list item of the township's own "
+                                     "scope: it cannot be sent back to the township")),
     "case.not_found": ("案件 #{case} 不存在",
         "case {case} does not exist"),
     "case.step_not_now": ("案件 #{case} 当前为{state}，不能{step}；现在可以：{allowed}",
@@ -311,8 +327,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "case {case} is {state}: only a triaged, unresolved case can be re-triaged"),
     "case.retriage_untriaged": ("案件 #{case} 当前为{state}：只有已分类、尚未办结的案件可以重新分类（请先分类）",
         "case {case} is {state}: only a triaged, unresolved case can be re-triaged (triage it first)"),
-    "case.retriage_nothing": ("重新分类没有任何改动：请给出新的分类、属地、优先级、履职事项或村（社区）",
-        "re-triage changes nothing: give a new category, township, priority, duty item or village"),
+    "case.retriage_nothing": ("重新分类没有任何改动：请给出新的分类、属地、优先级、决定、履职事项或村（社区）",
+        "re-triage changes nothing: give a new category, township, priority, decision, duty item or village"),
     "case.assignment_not_pending": ("案件 #{case}：{department}的任务当前为{assignment}，不在待签收状态",
         "case {case}: {department}'s assignment is {assignment}; not waiting for sign-for"),
     "case.assignment_sign_first": ("案件 #{case}：{department}的任务当前为{assignment}，请先签收再报到",
@@ -407,6 +423,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "merge.split_no_report": ("案件 #{case} 没有可拆分的来件",
         "case {case} has no report to split"),
     # --- supervision: ladder, orders, meetings, accountability (supervision.*, meeting.*) ---
+    "supervision.proposal_notices": ("{department} {month} 被通报 {count} 次（达到 {threshold} 次）",
+                                     "{department} publicly noticed {count} times in {month} (rule: {threshold})"),
+    "supervision.proposal_late_arrival": ("{department} 在{priority}案件 {case_id} 报到超时 {late_minutes} 分钟",
+                                          "{department} arrived {late_minutes} min late on {priority} case {case_id}"),
+    "supervision.proposal_decided": ("追责建议 {proposal} 已确认或驳回", "proposal {proposal} was already decided"),
+    "supervision.proposal_unknown": ("没有待处理的追责建议 {proposal}", "no open accountability proposal {proposal}"),
     "meeting.bad_decision_text": ("{where}：格式应为 案件:主责[:配合,配合]:方案:时限，例如 12:zhujian:shichang,gongshui:联合整治占道经营:2026-12-10",
         "{where}: expected CASE:LEAD[:COOP,COOP]:PLAN:DEADLINE, e.g. 12:zhujian:shichang,gongshui:联合整治占道经营:2026-12-10"),
     "meeting.decision_case_number": ("{where}：格式应为 案件:主责[:配合,配合]:方案:时限，案件须为编号数字",

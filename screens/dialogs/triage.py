@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.widgets import Input, OptionList, RadioSet, Static
 from textual.widgets.option_list import Option
 
+from models.cases.rules import own_duty_warning
 from models.org.config import DutyItem
 from models.org.context import Context
 from models.org.dutymatch import decision_for, matching_duty_items
@@ -28,6 +29,7 @@ ITEM_WIDTH = 64  # one line in the dialog: OptionList would wrap a long duty ite
 class TriageDialog(FormDialog):
     SUMMARY = True
     AUTO_FOCUS = "#category Input"
+    DECISIONS = ("local", "whistle", "reject")
 
     def __init__(self, ctx: Context, language: str, detail: dict[str, Any], indexes: dict[str, list[Entry]],
                  suggestion: dict[str, Any] | None = None) -> None:
@@ -60,7 +62,7 @@ class TriageDialog(FormDialog):
         yield Static("", id="duty-hint", classes="hint")
         yield self.field_label("field_decision")
         yield from self.why(s, ("decision",))
-        yield self.radio([(x, label("decision", x, self.lang)) for x in ("local", "whistle", "reject")],
+        yield self.radio([(x, label("decision", x, self.lang)) for x in self.DECISIONS],
                          s.get("decision"), "decision")
         yield self.field_label("field_reason")
         yield Input(id="reason")
@@ -93,10 +95,16 @@ class TriageDialog(FormDialog):
         return self.items[index - 1]
 
     def show_hint(self) -> None:
+        """Before submitting: models' warning for a whistle citing the township's own duty (乱吹), or
+        the note that a whistle-scope item is for departments."""
         item = self.current_item()
         decision = self.chosen("decision")
         text = ""
-        if item is not None and decision is not None and decision != "reject" and decision_for(item) != decision:
+        township = self.query_one("#township", Picker).value
+        warning = own_duty_warning(self.ctx, decision or "", township, item.code if item else None)
+        if warning is not None:
+            text = warning.render(self.lang, self.ctx.config.display_name)
+        elif item is not None and decision is not None and decision != "reject" and decision_for(item) != decision:
             text = self.t("hint_scope_" + item.scope, code=item.code)
         self.query_one("#duty-hint", Static).update(Text(text))
 
@@ -134,3 +142,25 @@ class TriageDialog(FormDialog):
         return {"category": category, "township": township, "priority": self.chosen("priority") or "general",
                 "decision": decision, "duty_item": item.code if item else None, "reason": reason or None}
 
+
+
+class RetriageDialog(TriageDialog):
+    """重新分类: the triage dialog opened on the case's current values. Only what the operator changes
+    is sent, with the reason (required); the decision offers local and whistle (models say when each
+    may change)."""
+
+    DECISIONS = ("local", "whistle")
+    FIELDS = ("category", "township", "priority", "duty_item", "decision")
+
+    def __init__(self, ctx: Context, language: str, detail: dict[str, Any], indexes: dict[str, list[Entry]]) -> None:
+        super().__init__(ctx, language, detail, indexes, {k: detail[k] for k in self.FIELDS if detail.get(k)})
+        self.title_text = step_title(language, "action:retriage", detail["id"])
+
+    def collect(self) -> Values | str:
+        values = super().collect()
+        if isinstance(values, str):
+            return values
+        if not values["reason"]:
+            return self.t("error_required", what=self.t("field_reason"))
+        changed = {k: values[k] for k in self.FIELDS if values[k] is not None and values[k] != self.detail.get(k)}
+        return {**changed, "reason": values["reason"]}
