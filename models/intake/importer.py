@@ -16,19 +16,30 @@ the batches already committed and a re-run completes it, because of that idempot
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from models.errors import DomainError, UsageError
-from models.intake.dupscore import Target
+from models.intake.dupscore import Candidate, Probe, Target
 from models.intake.dupwindow import ImportCandidates
 from models.intake.importing.dates import parse_datetime
 from models.intake.importing.readers import ImportFileError, RowError, SourceFile, SourceRow, open_source
 from models.intake.importing.writers import check_new_file, write_rejects
-from models.intake.intake import NewReport, Prepared, existing_sources, next_ids, prepare, register
+from models.intake.intake import (
+    Built,
+    NewReport,
+    Prepared,
+    build,
+    existing_sources,
+    next_ids,
+    prepare,
+    register,
+    write_built,
+)
 from models.org.config import Config
 from models.org.config_spec import IMPORT_TARGETS
 from models.org.context import Context
@@ -37,7 +48,17 @@ from models.store import engine
 from models.text.textnorm import normalise_phone, normalise_text
 from models.worktime.timeutil import to_epoch
 
-BATCH = 500
+# Rows read, prepared and scored at a time, before any of them is written: large, since the write
+# lock is held for writing only and a transaction ends by time (LOCK_BUDGET), not by this count.
+BATCH = 20000
+# A transaction commits once its rows took this long to write (checked every WRITE_CHUNK rows), so
+# an operator's step waits for the lock at most about this long while an import runs. Larger
+# transactions make the writing itself cheaper: each commit rewrites every index page it touched.
+LOCK_BUDGET = 0.4
+WRITE_CHUNK = 500
+# Provisional case ids of the file's own rows while they are scored ahead of the write lock: above
+# any real id, in file order (see Importer).
+OWN = 1 << 48
 MAX_LENGTHS = {"source_id": 100, "title": 500, "citizen_name": 100, "phone": 40, "address": 500,
                "township": 100, "category": 200, "channel": 100}
 # Open311 GeoReport v2 service requests, when no profile is named.
@@ -73,6 +94,7 @@ class ImportResult:
     duplicates: list[dict[str, Any]] = field(default_factory=list)
     rejects: list[dict[str, Any]] = field(default_factory=list)
     rejects_file: str | None = None
+    transactions: list[int] = field(default_factory=list)  # rows written by each committed transaction
 
     def as_json(self) -> dict[str, Any]:
         return {"file": self.path, "format": self.format, "encoding": self.encoding, "profile": self.profile,
@@ -170,10 +192,16 @@ def new_report(config: Config, mapping: Mapping, fields: dict[str, str]) -> NewR
 
 @dataclass
 class Staged:
-    """A batch read and prepared outside the write transaction, waiting to be scored and written."""
+    """A batch read, prepared and — once the import holds its duplicate window — scored and built
+    outside the write transaction, waiting to be written (see `Importer.write`)."""
 
     now: int
     take: list[tuple[SourceRow, Prepared]]
+    probes: list[Probe] = field(default_factory=list)
+    found: list[list[Candidate]] | None = None  # scored already (the window's path), own rows provisional
+    own: list[int] = field(default_factory=list)  # each row's own-row number (see OWN), on the window's path
+    built: Built | None = None  # take's rows, numbered as the database stood when they were built
+    written: int = 0  # rows of take written (or counted, in a dry run) so far
 
 
 def _batches(rows: Iterator[SourceRow | RowError], size: int) -> Iterator[list[SourceRow | RowError]]:
@@ -182,9 +210,18 @@ def _batches(rows: Iterator[SourceRow | RowError], size: int) -> Iterator[list[S
 
 
 class Importer:
-    """One import run: the file's rows through intake, batch by batch (see `import_file`): each
-    batch is staged (read, checked, prepared) without the write lock, then scored and written
-    holding it."""
+    """One import run: the file's rows through intake, batch by batch (see `import_file`).
+
+    Each batch is staged without the write lock: read, checked, prepared and, on the window's
+    path (a large file), scored and built into rows. The write lock is then held for inserting those
+    rows only. Scoring ahead of the lock needs the case ids of the file's own rows before they
+    exist, since a row can be a duplicate of a row above it: in the window they are numbered
+    provisionally (OWN + their number in the import, above every real id, so ties rank as the real
+    ids will), and a candidate's provisional id becomes the real one when its row is numbered.
+    Rows are built with the ids the database would give them then; under the lock, if another
+    writer took those ids meanwhile (or registered one of the rows), the rest of the batch is
+    numbered and built again there.
+    """
 
     def __init__(self, ctx: Context, source: SourceFile, mapping: Mapping, result: ImportResult,
                  keep_raw: bool = False) -> None:
@@ -195,6 +232,8 @@ class Importer:
         self.rejected: list[tuple[int, object, str]] = []  # (row number, raw record, reason)
         self.fingerprinted: set[int] = set()  # rows identified by their fingerprint
         self.file = Path(source.path).name
+        self.scored = 0  # rows scored ahead of the lock so far: the next one's own-row number
+        self.real: list[int | None] = []  # own-row number → its case id (None: not written, a late duplicate)
 
     def reject(self, number: int, reason: str, raw: object) -> None:
         text = reason if reason.startswith(("row ", "line ", "record ")) else f"row {number}: {reason}"
@@ -204,7 +243,8 @@ class Importer:
             self.rejected.append((number, raw, text))
 
     def stage(self, rows: list[SourceRow | RowError]) -> Staged:
-        """Map, check and prepare one batch, and load the duplicate candidates its dates need.
+        """Map, check and prepare one batch, and load the duplicate candidates its dates need; on
+        the window's path also score it and build its rows.
 
         Runs outside the write transaction: it only reads, so other operators' steps are not kept
         waiting by the part of an import that is pure work on the file.
@@ -246,44 +286,144 @@ class Importer:
                 continue
             if key is not None:
                 self.seen[key] = row.number
+        staged = Staged(now, take)
         if take:
             total = self.source.total_hint
             remaining = len(take) + (max(0, total - result.read) if total is not None else result.read)
             self.candidates.cover(min(i.received for _, i in take), max(i.received for _, i in take), remaining)
-        return Staged(now, take)
+            if self.candidates.loaded:
+                staged.own = list(range(self.scored, self.scored + len(take)))
+                self.scored += len(take)
+                self.real.extend([None] * len(take))
+                staged.found = self.score(staged, OWN + staged.own[0])
+                if not result.dry_run:
+                    self.build(staged, next_ids(ctx.db))
+        return staged
 
-    def write(self, staged: Staged, progress: Progress | None) -> None:
-        """Score and write a staged batch (the caller holds the write transaction, or none: dry run)."""
+    def score(self, staged: Staged, first: int) -> list[list[Candidate]]:
+        """Candidates for the batch's reports, its own rows numbered from `first`."""
+        staged.probes = probes = [item.probe(self.ctx.config) for _, item in staged.take]
+        return self.candidates.find(probes, [
+            Target(first + n, "new", item.township, probe.category, item.received, 1, tuple(probe.phones),
+                   tuple(probe.address_keys), item.tokens, len(probe.terms))
+            for n, ((_, item), probe) in enumerate(zip(staged.take, probes))])
+
+    def build(self, staged: Staged, first: tuple[int, int]) -> None:
+        """Number the batch's unwritten rows from `first` and build them (the window's path)."""
+        assert staged.found is not None
+        rest = range(staged.written, len(staged.take))
+        for k, n in enumerate(rest):
+            self.real[staged.own[n]] = first[0] + k
+        real = self.real
+        found = []
+        for n in rest:
+            cands = staged.found[n]
+            if any(c.case_id >= OWN for c in cands):  # a row above it in this file
+                cands = [c if c.case_id < OWN else replace(c, case_id=real[c.case_id - OWN])
+                         for c in cands if c.case_id < OWN or real[c.case_id - OWN] is not None]
+            found.append(cands)
+        take = staged.take[staged.written:]
+        extra = [{"import": {"file": self.file, "row": row.number}} for row, _ in take]
+        staged.built = build(self.ctx, [i for _, i in take], found, staged.now, first, extra_after=extra)
+
+    def write(self, staged: Staged, progress: Progress | None, budget: float | None = None) -> bool:
+        """Write a staged batch (the caller holds the write transaction, or none: dry run); with a
+        `budget` (seconds), stop once the rows written in this call took longer, for the caller to
+        commit and let other writers in. True if rows remain for the next transaction."""
+        ctx, result = self.ctx, self.result
+        if staged.found is None:  # the database's path: scored here, under the lock
+            return self._write_scored_in_lock(staged, progress)
+        if result.dry_run:
+            result.flagged += sum(1 for cands in staged.found if cands)
+            result.imported += len(staged.take)
+            staged.written = len(staged.take)
+            if progress is not None:
+                progress(result.read, self.source.total_hint)
+            return False
+        late = self._late(staged, staged.written)
+        if late:
+            self._drop(staged, late)
+        first = next_ids(ctx.db)
+        if late or staged.built is None or staged.built.first_ids != first:
+            self.build(staged, first)  # another writer came between: number the rest as things stand
+        built = staged.built
+        assert built is not None
+        start = time.perf_counter()
+        done = 0
+        while done < len(built):
+            stop = min(len(built), done + WRITE_CHUNK)
+            write_built(ctx.db, built, done, stop)
+            done = stop
+            if budget is not None and time.perf_counter() - start > budget:
+                break
+        if done:
+            registered = built.registered[:done]
+            result.first_case = result.first_case or registered[0].case_id
+            result.last_case = registered[-1].case_id
+            result.flagged += sum(1 for r in registered if r.candidates)
+            result.imported += done
+            result.transactions.append(done)
+            self.candidates.written(staged.probes[staged.written:staged.written + done],
+                                    [r.case_id for r in registered])
+        staged.written += done
+        staged.built = None if staged.written == len(staged.take) else _rest(built, done)
+        if progress is not None:
+            progress(result.read, self.source.total_hint)
+        return staged.written < len(staged.take)
+
+    def _late(self, staged: Staged, start: int) -> dict[tuple[str, str], int]:
+        """Source ids of unwritten rows registered since `stage` looked (another import of the same
+        file, at the same moment); under the write lock nobody else can add one."""
+        keys = [(i.channel, i.source_id) for _, i in staged.take[start:] if i.source_id]
+        return existing_sources(self.ctx.db, keys) if keys else {}
+
+    def _drop(self, staged: Staged, late: dict[tuple[str, str], int]) -> None:
+        """Count the late rows as duplicates and take them out of the batch (their own-row numbers
+        stay unnumbered, so the candidates naming them are dropped when the rest is built)."""
+        keep = list(range(staged.written))
+        for n in range(staged.written, len(staged.take)):
+            row, item = staged.take[n]
+            key = (item.channel, item.source_id)
+            if key in late:
+                self.duplicate(row, item.new, f"already registered (case {late[key]})", of_case=late[key])
+                if staged.found is not None:
+                    self.real[staged.own[n]] = None  # numbered when built: no case will have that id
+            else:
+                keep.append(n)
+        staged.take = [staged.take[n] for n in keep]
+        if staged.probes:
+            staged.probes = [staged.probes[n] for n in keep]
+        if staged.found is not None:
+            staged.found = [staged.found[n] for n in keep]
+            staged.own = [staged.own[n] for n in keep]
+        staged.built = None
+
+    def _write_scored_in_lock(self, staged: Staged, progress: Progress | None) -> bool:
+        """The database's path (a small file): score against what is committed now, then write."""
         ctx, result, now = self.ctx, self.result, staged.now
+        if not result.dry_run:
+            late = self._late(staged, 0)
+            if late:
+                self._drop(staged, late)
         take = staged.take
-        keys = [(i.channel, i.source_id) for _, i in take if i.source_id]
-        if keys and not result.dry_run:
-            # Registered since `stage` looked (another import of the same file, at the same moment)?
-            # Now, under the write lock, nobody else can add one.
-            late = existing_sources(ctx.db, keys)
-            for row, item in take:
-                if (item.channel, item.source_id) in late:
-                    self.duplicate(row, item.new, f"already registered (case {late[(item.channel, item.source_id)]})",
-                                   of_case=late[(item.channel, item.source_id)])
-            take = [(row, i) for row, i in take if (i.channel, i.source_id) not in late]
         first = next_ids(ctx.db)
         if result.dry_run:  # nothing was written: number this batch's would-be cases after the last batch's
             first = (first[0] + result.imported, first[1] + result.imported)
-        probes = [item.probe(ctx.config) for _, item in take]
-        found = self.candidates.find(probes, [
-            Target(first[0] + n, "new", item.township, probe.category, item.received, 1, tuple(probe.phones),
-                   tuple(probe.address_keys), item.tokens, len(probe.terms))
-            for n, ((_, item), probe) in enumerate(zip(take, probes))])
+        found = self.score(staged, first[0])
+        probes = staged.probes
         if take and not result.dry_run:
             extra = [{"import": {"file": self.file, "row": row.number}} for row, _ in take]
             done = register(ctx, [i for _, i in take], found, now, first_ids=first, extra_after=extra)
-            self.candidates.written(probes)
+            self.candidates.written(probes, [d.case_id for d in done])
             result.first_case = result.first_case or done[0].case_id
             result.last_case = done[-1].case_id
+            result.transactions.append(len(take))
         result.flagged += sum(1 for cands in found if cands)
         result.imported += len(take)
+        staged.written = len(take)
         if progress is not None:
             progress(result.read, self.source.total_hint)
+        return False
 
     def duplicate(self, row: SourceRow, item: NewReport, why: str, of_row: int | None = None,
                   of_case: int | None = None) -> None:
@@ -295,14 +435,22 @@ class Importer:
                                        "reason": f"row {row.number}: {column} {item.source_id} {why}"})
 
 
+def _rest(built: Built, done: int) -> Built:
+    """The rows of `built` after the first `done`."""
+    return Built((built.first_ids[0] + done, built.first_ids[1] + done), built.cases[done:], built.reports[done:],
+                 built.texts[done:], built.events[done:], built.hashed[done:], built.registered[done:])
+
+
 def import_file(ctx: Context, path: str | Path, *, profile: str | None = None, channel: str | None = None,
                 dry_run: bool = False, rejects: str | Path | None = None, batch_size: int = BATCH,
                 progress: Progress | None = None) -> ImportResult:
     """Import a file of reports; returns the counts, the duplicates and the rejected rows.
 
-    One write transaction per batch of `batch_size` rows. `progress(rows_read, total_hint)` is
-    called as each batch is written, before it commits: an exception raised there (or Ctrl-C)
-    abandons that batch only. A dry run reads, checks and scores everything and writes nothing.
+    Rows are staged `batch_size` at a time and written in transactions of at most a batch, each
+    committed once its writing took LOCK_BUDGET seconds. `progress(rows_read, total_hint)` is called
+    as each transaction's rows are written, before it commits: an exception raised there (or
+    Ctrl-C) abandons that transaction's rows only. A dry run reads, checks and scores everything
+    and writes nothing.
     `rejects` names a file to receive the rejected rows in the input's own format.
     File-level problems raise ImportFileError / UsageError (exit 2).
     """
@@ -327,9 +475,11 @@ def import_file(ctx: Context, path: str | Path, *, profile: str | None = None, c
                 staged = importer.stage(rows)
                 if dry_run:
                     importer.write(staged, progress)
-                else:
-                    with ctx.write():  # held for scoring and writing only
-                        importer.write(staged, progress)
+                    continue
+                more = True
+                while more:
+                    with ctx.write():  # held for writing (and, on the database's path, scoring) only
+                        more = importer.write(staged, progress, LOCK_BUDGET)
     result.rejects.sort(key=lambda r: r["row"])  # rows fail at reading or at checking: report in file order
     if rejects is not None:
         write_rejects(rejects, source, [(raw, reason) for _, raw, reason in sorted(importer.rejected,

@@ -26,7 +26,6 @@ from models.org.config import ClockRule, Config
 from models.org.context import Context
 from models.org.permissions import require_role
 from models.store import engine, events, prepared, rowdigest
-from models.store.events import INSERT_COLUMNS
 from models.store.schema import Case, Report
 from models.store.states import NEW
 from models.text import search
@@ -196,6 +195,23 @@ def _start_clocks(ctx: Context, rules: dict[tuple[str, str], tuple[ClockRule | N
     case.due_confirmed = confirmed
 
 
+@dataclass
+class Built:
+    """Prepared reports as the rows `write_built` inserts, everything computed but the event chain:
+    each event's id, predecessor and hash come from the chain's head, read under the write lock."""
+
+    first_ids: tuple[int, int]
+    cases: list[tuple[Any, ...]]
+    reports: list[tuple[Any, ...]]
+    texts: list[tuple[int, str]]
+    events: list[tuple[Any, ...]]  # EVENT_COLUMNS but prev_hash and hash
+    hashed: list[str]  # each event's canonical hashed text (events.HashedText)
+    registered: list[Registered]
+
+    def __len__(self) -> int:
+        return len(self.cases)
+
+
 def register(ctx: Context, items: list[Prepared], found: list[list[Candidate]], now: int, *,
              first_ids: tuple[int, int] | None = None, action: str = "intake", parent: int | None = None,
              extra_after: list[dict[str, Any]] | None = None) -> list[Registered]:
@@ -203,21 +219,34 @@ def register(ctx: Context, items: list[Prepared], found: list[list[Candidate]], 
 
     Each case gets its clocks (models/clocks.deadline, as every step computes them), its report,
     its search text and one event (`action`, default "intake") naming its top possible duplicates.
-    `first_ids` are the ids from `next_ids()` when the caller numbered the cases already (an
-    import adds each case to its duplicate window before the batch is written).
+    `first_ids` are the ids from `next_ids()` when the caller numbered the cases already.
     """
     if not items:
         return []
-    db = ctx.db
+    built = build(ctx, items, found, now, first_ids or next_ids(ctx.db), action=action, parent=parent,
+                  extra_after=extra_after)
+    write_built(ctx.db, built)
+    return built.registered
+
+
+def build(ctx: Context, items: list[Prepared], found: list[list[Candidate]], now: int, first_ids: tuple[int, int],
+          *, action: str = "intake", parent: int | None = None,
+          extra_after: list[dict[str, Any]] | None = None) -> Built:
+    """The rows `register` writes, for cases numbered from `first_ids`; reads nothing, so an import
+    builds them before it takes the write lock (and again under it only if another writer took
+    those ids meanwhile)."""
     s = settings(ctx.config)
-    case_id, report_id = first_ids or next_ids(db)
+    case_id, report_id = first_ids
     case_defaults, report_defaults = _defaults(Case), _defaults(Report)
     # C-level getters: a row's tuple in one call instead of a generator over 40-odd names.
     case_values = attrgetter(*[f.name for f in _fields(Case)])
     report_values = itemgetter(*[f.name for f in _fields(Report)])
-    event_values = attrgetter(*INSERT_COLUMNS)
-    cases, reports, texts, logged = [], [], [], []
-    event_id, prev = events.head(db)
+    digest_columns = rowdigest.AUDITED["report"][1]
+    report_digest_values = itemgetter(*digest_columns)
+    cases, reports, texts, logged, hashed = [], [], [], [], []
+    before = events.canonical({})
+    text_of = events.HashedText(at=now, operator=ctx.actor, on_behalf_of=ctx.on_behalf_of, action=action,
+                                state_before=None, state_after=NEW, before=before)
     rules: dict[tuple[str, str], tuple[ClockRule | None, Duration | None]] = {}
     out: list[Registered] = []
     for n, (item, candidates) in enumerate(zip(items, found, strict=True)):
@@ -247,24 +276,37 @@ def register(ctx: Context, items: list[Prepared], found: list[list[Candidate]], 
                  "duplicates": [{"case_id": c.case_id, "score": round(c.score, 3)} for c in top]}
         if extra_after is not None:
             after.update(extra_after[n])
-        event_id += 1
-        event = SimpleNamespace(id=event_id, case=case_id, at=now, operator=ctx.actor, on_behalf_of=ctx.on_behalf_of,
-                                action=action, state_before=None, state_after=NEW, before=events.canonical({}),
-                                after=events.canonical(after), prev_hash=prev,
-                                digests=events.canonical({f"case:{case_id}": rowdigest.case_digest(fields),
-                                                          f"report:{report_id}": rowdigest.row_digest("report", report)}))
-        event.hash = prev = events.event_digest(prev, events.hashed_fields(event))  # type: ignore[arg-type]
-        logged.append(event_values(event))
+        after_text = events.canonical(after)
+        # canonical() of the two digests: their keys sort case before report, hex needs no escaping.
+        digests = (f'{{"case:{case_id}":"{rowdigest.case_digest(fields)}",'
+                   f'"report:{report_id}":"{rowdigest.digest(report_digest_values(report))}"}}')
+        logged.append((case_id, now, ctx.actor, ctx.on_behalf_of, action, None, NEW, before, after_text, digests))
+        hashed.append(text_of(case_id, after_text, digests))
         out.append(Registered(case_id, report_id, top, vars(case), report))
         case_id += 1
         report_id += 1
-    engine.execute_many(db, _insert_sql(db, Case), cases)
-    engine.execute_many(db, _insert_sql(db, Report), reports)
-    engine.ids_taken(db, Case._meta.table_name, case_id - 1)
-    engine.ids_taken(db, Report._meta.table_name, report_id - 1)
-    engine.index_many(db, texts)
+    return Built(first_ids, cases, reports, texts, logged, hashed, out)
+
+
+def write_built(db: pw.Database, built: Built, start: int = 0, stop: int | None = None) -> None:
+    """Insert rows start:stop of `built` (all by default), extending the event chain from its head;
+    call inside a write transaction, with the rows before `start` written already."""
+    stop = len(built) if stop is None else stop
+    if start >= stop:
+        return
+    event_id, prev = events.head(db)
+    logged = []
+    for fields, text in zip(built.events[start:stop], built.hashed[start:stop]):
+        event_id += 1
+        digest = events.chained_digest(prev, text)
+        logged.append((event_id, *fields, prev, digest))
+        prev = digest
+    engine.execute_many(db, _insert_sql(db, Case), built.cases[start:stop])
+    engine.execute_many(db, _insert_sql(db, Report), built.reports[start:stop])
+    engine.ids_taken(db, Case._meta.table_name, built.first_ids[0] + stop - 1)
+    engine.ids_taken(db, Report._meta.table_name, built.first_ids[1] + stop - 1)
+    engine.index_many(db, built.texts[start:stop])
     engine.execute_many(db, events.insert_sql(db), logged)
-    return out
 
 
 def intake(ctx: Context, new: NewReport) -> tuple[Case, Report]:
