@@ -44,8 +44,9 @@ def one_intake(ctx: Context, n: int) -> float:
 def summary(waits: list[float]) -> str:
     ordered = sorted(waits)
     p90 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))]
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
     return (f"{len(ordered)} intakes: median {statistics.median(ordered) * 1000:.0f} ms, "
-            f"p90 {p90 * 1000:.0f} ms, max {ordered[-1] * 1000:.0f} ms")
+            f"p90 {p90 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max {ordered[-1] * 1000:.0f} ms")
 
 
 def main() -> None:

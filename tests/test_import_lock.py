@@ -19,7 +19,7 @@ from models.org.config import Config
 from models.org.context import Context, resolve_identity
 from models.org.db import connect
 from models.org.setup import set_up
-from models.store import events
+from models.store import engine, events
 from models.store.schema import Case, Event, Report, database_proxy
 from tests.cli_support import Clock
 from tests.test_import import hotline_row, write_csv
@@ -103,9 +103,13 @@ def flags() -> dict[str, list[tuple[object, object]]]:
             + [("repeats", repeats[case_of()[source]])] for source, after in intake_after().items()}
 
 
+@pytest.mark.parametrize("copy_from", [1, engine.COPY_MIN_ROWS], ids=["copy", "statements"])
 def test_transactions_end_by_time_and_write_what_one_transaction_writes(
         ctx_for: Callable[..., Context], more_databases: Callable[[str], str], config: Config, clock: Clock,
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, window_path: None) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, window_path: None, copy_from: int) -> None:
+    # On PostgreSQL rows go through COPY into staging tables (`copy`: even two rows) or, below
+    # COPY_MIN_ROWS, one INSERT each: the same rows, the same chain.
+    monkeypatch.setattr(engine, "COPY_MIN_ROWS", copy_from)
     path = write_csv(tmp_path / "in.csv", lamp_rows(9))
     reference = connect(more_databases("reference"))
     set_up(reference, config, user="root", now=0)

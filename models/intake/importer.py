@@ -200,7 +200,8 @@ class Staged:
     probes: list[Probe] = field(default_factory=list)
     found: list[list[Candidate]] | None = None  # scored already (the window's path), own rows provisional
     own: list[int] = field(default_factory=list)  # each row's own-row number (see OWN), on the window's path
-    built: Built | None = None  # take's rows, numbered as the database stood when they were built
+    built: Built | None = None  # rows take[built_from:], numbered as the database stood when they were built
+    built_from: int = 0
     written: int = 0  # rows of take written (or counted, in a dry run) so far
 
 
@@ -324,6 +325,7 @@ class Importer:
             found.append(cands)
         take = staged.take[staged.written:]
         extra = [{"import": {"file": self.file, "row": row.number}} for row, _ in take]
+        staged.built_from = staged.written
         staged.built = build(self.ctx, [i for _, i in take], found, staged.now, first, extra_after=extra)
 
     def write(self, staged: Staged, progress: Progress | None, budget: float | None = None) -> bool:
@@ -340,41 +342,43 @@ class Importer:
             if progress is not None:
                 progress(result.read, self.source.total_hint)
             return False
-        late = self._late(staged, staged.written)
-        if late:
-            self._drop(staged, late)
-        first = next_ids(ctx.db)
-        if late or staged.built is None or staged.built.first_ids != first:
-            self.build(staged, first)  # another writer came between: number the rest as things stand
-        built = staged.built
-        assert built is not None
-        start = time.perf_counter()
-        done = 0
-        while done < len(built):
-            stop = min(len(built), done + WRITE_CHUNK)
-            write_built(ctx.db, built, done, stop)
-            done = stop
-            if budget is not None and time.perf_counter() - start > budget:
-                break
-        if done:
-            registered = built.registered[:done]
+        start, wrote = time.perf_counter(), 0
+        while staged.written < len(staged.take):
+            stop = min(len(staged.take), staged.written + WRITE_CHUNK)
+            late = self._late(staged, staged.written, stop)
+            if late:
+                self._drop(staged, late)
+                continue
+            first = next_ids(ctx.db)
+            built = staged.built
+            if built is None or built.first_ids[0] + staged.written - staged.built_from != first[0] or \
+                    built.first_ids[1] + staged.written - staged.built_from != first[1]:
+                self.build(staged, first)  # another writer came between: number the rest as things stand
+                built = staged.built
+            assert built is not None
+            at, count = staged.written - staged.built_from, stop - staged.written
+            write_built(ctx.db, built, at, at + count)
+            registered = built.registered[at:at + count]
             result.first_case = result.first_case or registered[0].case_id
             result.last_case = registered[-1].case_id
             result.flagged += sum(1 for r in registered if r.candidates)
-            result.imported += done
-            result.transactions.append(done)
-            self.candidates.written(staged.probes[staged.written:staged.written + done],
-                                    [r.case_id for r in registered])
-        staged.written += done
-        staged.built = None if staged.written == len(staged.take) else _rest(built, done)
+            result.imported += count
+            self.candidates.written(staged.probes[staged.written:stop], [r.case_id for r in registered])
+            staged.written, wrote = stop, wrote + count
+            if budget is not None and time.perf_counter() - start > budget:
+                break
+        if wrote:
+            result.transactions.append(wrote)
+        if staged.written == len(staged.take):
+            staged.built = None
         if progress is not None:
             progress(result.read, self.source.total_hint)
         return staged.written < len(staged.take)
 
-    def _late(self, staged: Staged, start: int) -> dict[tuple[str, str], int]:
-        """Source ids of unwritten rows registered since `stage` looked (another import of the same
+    def _late(self, staged: Staged, start: int, stop: int | None = None) -> dict[tuple[str, str], int]:
+        """Source ids of rows start:stop registered since `stage` looked (another import of the same
         file, at the same moment); under the write lock nobody else can add one."""
-        keys = [(i.channel, i.source_id) for _, i in staged.take[start:] if i.source_id]
+        keys = [(i.channel, i.source_id) for _, i in staged.take[start:stop] if i.source_id]
         return existing_sources(self.ctx.db, keys) if keys else {}
 
     def _drop(self, staged: Staged, late: dict[tuple[str, str], int]) -> None:
@@ -433,12 +437,6 @@ class Importer:
         self.result.duplicates.append({"row": row.number, "source_id": item.source_id, "channel": item.channel,
                                        "of_row": of_row, "of_case": of_case,
                                        "reason": f"row {row.number}: {column} {item.source_id} {why}"})
-
-
-def _rest(built: Built, done: int) -> Built:
-    """The rows of `built` after the first `done`."""
-    return Built((built.first_ids[0] + done, built.first_ids[1] + done), built.cases[done:], built.reports[done:],
-                 built.texts[done:], built.events[done:], built.hashed[done:], built.registered[done:])
 
 
 def import_file(ctx: Context, path: str | Path, *, profile: str | None = None, channel: str | None = None,

@@ -26,7 +26,7 @@ from models.org.config import ClockRule, Config
 from models.org.context import Context
 from models.org.permissions import require_role
 from models.store import engine, events, prepared, rowdigest
-from models.store.schema import Case, Report
+from models.store.schema import Case, Event, Report
 from models.store.states import NEW
 from models.text import search
 from models.text.textnorm import first_line, normalise_address, normalise_phone, too_long
@@ -165,10 +165,10 @@ def _defaults(model: type[pw.Model]) -> dict[str, Any]:
     return {f.name: (f.default() if callable(f.default) else f.default) for f in _fields(model)}
 
 
-def _insert_sql(db: pw.Database, model: type[pw.Model]) -> str:
-    """INSERT of every column, ids included (peewee builds it once per database)."""
-    names = [f.name for f in _fields(model)]
-    return prepared.sql_for(db, ("bulk_insert", model.__name__), lambda: model.insert(**dict.fromkeys(names)))
+def _columns(model: type[pw.Model], names: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    """The table's column names for these fields (default: every field, in `_fields` order)."""
+    fields = model._meta.fields
+    return tuple(fields[n].column_name for n in names) if names else tuple(f.column_name for f in _fields(model))
 
 
 def _start_clocks(ctx: Context, rules: dict[tuple[str, str], tuple[ClockRule | None, Duration | None]],
@@ -301,12 +301,12 @@ def write_built(db: pw.Database, built: Built, start: int = 0, stop: int | None 
         digest = events.chained_digest(prev, text)
         logged.append((event_id, *fields, prev, digest))
         prev = digest
-    engine.execute_many(db, _insert_sql(db, Case), built.cases[start:stop])
-    engine.execute_many(db, _insert_sql(db, Report), built.reports[start:stop])
+    engine.insert_rows(db, Case._meta.table_name, _columns(Case), built.cases[start:stop])
+    engine.insert_rows(db, Report._meta.table_name, _columns(Report), built.reports[start:stop])
     engine.ids_taken(db, Case._meta.table_name, built.first_ids[0] + stop - 1)
     engine.ids_taken(db, Report._meta.table_name, built.first_ids[1] + stop - 1)
     engine.index_many(db, built.texts[start:stop])
-    engine.execute_many(db, events.insert_sql(db), logged)
+    engine.insert_rows(db, Event._meta.table_name, _columns(Event, events.INSERT_COLUMNS), logged)
 
 
 def intake(ctx: Context, new: NewReport) -> tuple[Case, Report]:
