@@ -144,3 +144,16 @@ def test_an_interrupted_transaction_keeps_the_ones_committed(ctx_for: Callable[.
     assert Case.select().count() == 3 and Event.select().where(Event.action == "intake").count() == 3
     rerun = import_file(ctx, path, profile="hotline")
     assert (rerun.read, rerun.imported, rerun.duplicate) == (7, 4, 3) and verify(ctx).ok
+
+
+def test_a_dry_run_scored_ahead_of_the_lock_counts_what_the_import_writes(ctx_for: Callable[..., Context],
+                                                                          tmp_path: Path, window_path: None) -> None:
+    ctx = ctx_for()
+    empty = hotline_row(7)
+    empty[3] = ""  # rejected: no text
+    path = write_csv(tmp_path / "in.csv", [*lamp_rows(6), empty])
+    dry = import_file(ctx, path, profile="hotline", dry_run=True, batch_size=4)
+    assert Case.select().count() == 0 and dry.transactions == []
+    real = import_file(ctx, path, profile="hotline", batch_size=4)
+    assert [(r.read, r.imported, r.duplicate, r.rejected, r.flagged) for r in (dry, real)] == [(7, 6, 0, 1, 5)] * 2
+    assert verify(ctx).ok

@@ -2,15 +2,17 @@
 
 Rows are read by models/importing (CSV in any office encoding, XLSX, JSONL, Open311), mapped to
 reports through an import profile ([import_profiles.NAME] in chuishao.toml: target → column),
-and taken in by the same `intake.prepare` / `intake.register` as a single report — same
-validation, clocks and event — one write transaction per batch. Duplicate detection runs on every
-row: against the database like a single intake for a small file, against the open and recent
-cases held in memory for a large one (models/intake/dupwindow.py chooses).
+and taken in by the same `intake.prepare` / `intake.build` + `write_built` as a single report —
+same validation, clocks and event. Duplicate detection runs on every row: against the database
+like a single intake for a small file (scored under the write lock), against the open and recent
+cases held in memory for a large one (models/intake/dupwindow.py chooses), where rows are scored
+and built before the lock is taken and written in transactions that end by time (LOCK_BUDGET), so
+an operator's step never waits long for an import.
 
 Every row ends as exactly one of: imported; duplicate (its channel + source id is already in the
 database, or repeats an earlier row of the file); rejected (with its row number and the reason).
 The counts add up to the rows read. Re-importing a file adds nothing; an interrupted import keeps
-the batches already committed and a re-run completes it, because of that idempotency.
+the transactions already committed and a re-run completes it, because of that idempotency.
 """
 
 from __future__ import annotations
