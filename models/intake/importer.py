@@ -58,6 +58,8 @@ BATCH = 20000
 # transactions make the writing itself cheaper: each commit rewrites every index page it touched.
 LOCK_BUDGET = 0.4
 WRITE_CHUNK = 500
+# Rows built before each transaction, outside the lock (about what one transaction writes).
+WRITE_AHEAD = 4000
 # Provisional case ids of the file's own rows while they are scored ahead of the write lock: above
 # any real id, in file order (see Importer).
 OWN = 1 << 48
@@ -299,8 +301,7 @@ class Importer:
                 self.scored += len(take)
                 self.real.extend([None] * len(take))
                 staged.found = self.score(staged, OWN + staged.own[0])
-                if not result.dry_run:
-                    self.build(staged, next_ids(ctx.db))
+                self.prebuild(staged, WRITE_AHEAD)
         return staged
 
     def score(self, staged: Staged, first: int) -> list[list[Candidate]]:
@@ -311,10 +312,27 @@ class Importer:
                    tuple(probe.address_keys), item.tokens, len(probe.terms))
             for n, ((_, item), probe) in enumerate(zip(staged.take, probes))])
 
-    def build(self, staged: Staged, first: tuple[int, int]) -> None:
-        """Number the batch's unwritten rows from `first` and build them (the window's path)."""
+    def built_for(self, staged: Staged, first: tuple[int, int], count: int) -> bool:
+        """Are the next `count` unwritten rows built, numbered from `first`?"""
+        built, at = staged.built, staged.written - staged.built_from
+        return (built is not None and at >= 0 and at + count <= len(built)
+                and (built.first_ids[0] + at, built.first_ids[1] + at) == first)
+
+    def prebuild(self, staged: Staged, ahead: int) -> None:
+        """Build the next `ahead` unwritten rows numbered as the database stands, before taking the
+        write lock (the window's path; in a transaction they are built again only if another writer
+        took their ids in between)."""
+        if staged.found is None or self.result.dry_run or staged.written >= len(staged.take):
+            return
+        count = min(ahead, len(staged.take) - staged.written)
+        first = next_ids(self.ctx.db)
+        if not self.built_for(staged, first, count):
+            self.build(staged, first, count)
+
+    def build(self, staged: Staged, first: tuple[int, int], count: int) -> None:
+        """Number the next `count` unwritten rows from `first` and build them (the window's path)."""
         assert staged.found is not None
-        rest = range(staged.written, len(staged.take))
+        rest = range(staged.written, min(len(staged.take), staged.written + count))
         for k, n in enumerate(rest):
             self.real[staged.own[n]] = first[0] + k
         real = self.real
@@ -325,7 +343,7 @@ class Importer:
                 cands = [c if c.case_id < OWN else replace(c, case_id=real[c.case_id - OWN])
                          for c in cands if c.case_id < OWN or real[c.case_id - OWN] is not None]
             found.append(cands)
-        take = staged.take[staged.written:]
+        take = staged.take[rest.start:rest.stop]
         extra = [{"import": {"file": self.file, "row": row.number}} for row, _ in take]
         staged.built_from = staged.written
         staged.built = build(self.ctx, [i for _, i in take], found, staged.now, first, extra_after=extra)
@@ -352,11 +370,10 @@ class Importer:
                 self._drop(staged, late)
                 continue
             first = next_ids(ctx.db)
+            if not self.built_for(staged, first, stop - staged.written):
+                # not built ahead, or another writer took the ids: build this chunk only, here
+                self.build(staged, first, stop - staged.written)
             built = staged.built
-            if built is None or built.first_ids[0] + staged.written - staged.built_from != first[0] or \
-                    built.first_ids[1] + staged.written - staged.built_from != first[1]:
-                self.build(staged, first)  # another writer came between: number the rest as things stand
-                built = staged.built
             assert built is not None
             at, count = staged.written - staged.built_from, stop - staged.written
             write_built(ctx.db, built, at, at + count)
@@ -478,6 +495,7 @@ def import_file(ctx: Context, path: str | Path, *, profile: str | None = None, c
                     continue
                 more = True
                 while more:
+                    importer.prebuild(staged, WRITE_AHEAD)
                     with ctx.write():  # held for writing (and, on the database's path, scoring) only
                         more = importer.write(staged, progress, LOCK_BUDGET)
     result.rejects.sort(key=lambda r: r["row"])  # rows fail at reading or at checking: report in file order
