@@ -16,7 +16,8 @@ from textual.app import App
 from textual.binding import BindingType
 from textual.screen import Screen
 
-from console.palette import ScreenCommands
+from console import themes
+from console.palette import Palette, ScreenCommands
 from models.errors import UsageError
 from models.org.context import Context
 from models.org.pinyin_index import Entry, category_items, config_indexes, department_items, township_items
@@ -44,9 +45,9 @@ class ChuishaoApp(App[None], inherit_bindings=False):
         # it and only on it. A caller that expects the other kind of database is refused.
         self.training = marker(ctx.db)
         if training is not None and training != (self.training is not None):
-            raise UsageError("this is a training database: open it in training mode (chuishao training console)"
-                             if self.training else
-                             "this is not a training database; training mode never opens the county's database")
+            if self.training:
+                raise UsageError("training.open_in_training_mode", command="chuishao training console")
+            raise UsageError("training.never_the_county")
         self.lang = language or ctx.config.language
         self.poll_interval = poll_interval
         self.first_paint_hook = first_paint_hook
@@ -55,6 +56,12 @@ class ChuishaoApp(App[None], inherit_bindings=False):
         self.keymap_overrides, self.keymap_unknown = keymap.split_keymap(overrides)
         # Until the pinyin index is built (pypinyin's import is slow), pickers match Chinese only.
         self.indexes: dict[str, list[Entry]] = _plain_indexes(ctx)
+        for theme in themes.THEMES:
+            self.register_theme(theme)
+        self.theme = themes.DARK.name
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(themes.VARIABLES)
 
     def get_default_screen(self) -> Screen[Any]:
         from screens.queue import QueueScreen
@@ -65,12 +72,16 @@ class ChuishaoApp(App[None], inherit_bindings=False):
         if self.console.color_system in ("standard", "windows"):
             # 8/16-colour terminals (TERM=xterm, linux, screen): the terminal's own palette, so red is
             # red rather than the nearest match to a 24-bit theme colour
-            self.theme = "ansi-dark"
+            self.theme = themes.ANSI.name
         if self.keymap_overrides:
             self.set_keymap(self.keymap_overrides)
         if self.keymap_unknown:
             self.notify(self.t("keymap_unknown", ids=", ".join(self.keymap_unknown)), severity="warning",
                         markup=False, timeout=8)
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not Palette.is_open(self):
+            self.push_screen(Palette(self.t("palette_placeholder"), self.t("palette_no_matches")))
 
     def t(self, key: str, **values: Any) -> str:
         from screens.base import ui
@@ -137,9 +148,17 @@ class ChuishaoApp(App[None], inherit_bindings=False):
         self.push_screen(GotoDialog(self.ctx, self.lang, self.t("key_goto")), callback=chosen)
 
     def action_open_screen(self, entry_id: str) -> None:
+        """Open a report screen (F2–F4). From another report screen it takes that one's place (one
+        Esc returns to where the reports were opened from); on itself it does nothing."""
         entry = _entry(entry_id)
         module, _, name = entry.target.partition(":")
-        self.push_screen(getattr(importlib.import_module(module), name)(self.ctx))
+        cls = getattr(importlib.import_module(module), name)
+        if isinstance(self.screen, cls):
+            return
+        if _report_screen(self.screen):
+            self.switch_screen(cls(self.ctx))
+        else:
+            self.push_screen(cls(self.ctx))
 
     def action_training(self) -> None:
         from screens.training import TrainingScreen
@@ -161,6 +180,12 @@ class ChuishaoApp(App[None], inherit_bindings=False):
             if entry.available:
                 out.append((self.t(entry.text), self.t("group_screens"), f"open_screen('{entry.id}')"))
         return out
+
+
+def _report_screen(screen: Screen[Any]) -> bool:
+    """Is this screen one of the F2–F4 report screens?"""
+    target = f"{type(screen).__module__}:{type(screen).__name__}"
+    return any(e.target == target for e in keymap.EXTRA_SCREENS)
 
 
 def _entry(entry_id: str) -> keymap.ScreenEntry:

@@ -6,8 +6,8 @@ in models.text.messages.CATALOGUE (zh and en); `.message` is its English renderi
 `DomainError` to exit 1 and `ConfigError` / `UsageError` to exit 2. Nothing here should ever reach a
 user as a traceback.
 
-A bare sentence (`DomainError("…")`, not a catalogue code) is still accepted and shown as given, in
-every language; tests/test_messages.py lists the models/ raise sites that still do it.
+A bare sentence (not a catalogue code) is shown as given, in every language: only ConfigError's
+file:line lines take that path; tests/test_messages.py checks that no raise in models/ does.
 """
 
 from __future__ import annotations

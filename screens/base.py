@@ -10,8 +10,11 @@ from typing import Any, TypeVar
 from rich.text import Text
 from textual.screen import ModalScreen, Screen
 
+from models.errors import ChuishaoError
+from models.org.config import Config
 from models.org.context import Context
 from models.store.session import thread_session
+from models.text.messages import Names
 from models.text.textnorm import printable
 from screens import keymap
 
@@ -22,6 +25,22 @@ def ui(key: str, language: str, **values: Any) -> str:
     """A UI text from models.text.labels ("ui" kind, or "kind:id"), with {placeholders} filled in."""
     text = keymap.text(key, language)
     return text.format(**values) if values else text
+
+
+def config_names(config: Config) -> Names:
+    """Departments and townships by their configured names, for rendering refusals."""
+    def names(kind: str, ident: str) -> str | None:
+        found = (config.departments if kind == "department" else
+                 config.townships if kind == "township" else {}).get(ident)
+        return found.name if found is not None else None
+    return names
+
+
+def shown_error(ctx: Context, exc: ChuishaoError) -> str:
+    """What the console shows for a refusal: in the office's language, names instead of ids (the
+    English face keeps the ids, as the CLI says them)."""
+    language = ctx.config.language
+    return exc.render(language, config_names(ctx.config) if language == "zh" else None)
 
 
 def localise_descriptions(node: Any, language: str) -> None:

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import ActiveBinding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from models.cases import queries
 from models.errors import ChuishaoError, Conflict
@@ -25,18 +25,19 @@ from models.org.context import Context
 from models.store.states import OPEN_STATES
 from models.text.labels import label
 from screens import keymap
-from screens.base import ConsoleScreen, in_thread, literal
+from screens.base import ConsoleScreen, in_thread, literal, shown_error
 from screens.dialogs.base import FormDialog
 from screens.messages import CaseLoaded, LoadFailed, StepFinished
 from screens.steps import CaseBundle, department_choices, load_bundle, run_step
 from screens.widgets import case_sections as sections
 from screens.widgets import duplicates as dup_sections
+from screens.widgets.footer import ConsoleFooter
 
 STEPS = tuple(k.action.split("'")[1] for k in keymap.STEP_KEYS)
 STEP_LABELS = {k.action.split("'")[1]: k.text for k in keymap.STEP_KEYS}
 SECTIONS = ("summary", "related", "duplicates", "reports", "assignments", "timeline", "notes", "evaluations")
 UNTITLED = ("summary", "related")
-MORE_DIALOGS = ("merge", "split", "unmerge", "pause", "resume", "extend", "decide_extension")
+MORE_DIALOGS = ("merge", "split", "unmerge", "pause", "resume", "extend", "decide_extension", "supervise")
 
 
 class CaseScreen(ConsoleScreen):
@@ -64,7 +65,7 @@ class CaseScreen(ConsoleScreen):
                 if name not in UNTITLED:
                     yield Label(self.t(f"section_{name}"), classes="section-title", id=f"title-{name}")
                 yield Static(id=f"sec-{name}", classes="section")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.load()
@@ -109,7 +110,7 @@ class CaseScreen(ConsoleScreen):
         try:
             bundle = in_thread(self.ctx, load_bundle, self.case_id)
         except ChuishaoError as exc:
-            self.post_message(LoadFailed(exc.message))
+            self.post_message(LoadFailed(shown_error(self.ctx, exc)))
             return
         self.post_message(CaseLoaded(self.case_id, bundle))
 
@@ -127,7 +128,7 @@ class CaseScreen(ConsoleScreen):
         rendered = {
             "summary": sections.summary(d, self.names, lang, now),
             "related": dup_sections.related(d, bundle.pending_extension, lang),
-            "duplicates": dup_sections.duplicates(bundle.duplicates, lang),
+            "duplicates": dup_sections.duplicates(bundle.duplicates, lang, self.names.town),
             "reports": sections.reports(d, self.names, lang),
             "assignments": sections.assignments(d, self.names, lang, now),
             "timeline": sections.timeline(d, self.names, lang),
@@ -182,7 +183,7 @@ class CaseScreen(ConsoleScreen):
             return
         refusal = bundle.refusals.get(step)  # models' answer, read with the case (no SQL here)
         if refusal is not None:
-            self.notify(refusal.message, severity="error", markup=False)
+            self.notify(shown_error(self.ctx, refusal), severity="error", markup=False)
             return
         if step == "merge" and not bundle.duplicates:
             self.notify(self.t("no_duplicates"), severity="warning", markup=False)
@@ -252,8 +253,14 @@ class CaseScreen(ConsoleScreen):
             limit = int(ctx.config.section("supervision")["max_extensions"])
             request = more.extension_request(bundle.detail, self.names, lang, limit)
             return more.DecideExtensionDialog(ctx, lang, title, request)
-        cls = {"split": more.SplitDialog, "extend": more.ExtensionDialog}[step]
-        return cls(ctx, lang, title, subtitle)
+        if step == "supervise":
+            ordered = Text(self.t("order_to", dept=self.names.dept(bundle.detail["lead"]) if bundle.detail["lead"]
+                                  else "—"))
+            return more.SuperviseDialog(ctx, lang, title, ordered.append("\n").append_text(subtitle))
+        if step == "split":  # the report models' split divides: the case's first
+            reports = bundle.detail["reports"]
+            return more.SplitDialog(ctx, lang, title, subtitle, reports[0]["text"] if reports else "")
+        return more.ExtensionDialog(ctx, lang, title, subtitle)
 
     def step_name(self, step: str) -> str:
         return self.t(STEP_LABELS.get(step, f"action:{step}"))
@@ -263,11 +270,11 @@ class CaseScreen(ConsoleScreen):
         try:
             result = in_thread(self.ctx, run_step, step, self.case_id, version, values)
         except Conflict as exc:
-            self.post_message(StepFinished(self.case_id, step, False, exc.message, conflict=True))
+            self.post_message(StepFinished(self.case_id, step, False, shown_error(self.ctx, exc), conflict=True))
         except NeedsConfirmation as exc:  # across townships / into a closed case: ask, then force
-            self.post_message(StepFinished(self.case_id, step, False, exc.message, confirm=True))
+            self.post_message(StepFinished(self.case_id, step, False, shown_error(self.ctx, exc), confirm=True))
         except ChuishaoError as exc:
-            self.post_message(StepFinished(self.case_id, step, False, exc.message))
+            self.post_message(StepFinished(self.case_id, step, False, shown_error(self.ctx, exc)))
         except Exception as exc:  # noqa: BLE001 - e.g. the database stayed locked: say so, keep running
             self.post_message(StepFinished(self.case_id, step, False, f"{type(exc).__name__}: {exc}"))
         else:

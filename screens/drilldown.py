@@ -14,11 +14,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from models.text.labels import label
 from models.text.textnorm import printable
 from screens.base import localise_descriptions
+from screens.widgets.footer import ConsoleFooter
+from screens.widgets.table import ConsoleTable
 
 HIDDEN = ("case_id", "title", "counted", "events", "cases", "assignment_id")
 
@@ -59,8 +61,8 @@ class CaseListScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(Text(printable(self.heading, single_line=True)), id="drilldown-heading")
-        yield DataTable(id="drilldown-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield ConsoleTable(id="drilldown-table", cursor_type="row", zebra_stripes=True)
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

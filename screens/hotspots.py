@@ -16,7 +16,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from models.errors import ChuishaoError
 from models.org.context import Context
@@ -24,10 +24,12 @@ from models.reports.hotspots import HotspotReport, case_summaries, hotspots, tre
 from models.text.labels import label
 from models.text.textnorm import printable
 from models.worktime.period import Period
-from screens.base import ui
+from screens.base import shown_error, ui
 from screens.charts import sparkline
 from screens.drilldown import CaseListScreen
 from screens.period_screen import PeriodScreen
+from screens.widgets.footer import ConsoleFooter
+from screens.widgets.table import ConsoleTable
 
 TREND_STYLE = {"rising": "bold red", "falling": "green", "flat": ""}
 
@@ -54,10 +56,10 @@ class HotspotsScreen(PeriodScreen):
         with Vertical():
             yield Static(id="hotspots-title")
             yield Static(id="hotspots-empty", classes="hint")
-            yield DataTable(id="hotspots", cursor_type="row", zebra_stripes=True)
+            yield ConsoleTable(id="hotspots", cursor_type="row", zebra_stripes=True)
             yield Static(Text(label("report", "candidates", self.ctx.config.language)), id="candidates-title")
-            yield DataTable(id="candidates", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+            yield ConsoleTable(id="candidates", cursor_type="row", zebra_stripes=True)
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         lang = self.ctx.config.language
@@ -78,7 +80,7 @@ class HotspotsScreen(PeriodScreen):
         try:
             self.post_message(self.Loaded(seq, hotspots(self.ctx, period, min_count=self.min_count)))
         except ChuishaoError as exc:
-            self.post_message(self.Failed(exc.message))
+            self.post_message(self.Failed(shown_error(self.ctx, exc)))
         finally:
             self.ctx.db.close()  # this thread's connection
 
@@ -132,7 +134,7 @@ class HotspotsScreen(PeriodScreen):
         try:
             self.post_message(self.CasesLoaded(heading, case_summaries(self.ctx, ids)))
         except ChuishaoError as exc:
-            self.post_message(self.Failed(exc.message))
+            self.post_message(self.Failed(shown_error(self.ctx, exc)))
         finally:
             self.ctx.db.close()
 

@@ -85,6 +85,7 @@ STEP_KEYS = (
     Key("case.resume", "P", "step('resume')", "action:resume", group="group_steps"),
     Key("case.extend", "E", "step('extend')", "action:extend", group="group_steps"),
     Key("case.decide_extension", "A", "step('decide_extension')", "key_decide_extension", group="group_steps"),
+    Key("case.supervise", "D", "step('supervise')", "key_supervise", group="group_steps"),
 )
 CASE_KEYS = (
     *STEP_KEYS,

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from models.cases import queries
@@ -21,8 +22,10 @@ from models.errors import ChuishaoError
 from models.org.context import Context
 from models.text.labels import label
 from screens import keymap
-from screens.base import ConsoleScreen, in_thread
+from screens.base import ConsoleScreen, in_thread, shown_error
 from screens.messages import ChangesSeen, CountsLoaded, FirstPaint, LoadFailed, PageLoaded
+from screens.widgets.case_sections import Names
+from screens.widgets.footer import ConsoleFooter
 from screens.widgets.queue_table import QueueTable, prepare
 from screens.widgets.rows import queue_rows
 
@@ -57,7 +60,7 @@ class QueueScreen(ConsoleScreen):
                                                    "state", "lead", "due", "reports", "mark", "title")}
         yield QueueTable(headers, self.lang, id="queue")
         yield Input(placeholder=self.t("search_placeholder"), id="search", classes="hidden")
-        yield Footer()
+        yield ConsoleFooter()
 
     def identity(self) -> Text:
         op = self.ctx.operator
@@ -113,7 +116,7 @@ class QueueScreen(ConsoleScreen):
             message = in_thread(self.ctx, _window, q, mode, key, cursor_id, offset, self.lang, seq)
             message.texts, message.width = prepare(message.rows, width), width
         except ChuishaoError as exc:
-            self.post_message(LoadFailed(exc.message))
+            self.post_message(LoadFailed(shown_error(self.ctx, exc)))
             return
         if not get_current_worker().is_cancelled:
             self.post_message(message)
@@ -123,7 +126,7 @@ class QueueScreen(ConsoleScreen):
         try:
             counts, total = in_thread(self.ctx, _counts, q)
         except ChuishaoError as exc:
-            self.post_message(LoadFailed(exc.message))
+            self.post_message(LoadFailed(shown_error(self.ctx, exc)))
             counts, total = {}, None
         self.post_message(CountsLoaded(counts, total))
 
@@ -133,7 +136,7 @@ class QueueScreen(ConsoleScreen):
             page = in_thread(self.ctx, queries.page_after if direction == "after" else queries.page_before,
                              q, key, PAGE)
         except ChuishaoError as exc:
-            self.post_message(LoadFailed(exc.message))
+            self.post_message(LoadFailed(shown_error(self.ctx, exc)))
             return
         rows = queue_rows(self.ctx, q, page.cases, self.lang)
         if not get_current_worker().is_cancelled:
@@ -220,7 +223,9 @@ class QueueScreen(ConsoleScreen):
         for i, view in enumerate(VIEW_ORDER, 1):
             count = self.counts.get(view)
             tab = f" {i} {label('view', view, self.lang)} {'' if count is None else count} "
-            views.append(tab, style="reverse bold" if view == self.case_query.view else "")
+            # a click on a tab switches to its view, like its number key
+            style = Style.parse("reverse bold" if view == self.case_query.view else "none")
+            views.append(tab, style=style + Style.from_meta({"@click": f"screen.view({i - 1})"}))
         self.query_one("#views", Static).update(views)
         q = self.case_query
         parts = [self.t("sort_by", column=self.t(f"sort_{q.sort}"), arrow="↓" if q.descending else "↑")]
@@ -229,8 +234,7 @@ class QueueScreen(ConsoleScreen):
         for name in ("states", "township", "department", "channel", "priority"):
             value = getattr(q, name)
             if value:
-                shown = ",".join(label("state", s, self.lang) for s in value) if name == "states" else value
-                parts.append(f"{self.t('filter_' + name)}: {shown}")
+                parts.append(f"{self.t('filter_' + name)}: {self.filter_shown(name, value)}")
         total = self.counts.get(q.view)
         if total is not None:
             parts.append(self.t("total", total=total))
@@ -239,6 +243,22 @@ class QueueScreen(ConsoleScreen):
             self.table.refresh_position()
         status = Text(" " + " │ ".join(parts))  # a Text: the search words are the operator's input
         self.query_one("#status", Static).update(status)
+
+    def filter_shown(self, name: str, value: Any) -> str:
+        """A filter's value by its name in the office's language (城关镇, not chengguan)."""
+        names = Names(self.ctx.config, self.lang)
+        if name == "states":
+            return "、".join(label("state", s, self.lang) for s in value)
+        if name == "township":
+            return names.town(value)
+        if name == "department":
+            return names.dept(value)
+        if name == "channel":
+            return names.channel(value)
+        priority = self.ctx.config.priorities.get(value)
+        if priority is None:
+            return str(value)
+        return priority.name if self.lang == "zh" else priority.name_en
 
     # --- actions -------------------------------------------------------------------------------
     def set_query(self, q: CaseQuery) -> None:

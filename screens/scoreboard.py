@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from models.errors import ChuishaoError
 from models.org.context import Context
@@ -33,9 +33,12 @@ from models.reports.scoreboard import (
 )
 from models.text.labels import label
 from models.worktime.period import Period
+from screens.base import shown_error
 from screens.charts import bar
 from screens.drilldown import CaseListScreen
 from screens.period_screen import PeriodScreen
+from screens.widgets.footer import ConsoleFooter
+from screens.widgets.table import ConsoleTable
 
 DEPT_COLUMNS = ("rank", "name", "score", "bar", "assignments", "response", "arrival", "resolution", "on_time",
                 "satisfaction", "returns", "reopen", "overdue", "limbo", "supervision", "accountability", "flags")
@@ -97,18 +100,20 @@ class ScoreboardScreen(PeriodScreen):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(id="scoreboard-title")
-            yield DataTable(id="departments", cursor_type="cell", zebra_stripes=True)
+            yield ConsoleTable(id="departments", cursor_type="cell", zebra_stripes=True)
             # How the score is computed, with the county's weights and deductions (issue 16 item 3).
             yield Static(Text(f"{label('metric', 'formula', self.ctx.config.language)}："
                               f"{formula(self.ctx, self.ctx.config.language)}"), id="score-formula")
             yield Static(Text(label("report", "townships", self.ctx.config.language)), id="townships-title")
-            yield DataTable(id="townships", cursor_type="cell", zebra_stripes=True)
-        yield Footer()
+            yield ConsoleTable(id="townships", cursor_type="cell", zebra_stripes=True)
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         lang = self.ctx.config.language
         for table_id, columns in (("departments", DEPT_COLUMNS), ("townships", TOWN_COLUMNS)):
             table = self.query_one(f"#{table_id}", DataTable)
+            # rank and name (the township's name) stay in view when the figures scroll sideways
+            table.fixed_columns = columns.index("name") + 1
             for key in columns:
                 heading = (label("report", "department" if table_id == "departments" else "township", lang)
                            if key == "name" else "" if key == "bar" else label("report", "flags", lang)
@@ -131,7 +136,7 @@ class ScoreboardScreen(PeriodScreen):
             self.post_message(self.Loaded(seq, ctx, department_scoreboard(ctx, period),
                                           township_scoreboard(ctx, period)))
         except ChuishaoError as exc:
-            self.post_message(self.Failed(exc.message))
+            self.post_message(self.Failed(shown_error(self.ctx, exc)))
         finally:
             self.ctx.db.close()  # this thread's connection; the next worker opens its own
 
@@ -249,7 +254,7 @@ class ScoreboardScreen(PeriodScreen):
                        f"{period.label}")
             self.post_message(self.Explained(heading, part["cases"]))
         except ChuishaoError as exc:
-            self.post_message(self.Failed(exc.message))
+            self.post_message(self.Failed(shown_error(self.ctx, exc)))
         finally:
             self.ctx.db.close()
 

@@ -28,6 +28,7 @@ from models.org.context import Context
 from models.org.permissions import masked
 from models.store.schema import Case
 from models.store.states import NEW, OPEN_STATES, RETURNED, WHISTLED
+from models.supervision.supervision_orders import issue_order, order_refusal
 from models.worktime.timeutil import parse_iso, to_epoch
 
 OPERATIONS: dict[str, Callable[..., Any]] = {
@@ -65,8 +66,14 @@ def load_bundle(ctx: Context, case_id: int) -> CaseBundle:
     # Shown only when they can do something: a merge needs a candidate, a pause a running clock.
     hidden = {"merge"} if not duplicates else set()
     hidden |= {"pause"} if case.paused_since else set()
-    return CaseBundle(case, detail, [s for s in now.available if s not in hidden], suggestion, duplicates,
-                      now.pending_extension is not None, now.refusals)
+    available = [s for s in now.available if s not in hidden]
+    refusals = dict(now.refusals)
+    supervise_refusal = order_refusal(ctx, case)  # 督办令: the supervision group's, asked of models/ too
+    if supervise_refusal is None:
+        available.append("supervise")
+    else:
+        refusals["supervise"] = supervise_refusal
+    return CaseBundle(case, detail, available, suggestion, duplicates, now.pending_extension is not None, refusals)
 
 
 def merge_pair(ctx: Context, case_id: int, *, other: int, force: bool = False) -> int:
@@ -84,6 +91,16 @@ def request_extension(ctx: Context, case_id: int, *, reason: str, by: str | None
     return pausing.request_extension(ctx, case_id, reason=reason, by=by, until=moment,
                                      expected_version=expected_version)
 
+
+def supervise_order(ctx: Context, case_id: int, *, instruction: str, level: str, deadline: str | None = None,
+                    expected_version: int | None = None) -> Any:
+    """督办令 with its deadline as typed (ISO 8601, office zone), like `supervise order`."""
+    moment = to_epoch(parse_iso(deadline, ctx.config.tz, "deadline")) if deadline else None
+    return issue_order(ctx, case_id, instruction=instruction, level=level, deadline=moment,
+                       expected_version=expected_version)
+
+
+OPERATIONS["supervise"] = supervise_order
 
 # Operations that take no expected_version (they check the case's state themselves).
 UNVERSIONED: dict[str, Callable[..., Any]] = {

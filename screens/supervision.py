@@ -19,7 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from models.errors import ChuishaoError
 from models.org.context import Context
@@ -28,10 +28,15 @@ from models.supervision.supervision_orders import board, flag_counts
 from models.text.labels import label
 from models.text.textnorm import printable
 from models.worktime.durations import format_timedelta
-from screens.base import in_thread, localise_descriptions
+from screens.base import in_thread, localise_descriptions, shown_error
 from screens.drilldown import CaseChosen
+from screens.widgets.footer import ConsoleFooter
+from screens.widgets.table import ConsoleTable
 
-COLUMNS = ("id", "state", "lead", "flags", "late", "ladder", "orders", "title")
+# The title comes second, at a set width, and stays with the number when the table scrolls sideways:
+# last, it was squeezed to one cell at 80 columns.
+COLUMNS = ("id", "title", "state", "lead", "flags", "late", "ladder", "orders")
+TITLE_WIDTH = 22
 REFRESH_SECONDS = 300.0
 
 
@@ -81,14 +86,15 @@ class SupervisionScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(self.txt("title")), id="supervision-title")
-            yield DataTable(id="supervision", cursor_type="row", zebra_stripes=True)
+            yield ConsoleTable(id="supervision", cursor_type="row", zebra_stripes=True)
             yield Static(id="supervision-orders")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#supervision", DataTable)
+        table.fixed_columns = COLUMNS.index("title") + 1
         for key in COLUMNS:
-            table.add_column(Text(self.txt(f"col_{key}")), key=key)
+            table.add_column(Text(self.txt(f"col_{key}")), key=key, width=TITLE_WIDTH if key == "title" else None)
         self.action_reload()
         self.set_interval(REFRESH_SECONDS, self.action_reload)
 
@@ -102,7 +108,7 @@ class SupervisionScreen(Screen[None]):
             rows, counts, changed = in_thread(self.ctx, _board_snapshot, self.limit)
             self.post_message(self.Loaded(seq, rows, counts, changed))
         except ChuishaoError as exc:
-            self.post_message(self.Failed(exc.message))
+            self.post_message(self.Failed(shown_error(self.ctx, exc)))
 
     def on_supervision_screen_failed(self, message: Failed) -> None:
         self.notify(printable(message.message), severity="error", markup=False)
@@ -131,12 +137,12 @@ class SupervisionScreen(Screen[None]):
         ladder = (label("order_kind", "notice", lang) if row["noticed_at"] else
                   label("order_kind", "reminder", lang) if row["reminded_at"] else "")
         open_orders = sum(1 for o in row["orders"] if o["kind"] == "order" and o["status"] == "open")
-        return [Text(str(row["id"])), Text(label("state", row["state"], lang)), Text(self._department(row["lead"])),
+        title = Text(printable(row["title"] or "", single_line=True), no_wrap=True, overflow="ellipsis")
+        return [Text(str(row["id"])), title, Text(label("state", row["state"], lang)), Text(self._department(row["lead"])),
                 Text("、".join(label("supervise_reason", f, lang) for f in row["flags"]), style="bold"),
                 Text(format_timedelta(-late) if late else "", style="bold red" if late else ""),
                 Text(ladder, style="red" if row["noticed_at"] else "yellow"),
-                Text(str(open_orders) if open_orders else ""),
-                Text(printable(row["title"] or "", single_line=True))]
+                Text(str(open_orders) if open_orders else "")]
 
     def _show_orders(self, index: int) -> None:
         panel = self.query_one("#supervision-orders", Static)
@@ -147,7 +153,7 @@ class SupervisionScreen(Screen[None]):
         for order in self.rows[index]["orders"][:6]:
             when = (order["issued_at"] or "")[5:16].replace("T", " ")
             lines.append(f"{when} {label('order_kind', order['kind'], self.lang)} "
-                         f"{self._department(order['department'])} {order['status']}: ")
+                         f"{self._department(order['department'])} {label('order_status', order['status'], self.lang)}：")
             lines.append(printable(order["instruction"], single_line=True))
             lines.append("\n")
         panel.update(lines if lines.plain else Text(self.txt("no_orders")))

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from models.org.context import Context
 from models.training import exercises, scoring
@@ -18,6 +18,7 @@ from models.training.sandbox import SandboxClock, advance, marker
 from models.worktime.timeutil import local_short, to_epoch
 from screens import keymap
 from screens.base import ConsoleScreen, literal, ui
+from screens.widgets.footer import ConsoleFooter
 
 
 def _now_text(ctx: Context) -> str:
@@ -56,7 +57,7 @@ class TrainingScreen(ConsoleScreen):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="training-body"):
             yield Static(id="training-text")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.show()

@@ -133,3 +133,12 @@ def notifications(app: App[Any]) -> list[str]:
 
 def state_of(case_id: int) -> str:
     return str(Case.get_by_id(case_id).state)
+
+
+async def press_into(pilot: Pilot[Any], key: str, kind: type) -> Any:
+    """Press a key that opens a screen or dialog of `kind`; returns it, loaded."""
+    await pilot.press(key)
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, kind), (key, type(screen).__name__)
+    return screen

@@ -242,7 +242,7 @@ def test_close_waits_for_every_configured_evaluation_source(tmp_path: Path, db_u
     with pytest.raises(ValidationError, match="township evaluation"):
         lifecycle.close(desk, case_id)
     lifecycle.evaluate(c.ctx("lixia", t + timedelta(days=1)), case_id, source="township", rating="satisfied")
-    with pytest.raises(ValidationError, match="third_party evaluation"):
+    with pytest.raises(ValidationError, match="third party evaluation"):
         lifecycle.close(desk, case_id)
     lifecycle.evaluate(desk, case_id, source="third_party", rating="basically_satisfied")
     assert lifecycle.close(desk, case_id).state == "closed"

@@ -104,7 +104,7 @@ async def test_pause_resume_and_refusal(ctx_for: Callable[..., Context]) -> None
         await pilot.press("P")  # not paused any more: refused, with the domain's words
         await settle(pilot)
         assert not isinstance(app.screen, FormDialog)
-        assert any("not paused" in n for n in notifications(app))
+        assert any(f"案件 #{cid} 当前为" in n and "未挂起" in n for n in notifications(app))
 
 
 @run_async

@@ -41,7 +41,8 @@ async def test_wrong_state_and_missing_evaluation_are_explained(ctx_for: Callabl
         await pilot.press("x")  # resolve a new case
         await settle(pilot)
         assert not isinstance(pilot.app.screen, FormDialog)
-        assert any(f"case {cid} is new: cannot resolve" in m for m in notifications(pilot.app))
+        # in the office's language, the allowed steps by their labels
+        assert any(f"案件 #{cid} 当前为待分类，不能办结；现在可以：分类" in m for m in notifications(pilot.app))
         # the footer offers only what applies: triage yes, resolve no
         shown = {b.binding.id for b in screen.active_bindings.values()}
         assert "case.triage" in shown and "case.resolve" not in shown
@@ -53,7 +54,7 @@ async def test_wrong_state_and_missing_evaluation_are_explained(ctx_for: Callabl
         await pilot.press("c")  # close before any evaluation: refused before a dialog opens
         await settle(pilot)
         assert not isinstance(pilot.app.screen, FormDialog)
-        assert any(f"case {rid} needs a citizen evaluation first" in m for m in notifications(pilot.app))
+        assert any(f"案件 #{rid} 需先完成群众回访" in m for m in notifications(pilot.app))
         assert state_of(rid) == "resolved" and pilot.app.is_running
 
 
@@ -71,11 +72,13 @@ async def test_department_without_permission_is_refused(ctx_for: Callable[..., C
         await pilot.press("x")  # not offered; the key still says why, before any text is typed
         await settle(pilot)
         assert not isinstance(pilot.app.screen, FormDialog)
-        assert any("only the lead department (zhujian) resolves" in m for m in notifications(pilot.app))
+        # the refusal in Chinese, the lead department by its configured name, never its id
+        said = [m for m in notifications(pilot.app) if "无权限" in m]
+        assert said == [f"无权限：只有主责部门（县住房和城乡建设局）可以办结案件 #{cid}"], notifications(pilot.app)
         assert state_of(cid) == "acknowledged" and isinstance(pilot.app.screen, CaseScreen)
         await pilot.press("t")  # a department may never triage: refused before any dialog opens
         await settle(pilot)
-        assert any("may not triage" in m for m in notifications(pilot.app))
+        assert any("无权限：xuming（部门联络员）不能分类" in m for m in notifications(pilot.app))
 
 
 @run_async
@@ -96,7 +99,7 @@ async def test_another_process_changing_the_case_is_never_overwritten(ctx_for: C
         dialog = pilot.app.screen  # the refusal is said in the dialog, which keeps the typed note
         assert isinstance(dialog, FormDialog) and dialog.query_one("#text").value == "我的记录"
         shown = screen_text(pilot.app)
-        assert f"case {cid} was changed by root (note" in shown and "nothing was saved" in shown
+        assert f"案件 #{cid} 在您读取后已被 root 改动（办理进展" in shown and "未保存任何内容" in shown
         assert [n.text for n in Note.select().where(Note.case == cid)] == ["另一终端的记录"]
         assert screen.bundle.detail["version"] == seen + 1  # reloaded: the operator now sees the change
         await pilot.press("enter")  # submitted again, now on the fresh version: the step goes through

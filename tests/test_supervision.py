@@ -221,8 +221,9 @@ def test_supervision_board_screen_sweeps_lists_and_opens_a_case(tmp_path: Path, 
                 await pilot.pause()
             table = app.screen.query_one("#supervision", DataTable)
             assert table.row_count == 1
-            assert str(table.get_row_at(0)[0]) == str(late) and "超期" in str(table.get_row_at(0)[3])
-            assert str(table.get_row_at(0)[5]) == "催办"  # the sweep wrote the reminder
+            row = dict(zip((str(c.value) for c in table.columns), table.get_row_at(0), strict=True))
+            assert str(row["id"]) == str(late) and "超期" in str(row["flags"])
+            assert str(row["ladder"]) == "催办"  # the sweep wrote the reminder
             assert "催办" in str(app.screen.query_one("#supervision-orders", Static).render())
             await pilot.press("enter")
             await pilot.pause()

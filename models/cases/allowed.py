@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from models.cases.department import all_assignments
-from models.cases.lifecycle import close_allowed
+from models.cases.lifecycle import UNSATISFIED, close_allowed
 from models.cases.more_steps import AUTHORITY, more_refusal
 from models.cases.pausing import pending_extension
 from models.cases.queries import step_refusal
@@ -20,7 +20,7 @@ from models.cases.rules import (
     review_refusal,
     whistled_refusal,
 )
-from models.errors import DomainError, ValidationError
+from models.errors import DomainError
 from models.org.context import Context
 from models.store.schema import Assignment, Case, Extension
 from models.store.states import ALLOWED
@@ -66,7 +66,7 @@ def _finer(ctx: Context, case: Case, step: str, assignments: Sequence[Assignment
     if step == "close":
         why_not = close_allowed(ctx, case)
         # an unsatisfied rating still allows closing with a reason (asked for in the dialog)
-        closing = ValidationError(why_not) if why_not and "unsatisfied" not in why_not else None
+        closing = why_not if why_not and why_not.code != UNSATISFIED else None
         return whistled_refusal(ctx, case, step) or closing
     if step == "extend":
         return extension_refusal(ctx, case, waiting)

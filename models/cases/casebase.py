@@ -13,7 +13,8 @@ from models.org.permissions import require_case
 from models.store import events, outbox, prepared, rowdigest
 from models.store.schema import Assignment, Case, Event
 from models.store.states import ALLOWED, steps_allowed
-from models.text.textnorm import too_long
+from models.text.messages import Ref, refs
+from models.text.textnorm import MAX_TEXT_CHARS, too_long
 from models.worktime.timeutil import local_short
 
 TRACKED = ("state", "title", "township", "village", "category", "priority", "decision", "duty_item",
@@ -41,7 +42,7 @@ def get_case(case_id: int) -> Case:
     found = prepared.select_models(Case, "case_by_id", lambda: Case.select().where(Case.id == 0), (case_id,))
     case = found[0] if found else None
     if case is None:
-        raise NotFound(f"case {case_id} does not exist")
+        raise NotFound("case.not_found", case=case_id)
     return case
 
 
@@ -57,20 +58,23 @@ def load_for(ctx: Context, case_id: int, action: str, expected_version: int | No
 
 
 def refused(case: Case, action: str) -> InvalidState:
-    allowed = ", ".join(steps_allowed(case.state)) or "none (the case is final)"
-    return InvalidState(f"case {case.id} is {case.state}: cannot {action.replace('_', ' ')}; "
-                        f"steps allowed now: {allowed}")
+    allowed = steps_allowed(case.state)
+    where = {"case": case.id, "state": Ref("state", case.state), "step": Ref("step", action)}
+    if not allowed:
+        return InvalidState("case.step_final", **where)
+    return InvalidState("case.step_not_now", **where, allowed=refs("step", allowed))
 
 
 def stale(ctx: Context, case: Case) -> Conflict:
     """The refusal for a step based on a stale read: who changed the case, when, and how."""
     last = Event.select().where(Event.case == case.id).order_by(Event.id.desc()).first()
-    who = ""
-    if last:
-        acting = f" as {last.on_behalf_of}" if last.on_behalf_of else ""
-        who = f" by {last.operator}{acting} ({last.action}, {local_short(last.at, ctx.config.tz)})"
-    return Conflict(f"case {case.id} was changed{who} since you read it; nothing was saved — "
-                    f"reload and try again")
+    if not last:
+        return Conflict("case.stale", case=case.id)
+    by = {"case": case.id, "operator": last.operator, "step": Ref("step", last.action),
+          "at": local_short(last.at, ctx.config.tz)}
+    if last.on_behalf_of:
+        return Conflict("case.stale_by_for", **by, on_behalf=last.on_behalf_of)
+    return Conflict("case.stale_by", **by)
 
 
 def save(ctx: Context, case: Case, before: dict[str, Any], action: str,
@@ -120,7 +124,8 @@ def _update_sql(db: pw.Database, columns: tuple[str, ...]) -> str:
 
 def require_text(value: str | None, what: str) -> str:
     if value is None or not value.strip():
-        raise ValidationError(f"{what} must not be empty")
-    if problem := too_long(value, what):
-        raise ValidationError(problem)
+        raise ValidationError("case.text_empty", what=Ref("field", what))
+    if too_long(value, what):
+        raise ValidationError("case.text_too_long", what=Ref("field", what), length=len(value),
+                              limit=MAX_TEXT_CHARS)
     return value

@@ -23,6 +23,7 @@ from models.store.states import (
     RETURNED,
     WITHDRAWN,
 )
+from models.text.messages import Ref
 
 LEAD_STATE = {PENDING: DISPATCHED, A_ACKNOWLEDGED: ACKNOWLEDGED, A_ON_SITE: ON_SITE, A_RETURNED: RETURNED}
 
@@ -44,11 +45,11 @@ def _assignment_for(ctx: Context, case: Case, dept: str | None) -> tuple[Assignm
     if dept is None:
         lead = [a for a in active if a.role == "lead"]
         if not lead:
-            raise NotFound(f"case {case.id} has no active lead assignment")
+            raise NotFound("case.no_lead", case=case.id)
         return lead[0], everything
     mine = [a for a in active if a.department == dept]
     if not mine:
-        raise NotFound(f"case {case.id} has no active assignment for {dept}")
+        raise NotFound("case.no_assignment_for", case=case.id, department=Ref("department", dept))
     return mine[0], everything
 
 
@@ -97,7 +98,7 @@ def arrive(ctx: Context, case_id: int, *, department: str | None = None,
 def return_case(ctx: Context, case_id: int, *, reason: str, department: str | None = None,
                 expected_version: int | None = None) -> Case:
     """退单: "not ours", with a reason; the dispatch office reviews it."""
-    require_text(reason, "the reason for returning")
+    require_text(reason, "return_reason")
     with ctx.write():
         case = load_for(ctx, case_id, "return", expected_version)
         assignment, everything = _assignment_for(ctx, case, department)
@@ -119,7 +120,7 @@ def review_return(ctx: Context, case_id: int, *, uphold: bool = False, lead: str
                   expected_version: int | None = None) -> Case:
     """The dispatch office reviews returns: uphold (the department must take it) or re-dispatch."""
     if uphold == (lead is not None):
-        raise ValidationError("review a return with either --uphold or --redispatch --lead DEPT")
+        raise ValidationError("case.review_how")
     config = ctx.config
     lead_id = config.department(lead).id if lead else None
     coop_ids = list(dict.fromkeys(config.department(d).id for d in cooperating or []))

@@ -26,6 +26,7 @@ from models.store.states import (
     RESOLVED,
     WHISTLED,
 )
+from models.text.messages import Ref, refs
 
 DECISIONS = {"local": LOCAL, "whistle": WHISTLED, "reject": REJECTED}
 SOURCES = ("citizen", "township", "third_party")
@@ -38,20 +39,20 @@ def triage(ctx: Context, case_id: int, *, category: str, township: str, priority
     """Classify a new case once and decide: handle locally, whistle, or reject (with a reason)."""
     config = ctx.config
     if decision not in DECISIONS:
-        raise ValidationError(f"decision must be one of local, whistle, reject; got '{decision}'")
+        raise ValidationError("case.bad_decision", decision=decision)
     path = config.category(category)
     town = config.township(township)
     prio = config.priority(priority)
     item = config.duty_item(duty_item) if duty_item else None
     if decision == "reject":
-        require_text(reason, "a rejection's reason")
+        require_text(reason, "reject_reason")
     if village and village not in town.villages:
-        raise ValidationError(f"'{village}' is not a village or community of {town.name}")
+        raise ValidationError("case.bad_village", village=village, township=town.name)
     with ctx.write():
         case = load_for(ctx, case_id, "triage", expected_version)
         if ctx.operator.role == "township" and town.id != ctx.operator.township:
-            raise PermissionDenied(f"no permission: {ctx.operator.name} triages for {ctx.operator.township} "
-                                   f"only, not {town.id}")
+            raise PermissionDenied("perm.triage_own_township", operator=ctx.operator.name,
+                                   own=Ref("township", ctx.operator.township), township=Ref("township", town.id))
         before = snapshot(case)
         case.category, case.township, case.priority = path, town.id, prio.id
         case.village = village or case.village
@@ -73,7 +74,7 @@ def dispatch(ctx: Context, case_id: int, *, lead: str, cooperating: list[str] | 
     lead_id = config.department(lead).id
     coop_ids = list(dict.fromkeys(config.department(d).id for d in cooperating or []))
     if lead_id in coop_ids:
-        raise ValidationError(f"{lead_id} cannot be both lead and cooperating")
+        raise ValidationError("case.lead_and_coop", department=Ref("department", lead_id))
     with ctx.write():
         case = load_for(ctx, case_id, "dispatch", expected_version)
         before = snapshot(case)
@@ -102,7 +103,7 @@ def create_assignments(ctx: Context, case: Case, lead: str | None, cooperating: 
 
 def resolve(ctx: Context, case_id: int, *, result: str, expected_version: int | None = None) -> Case:
     """办结: the lead department (or the township, for a local case) reports the result."""
-    require_text(result, "the result")
+    require_text(result, "result")
     with ctx.write():
         case = load_for(ctx, case_id, "resolve", expected_version)
         if (refusal := resolve_refusal(ctx, case)) is not None:
@@ -124,21 +125,22 @@ def evaluate(ctx: Context, case_id: int, *, source: str, rating: str | None, com
     cooperating department with an active assignment), the lead when omitted. It counts in that
     department's satisfaction; citizen and third-party evaluations rate the case, for its lead."""
     if source not in SOURCES:
-        raise ValidationError(f"source must be one of {', '.join(SOURCES)}; got '{source}'")
+        raise ValidationError("case.bad_source", source=source, ids=", ".join(SOURCES),
+                              choices=refs("source", SOURCES))
     if unreachable:
         if source != "citizen":
-            raise ValidationError("only a citizen callback can be recorded as unreachable")
+            raise ValidationError("case.unreachable_citizen_only")
         rating = None
     elif rating not in RATINGS:
-        raise ValidationError(f"rating must be one of {', '.join(RATINGS)}; got '{rating}'")
+        raise ValidationError("case.bad_rating", rating=rating, ids=", ".join(RATINGS),
+                              choices=refs("rating", RATINGS))
     role = ctx.operator.role
     if source == "township" and role not in ("township", "admin"):
-        raise PermissionDenied("no permission: township evaluations come from township operators")
+        raise PermissionDenied("perm.township_eval_by_township")
     if source != "township" and role == "township":
-        raise PermissionDenied("no permission: a township operator records township evaluations only")
+        raise PermissionDenied("perm.township_records_township_eval")
     if department is not None and source != "township":
-        raise ValidationError("only a township evaluation (基层评价) names a department; citizen and "
-                              "third-party evaluations rate the case")
+        raise ValidationError("case.dept_rating_township_only")
     rated_dept = ctx.config.department(department).id if department is not None else None
     with ctx.write():
         case = load_for(ctx, case_id, "evaluate", expected_version)
@@ -163,14 +165,14 @@ def _rated_department(case: Case, department: str | None) -> str | None:
     if department is None:
         return case.lead
     if department not in on_case:
-        raise ValidationError(f"department {department} has no assignment on case {case.id}: a township rates "
-                              f"the departments on the case ({', '.join(sorted(on_case)) or 'none'})")
+        raise ValidationError("case.dept_not_on_case", department=Ref("department", department),
+                              case=case.id, on_case=refs("department", sorted(on_case)))
     return department
 
 
 def reopen(ctx: Context, case_id: int, *, reason: str, expected_version: int | None = None) -> Case:
     """重办: an unsatisfying result goes back to the lead (or the township) with a new resolve clock."""
-    require_text(reason, "the reason for reopening")
+    require_text(reason, "reopen_reason")
     with ctx.write():
         case = load_for(ctx, case_id, "reopen", expected_version)
         if (refusal := whistled_refusal(ctx, case, "reopen")) is not None:
@@ -190,7 +192,10 @@ def reopen(ctx: Context, case_id: int, *, reason: str, expected_version: int | N
         return save(ctx, case, before, "reopen", extra_after={"reason": reason})
 
 
-def close_allowed(ctx: Context, case: Case) -> str | None:
+UNSATISFIED = "case.close_unsatisfied"  # the one refusal a reason overrides
+
+
+def close_allowed(ctx: Context, case: Case) -> ValidationError | None:
     """Why the case may not be closed yet (None when the evaluation rule is met)."""
     rule = ctx.config.section("evaluation")
     attempts = int(rule["callback_attempts"])
@@ -201,13 +206,13 @@ def close_allowed(ctx: Context, case: Case) -> str | None:
             rated = [e for e in current if e.source == "citizen" and e.outcome == "rated"]
             unreachable = [e for e in current if e.source == "citizen" and e.outcome == "unreachable"]
             if not rated and len(unreachable) < attempts:
-                return (f"case {case.id} needs a citizen evaluation first (or {attempts} unreachable "
-                        f"callback attempts; {len(unreachable)} recorded)")
+                return ValidationError("case.close_needs_citizen", case=case.id, attempts=attempts,
+                                       recorded=len(unreachable))
         elif not any(e.source == source for e in current):
-            return f"case {case.id} needs a {source} evaluation before it can be closed"
+            return ValidationError("case.close_needs_source", case=case.id, source=Ref("source", source))
     latest = max((e for e in current if e.outcome == "rated"), key=lambda e: e.id, default=None)
     if latest is not None and latest.rating == "unsatisfied":
-        return f"case {case.id}: the latest evaluation is unsatisfied; reopen it, or close with a reason"
+        return ValidationError(UNSATISFIED, case=case.id)
     return None
 
 
@@ -218,8 +223,8 @@ def close(ctx: Context, case_id: int, *, reason: str | None = None, expected_ver
         if (refusal := whistled_refusal(ctx, case, "close")) is not None:
             raise refusal
         why_not = close_allowed(ctx, case)
-        if why_not and not (reason and "unsatisfied" in why_not):
-            raise ValidationError(why_not)
+        if why_not and not (reason and why_not.code == UNSATISFIED):
+            raise why_not
         before = snapshot(case)
         case.state = CLOSED
         case.closed_at = ctx.now()
@@ -228,7 +233,7 @@ def close(ctx: Context, case_id: int, *, reason: str | None = None, expected_ver
 
 def note(ctx: Context, case_id: int, *, text: str, expected_version: int | None = None) -> Note:
     """办理进展: a progress note; counts as progress for the stall rule."""
-    require_text(text, "the note")
+    require_text(text, "note")
     with ctx.write():
         case = load_for(ctx, case_id, "note", expected_version)
         before = snapshot(case)

@@ -13,6 +13,7 @@ from models.org.context import Context
 from models.org.permissions import require_role
 from models.store.schema import Case
 from models.store.states import MERGED
+from models.text.messages import Ref
 
 # step → the role action that authorises it (permissions.ROLE_ACTIONS)
 AUTHORITY = {"unmerge": "merge", "resume": "pause", "decide_extension": "decide_extension"}
@@ -31,11 +32,11 @@ def more_refusal(ctx: Context, case: Case, step: str, pending_extension: bool,
     except DomainError as exc:
         return exc
     if step == "unmerge" and case.state != MERGED and not merged_sources:
-        return InvalidState(f"case {case.id} is {case.state}, not merged: nothing to unmerge")
+        return InvalidState("case.not_merged", case=case.id, state=Ref("state", case.state))
     if step == "resume" and not case.paused_since:
-        return InvalidState(f"case {case.id} is {case.state} and not paused")
+        return InvalidState("case.not_paused", case=case.id, state=Ref("state", case.state))
     if step == "decide_extension" and not pending_extension:
-        return InvalidState(f"case {case.id} is {case.state} and has no extension request waiting")
+        return InvalidState("case.no_extension_waiting", case=case.id, state=Ref("state", case.state))
     return None
 
 

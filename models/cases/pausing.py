@@ -26,6 +26,7 @@ from models.org.context import Context
 from models.org.permissions import require_case
 from models.store.schema import Case, Extension, Pause
 from models.store.states import ALLOWED
+from models.text.messages import Ref
 from models.worktime.durations import parse_duration
 from models.worktime.timeutil import from_epoch, local_iso, local_short, to_epoch
 
@@ -36,12 +37,12 @@ def _when(ctx: Context, moment: int | None) -> str:
 
 def pause(ctx: Context, case_id: int, *, reason: str, expected_version: int | None = None) -> Case:
     """挂起: stop the case's clocks for a stated reason (awaiting the citizen, weather …)."""
-    require_text(reason, "the reason for pausing")
+    require_text(reason, "pause_reason")
     with ctx.write():
         case = load_for(ctx, case_id, "pause", expected_version)
         if case.paused_since:
-            raise InvalidState(f"case {case.id} is {case.state} and already paused since "
-                               f"{_when(ctx, case.paused_since)}; resume it first")
+            raise InvalidState("case.already_paused", case=case.id, state=Ref("state", case.state),
+                               since=_when(ctx, case.paused_since))
         before = snapshot(case)
         now = ctx.now()
         row = Pause.create(case=case.id, reason=reason, started_at=now, started_by=ctx.actor)
@@ -57,7 +58,7 @@ def resume(ctx: Context, case_id: int, *, expected_version: int | None = None) -
         if expected_version is not None and case.version != expected_version:
             raise stale(ctx, case)
         if not case.paused_since:
-            raise InvalidState(f"case {case.id} is {case.state} and not paused")
+            raise InvalidState("case.not_paused", case=case.id, state=Ref("state", case.state))
         open_pause = (Pause.select().where((Pause.case == case.id) & Pause.ended_at.is_null())
                       .order_by(Pause.id.desc()).first())
         before = snapshot(case)
@@ -109,13 +110,10 @@ def request_extension(ctx: Context, case_id: int, *, reason: str, until: int | N
 
     Give either `until` (epoch seconds) or `by` (a duration such as "3wd", added to the deadline).
     """
-    require_text(reason, "the reason for the extension")
+    require_text(reason, "extension_reason")
     if (until is None) == (by is None):
-        raise UsageError("give exactly one of --until ISO8601 or --by DURATION")
-    try:
-        step = parse_duration(by) if by is not None else None
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError("case.extend_until_or_by")
+    step = parse_duration(by) if by is not None else None
     with ctx.write():
         case = load_for(ctx, case_id, "extend", expected_version)
         if (refused := extension_refusal(ctx, case, pending_extension(case))) is not None:
@@ -129,8 +127,8 @@ def request_extension(ctx: Context, case_id: int, *, reason: str, until: int | N
             assert until is not None
             new_due = int(until)
         if new_due <= old_due:
-            raise ValidationError(f"case {case.id}: the new deadline {local_iso(new_due, ctx.config.tz)} "
-                                  f"is not after the current one {local_iso(old_due, ctx.config.tz)}")
+            raise ValidationError("case.extension_not_later", case=case.id,
+                                  new_due=local_iso(new_due, ctx.config.tz), old_due=local_iso(old_due, ctx.config.tz))
         before = snapshot(case)
         row = Extension.create(case=case.id, department=case.lead, requested_by=ctx.actor,
                                requested_at=ctx.now(), old_due=old_due, new_due=new_due, reason=reason)
@@ -147,10 +145,9 @@ def decide_extension(ctx: Context, case_id: int, *, approve: bool, note: str | N
         case = load_for(ctx, case_id, "decide_extension", expected_version)
         row = pending_extension(case)
         if row is None:
-            raise InvalidState(f"case {case.id} is {case.state} and has no extension request waiting")
+            raise InvalidState("case.no_extension_waiting", case=case.id, state=Ref("state", case.state))
         if approve and case.state not in ALLOWED["extend"]:
-            raise InvalidState(f"case {case.id} is {case.state}: its resolve clock no longer runs; "
-                               f"refuse the request instead")
+            raise InvalidState("case.extension_clock_stopped", case=case.id, state=Ref("state", case.state))
         before = snapshot(case)
         now = ctx.now()
         row.status = "approved" if approve else "refused"

@@ -122,8 +122,7 @@ def build(ctx: Context, q: CaseQuery, walk: bool = False) -> pw.ModelSelect:
         full = sees_personal_data(ctx)
         numbers = [] if full else search.number_words(q.text)
         if numbers:
-            raise PermissionDenied(f"no permission: searching by a number ('{numbers[0]}') is for dispatchers "
-                                   f"and admins; {ctx.operator.name} sees phone numbers masked")
+            raise PermissionDenied("perm.search_by_number", digits=numbers[0], operator=ctx.operator.name)
         match = search.match_expression(q.text, digit_prefixes=full)
         if match is not None:
             sql, params = engine.search_match_sql(ctx.db, match)

@@ -19,6 +19,7 @@ from models.errors import InvalidState, ValidationError
 from models.org.context import Context
 from models.store.schema import Case
 from models.store.states import A_ACKNOWLEDGED, CLOSED, MERGED, NEW, PENDING, REJECTED, RESOLVED, SPLIT
+from models.text.messages import Ref
 
 FINAL = (NEW, RESOLVED, CLOSED, MERGED, SPLIT, REJECTED)
 
@@ -27,17 +28,17 @@ def retriage(ctx: Context, case_id: int, *, reason: str, category: str | None = 
              priority: str | None = None, duty_item: str | None = None, village: str | None = None,
              expected_version: int | None = None) -> Case:
     """Change what triage decided about a case (only what is given), with the reason."""
-    require_text(reason, "the reason for re-triage")
+    require_text(reason, "retriage_reason")
     config = ctx.config
     with ctx.write():
         case = load_for(ctx, case_id, "retriage", expected_version)
         if case.state in FINAL:
-            raise InvalidState(f"case {case.id} is {case.state}: only a triaged, unresolved case can be re-triaged"
-                               + (" (triage it first)" if case.state == NEW else ""))
+            raise InvalidState("case.retriage_untriaged" if case.state == NEW else "case.retriage_state",
+                               case=case.id, state=Ref("state", case.state))
         before = snapshot(case)
         town = config.township(township) if township else config.townships[case.township]
         if village and village not in town.villages:
-            raise ValidationError(f"'{village}' is not a village or community of {town.name}")
+            raise ValidationError("case.bad_village", village=village, township=town.name)
         if category:
             case.category = config.category(category)
         if township:
@@ -49,8 +50,7 @@ def retriage(ctx: Context, case_id: int, *, reason: str, category: str | None = 
         if duty_item:
             case.duty_item = config.duty_item(duty_item).code
         if snapshot(case) == before:
-            raise ValidationError("re-triage changes nothing: give a new category, township, priority, "
-                                  "duty item or village")
+            raise ValidationError("case.retriage_nothing")
         confirmed = True
         if case.dispatched_at is None:
             case.dispatch_due, ok = deadline(ctx, case, "dispatch")

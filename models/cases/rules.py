@@ -15,14 +15,15 @@ from models.errors import DomainError, InvalidState, NotFound, PermissionDenied,
 from models.org.context import Context
 from models.store.schema import Assignment, Case, Extension
 from models.store.states import A_ACKNOWLEDGED, LOCAL, PENDING
+from models.text.messages import Ref
 from models.worktime.durations import format_timedelta
 from models.worktime.timeutil import local_iso
 
 # department step → the assignment states it may start from, and what a refusal says otherwise
 ASSIGNMENT_NEEDS: dict[str, tuple[tuple[str, ...], str]] = {
-    "acknowledge": ((PENDING,), "not waiting for sign-for"),
-    "arrive": ((A_ACKNOWLEDGED,), "sign for it before reporting arrival"),
-    "return": ((PENDING, A_ACKNOWLEDGED), "only an assignment not yet on site can be returned"),
+    "acknowledge": ((PENDING,), "case.assignment_not_pending"),
+    "arrive": ((A_ACKNOWLEDGED,), "case.assignment_sign_first"),
+    "return": ((PENDING, A_ACKNOWLEDGED), "case.assignment_on_site"),
 }
 
 
@@ -30,7 +31,8 @@ def assignment_refusal(case: Case, assignment: Assignment, step: str) -> Invalid
     """Why this department's assignment cannot take the step (sign-for, arrival, return) now."""
     needs, why = ASSIGNMENT_NEEDS[step]
     if assignment.state not in needs:
-        return InvalidState(f"case {case.id}: {assignment.department}'s assignment is {assignment.state}; {why}")
+        return InvalidState(why, case=case.id, department=Ref("department", assignment.department),
+                            assignment=Ref("assignment_state", assignment.state))
     return None
 
 
@@ -40,12 +42,12 @@ def department_step_refusal(ctx: Context, case: Case, step: str,
     on its own assignment; a dispatcher or admin on any active one (they choose which in the dialog)."""
     active = [a for a in assignments if a.active]
     if not active:
-        return NotFound(f"case {case.id} has no active lead assignment")
+        return NotFound("case.no_lead", case=case.id)
     op = ctx.operator
     if op.role == "department":
         mine = [a for a in active if a.department == op.department]
         if not mine:
-            return NotFound(f"case {case.id} has no active assignment for {op.department}")
+            return NotFound("case.no_assignment_for", case=case.id, department=Ref("department", op.department))
         return assignment_refusal(case, mine[0], step)
     refusals = [assignment_refusal(case, a, step) for a in active]
     return None if any(r is None for r in refusals) else refusals[0]
@@ -53,7 +55,7 @@ def department_step_refusal(ctx: Context, case: Case, step: str,
 
 def review_refusal(case: Case, assignments: Sequence[Assignment]) -> InvalidState | None:
     if not any(a.active and a.state == "returned" for a in assignments):
-        return InvalidState(f"case {case.id} has no return waiting for review")
+        return InvalidState("case.no_return_waiting", case=case.id)
     return None
 
 
@@ -69,24 +71,24 @@ def resolve_refusal(ctx: Context, case: Case) -> DomainError | None:
     op = ctx.operator
     if case.state == LOCAL:
         if op.role == "department":
-            return PermissionDenied(f"no permission: case {case.id} is handled locally by its township")
+            return PermissionDenied("perm.local_case_township", case=case.id)
     elif op.role == "township":
-        return PermissionDenied(f"no permission: case {case.id} was whistled; its lead department resolves it")
+        return PermissionDenied("perm.whistled_lead_resolves", case=case.id)
     elif op.role == "department" and op.department != case.lead:
-        return PermissionDenied(f"no permission: only the lead department ({case.lead}) resolves case {case.id}")
+        return PermissionDenied("perm.only_lead_resolves", lead=Ref("department", case.lead), case=case.id)
     if case.state != LOCAL and ctx.config.priorities[case.priority or "general"].resolve_requires_arrival:
         lead = lead_assignment(case)
         if lead is None or lead.arrived_at is None:
-            return InvalidState(f"case {case.id} is {case.priority}: its lead ({case.lead}) must report on site "
-                                f"(arrive) before resolving it")
+            return InvalidState("case.arrive_before_resolve", case=case.id, priority=Ref("priority", case.priority),
+                                lead=Ref("department", case.lead))
     return None
 
 
 def whistled_refusal(ctx: Context, case: Case, step: str) -> PermissionDenied | None:
     """A township reopens and closes only its local cases; whistled ones are the office's."""
     if ctx.operator.role == "township" and case.decision != "local":
-        verb = {"reopen": "reopens", "close": "closes"}[step]
-        return PermissionDenied(f"no permission: case {case.id} was whistled; the dispatch office {verb} it")
+        code = {"reopen": "perm.whistled_office_reopens", "close": "perm.whistled_office_closes"}[step]
+        return PermissionDenied(code, case=case.id)
     return None
 
 
@@ -95,25 +97,19 @@ def extension_refusal(ctx: Context, case: Case, waiting: Extension | None) -> Do
     the deadline, under the limit, and no request already waiting."""
     op = ctx.operator
     if op.role == "department" and op.department != case.lead:
-        return PermissionDenied(f"no permission: only the lead department ({case.lead}) may ask to "
-                                f"extend case {case.id}")
+        return PermissionDenied("perm.only_lead_extends", lead=Ref("department", case.lead), case=case.id)
     if op.role == "township" and case.decision != "local":
-        return PermissionDenied(f"no permission: case {case.id} was whistled; its lead department ({case.lead}) "
-                                f"asks to extend it")
+        return PermissionDenied("perm.whistled_lead_extends", case=case.id, lead=Ref("department", case.lead))
     if case.resolve_due is None:
-        return InvalidState(f"case {case.id} is {case.state} and has no resolve deadline to extend")
+        return InvalidState("case.no_resolve_deadline", case=case.id, state=Ref("state", case.state))
     old_due = int(case.resolve_due)
     now = clock_now(case, ctx.now())
     if now >= old_due:
-        return InvalidState(
-            f"case {case.id} is {case.state}: extension refused — the resolve deadline "
-            f"{local_iso(old_due, ctx.config.tz)} passed {format_timedelta(now - old_due)} ago; an "
-            f"extension must be requested before the deadline (ask the dispatch office instead)")
+        return InvalidState("case.extension_too_late", case=case.id, state=Ref("state", case.state),
+                            due=local_iso(old_due, ctx.config.tz), late=format_timedelta(now - old_due))
     limit = int(ctx.config.section("supervision")["max_extensions"])
     if case.extension_count >= limit:
-        return ValidationError(f"case {case.id} already had {case.extension_count} extension(s), the "
-                               f"maximum ([supervision] max_extensions = {limit})")
+        return ValidationError("case.extension_limit", case=case.id, count=case.extension_count, limit=limit)
     if waiting is not None:
-        return InvalidState(f"case {case.id} already has extension request {waiting.id} waiting for "
-                            f"the dispatch office's decision")
+        return InvalidState("case.extension_waiting", case=case.id, request=waiting.id)
     return None

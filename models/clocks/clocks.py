@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from models.errors import UsageError
 from models.org.config import ClockRule
 from models.org.context import Context
 from models.store import prepared
@@ -272,10 +271,7 @@ def recompute_dues(ctx: Context, case: Case, assignments: list[Assignment]) -> d
 
 def window_seconds(ctx: Context, text: str) -> int:
     """Seconds from now covered by a duration typed by a user ("2h", "3d", "2wd" counts office time)."""
-    try:
-        duration = parse_duration(text)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    duration = parse_duration(text)
     if not duration.is_working:
         return duration.natural_seconds
     now = from_epoch(ctx.now())

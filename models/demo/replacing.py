@@ -44,10 +44,10 @@ def clear_for_demo(db: pw.Database, url: str, user: str, force: bool) -> Replace
     if schema_version(db) == 0 or not Case.select().exists():
         return None
     if not force:
-        raise UsageError(f"database {url} already holds cases; use --force to replace them")
+        raise UsageError("demo.holds_cases", database=url)
     was_demo = is_demo(db)
     if not was_demo:
-        require_admin_of_existing(db, user, "replace the content of (it is not a demo database)")
+        require_admin_of_existing(db, user, "perm.admin_to_replace")
     replaced = Replaced(was_demo, Case.select().count(), Event.select().count(), None)
     path = database_file(db)
     if path is not None:

@@ -132,7 +132,7 @@ def mapping_for(config: Config, source: SourceFile, profile: str | None, channel
         found = config.import_profiles.get(profile)
         if found is None:
             known = ", ".join(sorted(config.import_profiles)) or "none"
-            raise UsageError(f"unknown import profile '{profile}'; known: {known}")
+            raise UsageError("import.unknown_profile", profile=profile, known=known)
         columns = dict(found["columns"])
         default = channel or found.get("channel")
     else:
@@ -141,17 +141,17 @@ def mapping_for(config: Config, source: SourceFile, profile: str | None, channel
     present = {t: c for t, c in columns.items() if c in source.header}
     fallback = OPEN311_TEXT_FALLBACK if source.format == "open311" and profile is None else ()
     if "text" not in present and not any(c in source.header for c in fallback):
-        hint = "" if profile else f"; name an import profile with --profile ({', '.join(sorted(config.import_profiles))})"
-        raise ImportFileError(f"{source.path}: no column '{columns.get('text')}' for the report text; "
-                              f"the file has: {', '.join(source.header)}{hint}")
+        where = {"path": source.path, "column": columns.get("text"), "header": ", ".join(source.header)}
+        if profile:
+            raise ImportFileError("import.no_text_column_in_profile", **where)
+        raise ImportFileError("import.no_text_column", **where, profiles=", ".join(sorted(config.import_profiles)))
     if default is not None:
         try:
             default = config.channel(default)
         except DomainError as exc:
-            raise UsageError(str(exc)) from None
+            raise UsageError(exc.code, **exc.params) from None
     elif "channel" not in present:
-        raise UsageError(f"{source.path}: which channel did these reports come in on? give --channel "
-                         f"(one of {', '.join(config.channels)}) or a profile with a channel")
+        raise UsageError("import.which_channel", path=source.path, channels=", ".join(config.channels))
     if source.format in KEYED_FORMATS:
         present = columns  # the header is a sample of keys; each row is read with its own
     return Mapping(present, default, forced=channel is not None, text_fallback=fallback)
@@ -473,7 +473,7 @@ def import_file(ctx: Context, path: str | Path, *, profile: str | None = None, c
     """
     require_role(ctx, "intake")
     if batch_size < 1:
-        raise UsageError("batch size must be at least 1")
+        raise UsageError("import.batch_size")
     config = ctx.config
     fmt = None
     if profile is not None and profile in config.import_profiles and Path(path).suffix.lower() not in (

@@ -17,7 +17,7 @@ from typing import Any
 
 import peewee as pw
 
-from models.cases.casebase import snapshot
+from models.cases.casebase import require_text, snapshot
 from models.clocks.clocks import deadline, refresh_next_due, rule_for
 from models.errors import PermissionDenied, ValidationError
 from models.intake.duplicates import find_in_db, note_indexed
@@ -29,7 +29,8 @@ from models.store import engine, events, prepared, rowdigest
 from models.store.schema import Case, Event, Report
 from models.store.states import NEW
 from models.text import search
-from models.text.textnorm import first_line, normalise_address, normalise_phone, too_long
+from models.text.messages import Ref
+from models.text.textnorm import first_line, normalise_address, normalise_phone
 from models.worktime.durations import Duration, parse_duration
 
 TOP_CANDIDATES = 5  # possible duplicates named in the intake event
@@ -113,17 +114,14 @@ def prepare(ctx: Context, new: NewReport, now: int) -> Prepared:
     beyond the township operator's own township)."""
     config = ctx.config
     channel = config.channel(new.channel)
-    if not new.text or not new.text.strip():
-        raise ValidationError("report text must not be empty")
-    if problem := too_long(new.text, "the report text"):
-        raise ValidationError(problem)
+    require_text(new.text, "report_text")
     township, village = township_from_hint(config, new.township)
     if new.township and township is None:
-        raise ValidationError(f"unknown township '{new.township}' (see `chuishao org townships`)")
+        raise ValidationError("org.unknown_township", text=new.township, command="chuishao org townships")
     if ctx.operator.role == "township":
         if township and township != ctx.operator.township:
-            raise PermissionDenied(f"no permission: {ctx.operator.name} takes reports for "
-                                   f"{ctx.operator.township} only, not {township}")
+            raise PermissionDenied("perm.intake_own_township", operator=ctx.operator.name,
+                                   own=Ref("township", ctx.operator.township), township=Ref("township", township))
         township = ctx.operator.township
     title = (new.title or "").strip() or first_line(new.text)
     phone = normalise_phone(new.phone) or (new.phone.strip() if new.phone and new.phone.strip() else None)
@@ -319,8 +317,8 @@ def intake(ctx: Context, new: NewReport) -> tuple[Case, Report]:
         if item.source_id:
             existing = existing_sources(ctx.db, [(item.channel, item.source_id)])
             if existing:
-                raise ValidationError(f"report {item.channel}/{item.source_id} is already registered "
-                                      f"(case {existing[(item.channel, item.source_id)]})")
+                raise ValidationError("intake.already_registered", report=f"{item.channel}/{item.source_id}",
+                                      case=existing[(item.channel, item.source_id)])
         probe = item.probe(ctx.config)
         done = register(ctx, [item], find_in_db(ctx, [probe]), now)[0]
         note_indexed(ctx.db, probe.terms)

@@ -25,6 +25,7 @@ from models.store import engine
 from models.store.schema import Case, Extension, MergeRecord, Report
 from models.store.states import CLOSED, MERGED, REJECTED, SPLIT
 from models.text import search
+from models.text.messages import Ref
 
 DAY = 86400
 
@@ -83,12 +84,11 @@ def _reclock(ctx: Context, case: Case) -> None:
 def _check_target(ctx: Context, target: Case, force: bool) -> None:
     require_case(ctx, target, "merge")
     if target.state == MERGED:
-        raise InvalidState(f"case {target.id} is merged into case {target.merged_into_id}: merge into that case")
+        raise InvalidState("merge.target_merged", case=target.id, into=target.merged_into_id)
     if target.state == SPLIT:
-        raise InvalidState(f"case {target.id} is split: merge into one of its new cases instead")
+        raise InvalidState("merge.target_split", case=target.id)
     if target.state in (CLOSED, REJECTED) and not force:
-        raise NeedsConfirmation(f"case {target.id} is {target.state}: merging into it needs confirmation "
-                                f"(--force); the merged reports would get its result")
+        raise NeedsConfirmation("merge.target_confirm", case=target.id, state=Ref("state", target.state))
 
 
 def merge(ctx: Context, target_id: int, source_ids: list[int], *, force: bool = False) -> Case:
@@ -99,17 +99,18 @@ def merge(ctx: Context, target_id: int, source_ids: list[int], *, force: bool = 
     require_role(ctx, "merge")
     sources = list(dict.fromkeys(source_ids))
     if not sources:
-        raise ValidationError("name at least one case to merge into the target")
+        raise ValidationError("merge.no_sources")
     if target_id in sources:
-        raise ValidationError(f"case {target_id} cannot be merged into itself")
+        raise ValidationError("merge.into_itself", case=target_id)
     with ctx.write():
         target = get_case(target_id)
         _check_target(ctx, target, force)
         loaded = [load_for(ctx, sid, "merge") for sid in sources]
         for source in loaded:
             if source.township and target.township and source.township != target.township and not force:
-                raise NeedsConfirmation(f"case {source.id} is in {source.township} but case {target.id} in "
-                                        f"{target.township}: merging across townships needs confirmation (--force)")
+                raise NeedsConfirmation("merge.across_townships", source=source.id, target=target.id,
+                                        source_township=Ref("township", source.township),
+                                        target_township=Ref("township", target.township))
         for source in loaded:
             _merge_one(ctx, target, source)
         return target
@@ -151,10 +152,10 @@ def unmerge(ctx: Context, source_id: int) -> Case:
         source = get_case(source_id)
         require_case(ctx, source, "merge")
         if source.state != MERGED:
-            raise InvalidState(f"case {source.id} is {source.state}, not merged: nothing to unmerge")
+            raise InvalidState("case.not_merged", case=source.id, state=Ref("state", source.state))
         record = active_merge(source.id)
         if record is None:
-            raise NotFound(f"case {source.id} is merged but no merge record was found for it")
+            raise NotFound("merge.no_record", case=source.id)
         target = get_case(record.target_id)
         require_case(ctx, target, "merge")
         moved: list[int] = json.loads(record.report_ids)
@@ -209,12 +210,12 @@ def split(ctx: Context, case_id: int, parts: list[str]) -> list[Case]:
     require_role(ctx, "split")
     texts = [p.strip() for p in parts if p and p.strip()]
     if len(texts) < 2:
-        raise ValidationError(f"case {case_id}: a split needs at least two non-empty parts")
+        raise ValidationError("merge.split_two_parts", case=case_id)
     with ctx.write():
         case = load_for(ctx, case_id, "split")
         report = Report.select().where(Report.case == case.id).order_by(Report.id).first()
         if report is None:
-            raise InvalidState(f"case {case.id} has no report to split")
+            raise InvalidState("merge.split_no_report", case=case.id)
         now = ctx.now()
         items = [prepare(ctx, NewReport(
             channel=report.channel, text=text, phone=report.phone, address=report.address,

@@ -218,7 +218,7 @@ def parse_range(start: str, end: str, ctx: Context) -> tuple[int, int]:
         upper_moment += timedelta(days=1)
     upper = to_epoch(upper_moment)
     if upper <= lower:
-        raise UsageError(f"--to ({end}) must be after --from ({start})")
+        raise UsageError("time.to_before_from", start=start, end=end)
     return lower, upper
 
 
@@ -269,7 +269,7 @@ WRITERS = {"jsonl": write_jsonl, "csv": write_csv}
 def export(ctx: Context, start: int, end: int, fmt: str, out: IO[str]) -> int:
     """Write the events of [start, end) in a format; the export itself is recorded as an event."""
     if fmt not in WRITERS:
-        raise UsageError(f"format must be one of {', '.join(WRITERS)}; got '{fmt}'")
+        raise UsageError("ledger.bad_format", format=fmt, known=", ".join(WRITERS))
     count = WRITERS[fmt](export_rows(ctx, start, end), out)
     with ctx.write():
         tz = ctx.config.tz

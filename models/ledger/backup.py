@@ -61,24 +61,22 @@ def _read_only(path: Path) -> pw.SqliteDatabase:
 def inspect_file(path: Path) -> tuple[Inspection, ChainReport]:
     """Check that a file is a sound chuishao database: SQLite, schema_version table, quick_check, chain."""
     if not path.is_file():
-        raise UsageError(f"{path}: no such file")
+        raise UsageError("ledger.no_file", path=path)
     db = _read_only(path)
     try:
         try:
             db.connect()
             if not db.table_exists("schema_version"):
-                raise ValidationError(f"{path} is an SQLite database but not chuishao's "
-                                      f"(no schema_version table)")
+                raise ValidationError("ledger.not_ours", path=path)
         except pw.DatabaseError as exc:
-            raise ValidationError(f"{path} is not a chuishao database ({exc})") from None
+            raise ValidationError("ledger.not_a_database", path=path, problem=exc) from None
         check = db.execute_sql("PRAGMA quick_check").fetchone()[0]
         if check != "ok":
-            raise ValidationError(f"{path} is damaged: {check}")
+            raise ValidationError("ledger.damaged", path=path, problem=check)
         # Bound to this file explicitly: the schema's models are bound to the live database.
         version = int(SchemaVersion.select(pw.fn.MAX(SchemaVersion.version)).bind(db).scalar() or 0)
         if version > CURRENT_VERSION:
-            raise ValidationError(f"{path} has schema version {version}, newer than this chuishao "
-                                  f"({CURRENT_VERSION}); upgrade chuishao first")
+            raise ValidationError("ledger.newer_schema", path=path, version=version, ours=CURRENT_VERSION)
         chain = verify_chain(db)
         cases = db.execute_sql(f"SELECT COUNT(*) FROM {db.quote[0]}case{db.quote[1]}").fetchone()[0]
         found = Inspection(str(path), version, int(cases), chain.checked, chain.head, path.stat().st_size,
@@ -97,7 +95,7 @@ def backup(ctx: Context, target: Path) -> Inspection:
     """
     require_role(ctx, "backup")
     if not engine.is_sqlite(ctx.db):
-        raise UsageError(engine.SERVER_BACKUP)
+        raise UsageError("store.server_backup")
     check_new(target)
     partial = partial_name(target)
     try:
@@ -141,13 +139,11 @@ def safety_copy(target: Path, why: str) -> Path:
     return safety
 
 
-def in_use(path: Path) -> str | None:
+def in_use(path: Path) -> DomainError | None:
     """Why the database at `path` counts as live (see the module docstring), or None."""
     wal = Path(f"{path}-wal")
     if wal.exists():
-        return (f"database {path} is in use: {wal.name} exists, so another process (a console, a script) "
-                f"has it open; close them, or restore with --force (open sessions then see the "
-                f"restored data and their unsaved steps are refused as stale)")
+        return DomainError("ledger.in_use", path=path, wal=wal.name)
     return None
 
 
@@ -177,16 +173,15 @@ def restore(db: pw.Database, source: Path, *, force: bool, identify: Callable[[]
     result and record a "restore" event in the restored chain.
     """
     if not engine.is_sqlite(db):
-        raise UsageError(engine.SERVER_BACKUP)
+        raise UsageError("store.server_backup")
     target = database_file(db)
     if target is None:
-        raise UsageError("restore works on an SQLite database file (--db sqlite:///PATH)")
+        raise UsageError("ledger.restore_sqlite_only")
     if source.exists() and target.exists() and source.resolve() == target.resolve():
-        raise UsageError(f"{source} is the database itself; restore from a backup file")
+        raise UsageError("ledger.restore_from_itself", path=source)
     found, chain = inspect_file(source)
     if not chain.ok and not force:
-        raise DomainError(f"{source}: the event chain is broken ({chain.detail}); "
-                          f"restore it anyway with --force")
+        raise DomainError("ledger.restore_broken_chain", path=source, problem=chain.detail)
     ctx: Context | None = None
     if target.exists() and schema_version(db) > 0:
         ctx = identify()
@@ -198,7 +193,7 @@ def restore(db: pw.Database, source: Path, *, force: bool, identify: Callable[[]
     gc.collect()
     reason = in_use(target)
     if reason and not force:
-        raise DomainError(reason)
+        raise reason
     safety = safety_copy(target, "before-restore") if target.exists() and target.stat().st_size > 0 else None
     source_db = _read_only(source)
     try:

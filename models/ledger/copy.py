@@ -69,7 +69,7 @@ def copy_database(config: Config, source_url: str, target_url: str, user: str | 
     """Copy everything from `source_url` into the empty database at `target_url`; the caller must be an
     admin of the source. Raises UsageError for an unusable source or a non-empty target."""
     if source_url == target_url:
-        raise UsageError("db copy: --from and --to name the same database")
+        raise UsageError("ledger.copy_same")
     source = engine.open_database(source_url)
     engine.connect(source, source_url)
     target = engine.open_database(target_url)
@@ -77,16 +77,15 @@ def copy_database(config: Config, source_url: str, target_url: str, user: str | 
     with source.bind_ctx(ALL_MODELS):
         version = schema_version(source)
         if version == 0:
-            raise UsageError(f"db copy: {engine.shown(source_url)} is not a chuishao database")
+            raise UsageError("ledger.copy_not_ours", database=engine.shown(source_url))
         if version != CURRENT_VERSION:
-            raise UsageError(f"db copy: {engine.shown(source_url)} has schema version {version}; upgrade it "
-                             f"first with `chuishao --db {engine.shown(source_url)} init`")
+            raise UsageError("ledger.copy_old_schema", database=engine.shown(source_url), version=version,
+                             command=f"chuishao --db {engine.shown(source_url)} init")
         require_role(resolve_identity(config, source, None, user=user), "db_copy")
     taken = {table: n for table, n in _counts(target).items() if n}
     if taken:
-        raise InvalidState(f"db copy: {engine.shown(target_url)} is not empty ("
-                           + ", ".join(f"{t}: {n} rows" for t, n in sorted(taken.items()))
-                           + "); copy only into a new, empty database")
+        raise InvalidState("ledger.copy_not_empty", database=engine.shown(target_url),
+                           rows=", ".join(f"{t}: {n}" for t, n in sorted(taken.items())))
     result = CopyResult(engine.shown(source_url), engine.shown(target_url))
     with target.bind_ctx(ALL_MODELS):
         migrate(target)

@@ -21,14 +21,14 @@ from models.errors import UsageError
 def check_new(target: Path) -> None:
     """Refuse a target that exists or whose directory does not."""
     if target.exists() or target.is_symlink():
-        raise UsageError(f"{target} already exists; choose a new name (nothing is overwritten)")
+        raise UsageError("ledger.output_exists", path=target)
     if not target.parent.is_dir():
-        raise UsageError(f"{target}: no such directory {target.parent}")
+        raise UsageError("ledger.output_no_dir", path=target, directory=target.parent)
 
 
 def cannot_write(target: Path, error: BaseException) -> UsageError:
     reason = getattr(error, "strerror", None) or str(error)
-    return UsageError(f"cannot write {target}: {reason}; nothing was written")
+    return UsageError("ledger.output_failed", path=target, problem=reason)
 
 
 def partial_name(target: Path) -> Path:

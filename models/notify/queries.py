@@ -54,7 +54,7 @@ def retry(ctx: Context, ids: list[int] | None = None) -> int:
             found = {r.id for r in query}
             missing = sorted(set(ids) - found)
             if missing:
-                raise NotFound(f"no dead notification with id {', '.join(map(str, missing))}")
+                raise NotFound("notify.no_dead", ids=", ".join(map(str, missing)))
         count = (Outbox.update(state="pending", attempts=0, next_at=ctx.now(), last_error=None)
                  .where(Outbox.id.in_([r.id for r in query])).execute())
     return int(count)

@@ -64,19 +64,18 @@ def read_secrets(path: Path) -> dict[str, str]:
     try:
         mode = path.stat().st_mode
     except OSError as exc:
-        raise UsageError(f"{path}: cannot read the notification secrets file ({exc.strerror})") from None
+        raise UsageError("notify.secrets_unreadable", path=path, problem=exc.strerror) from None
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise UsageError(f"{path}: the notification secrets file is readable by others "
-                         f"(mode {stat.S_IMODE(mode):04o}); make it owner-only: chmod 600 {path}")
+        raise UsageError("notify.secrets_open", path=path, mode=f"{stat.S_IMODE(mode):04o}")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         # The parser's message may quote the line, and with it a secret: name the place only.
         where = f" (line {exc.lineno})" if isinstance(exc, tomllib.TOMLDecodeError) and exc.lineno else ""
-        raise UsageError(f"{path}{where}: not a readable TOML file of name = \"secret\" lines") from None
+        raise UsageError("notify.secrets_not_toml", path=path, where=where) from None
     wrong = [k for k, v in data.items() if not isinstance(v, str)]
     if wrong:
-        raise UsageError(f"{path}: {', '.join(wrong)}: every secret must be a string")
+        raise UsageError("notify.secret_not_text", path=path, keys=", ".join(wrong))
     return data
 
 
@@ -86,7 +85,7 @@ def load(ctx: Context) -> Settings:
     secrets: dict[str, str] = {}
     if any(any(c.get(f) for f in SECRET_FIELDS) for c in raw_channels):
         if not section.get("secrets"):
-            raise UsageError("[notify] channels name secrets but [notify] secrets (the secrets file) is not set")
+            raise UsageError("notify.no_secrets_file")
         path = Path(os.path.expanduser(section["secrets"]))
         if not path.is_absolute():
             path = ctx.config.path.parent / path
@@ -96,7 +95,7 @@ def load(ctx: Context) -> Settings:
         names = {f: item[f] for f in SECRET_FIELDS if item.get(f)}
         missing = [n for n in names.values() if n not in secrets]
         if missing:
-            raise UsageError(f"[notify] channel {item['name']}: secret {', '.join(missing)} is not in the secrets file")
+            raise UsageError("notify.secret_missing", channel=item["name"], keys=", ".join(missing))
         channels.append(Channel(item["name"], item["type"], dict(item), {f: secrets[n] for f, n in names.items()}))
     leads = {**DEFAULTS["notify"]["lead_time"], **ctx.config.data.get("notify", {}).get("lead_time", {})}
     return Settings(channels, int(section["max_attempts"]), int(section["backoff_seconds"]),
@@ -108,8 +107,7 @@ def _lead_seconds(priority: str, text: str) -> int:
     try:
         return parse_duration(text).natural_seconds
     except ValueError:
-        raise UsageError(f"[notify.lead_time] {priority}: '{text}' must be elapsed time (10m, 2h, 1d), "
-                         f"not working time") from None
+        raise UsageError("notify.lead_time_elapsed", priority=priority, text=text) from None
 
 
 def recipients_of(ctx: Context, channel: Channel) -> set[tuple[str, str]]:

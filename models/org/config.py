@@ -133,14 +133,14 @@ class Config:
         found = self.departments.get(text) or next(
             (d for d in self.departments.values() if text in (d.name, d.short, *d.aliases)), None)
         if found is None:
-            raise ValidationError(f"unknown department '{text}' (see `chuishao org departments`)")
+            raise ValidationError("org.unknown_department", text=text, command="chuishao org departments")
         return found
 
     def township(self, text: str) -> Township:
         found = self.townships.get(text) or next(
             (t for t in self.townships.values() if text in (t.name, *t.aliases)), None)
         if found is None:
-            raise ValidationError(f"unknown township '{text}' (see `chuishao org townships`)")
+            raise ValidationError("org.unknown_township", text=text, command="chuishao org townships")
         return found
 
     def category(self, text: str) -> str:
@@ -152,8 +152,8 @@ class Config:
         if len(hits) == 1:
             return hits[0]
         if len(hits) > 1:
-            raise ValidationError(f"category '{text}' is ambiguous: {', '.join(hits[:5])}; give the path")
-        raise ValidationError(f"unknown category '{text}' (see `chuishao org categories`)")
+            raise ValidationError("org.ambiguous_category", text=text, hits=", ".join(hits[:5]))
+        raise ValidationError("org.unknown_category", text=text, command="chuishao org categories")
 
     def channel(self, text: str) -> str:
         if text in self.channels:
@@ -161,18 +161,18 @@ class Config:
         for key, name in self.channels.items():
             if text == name:
                 return key
-        raise ValidationError(f"unknown channel '{text}'; known: {', '.join(self.channels)}")
+        raise ValidationError("org.unknown_channel", text=text, known=", ".join(self.channels))
 
     def duty_item(self, code: str) -> DutyItem:
         if code not in self.duty_items:
-            raise ValidationError(f"unknown duty-list item '{code}' (see `chuishao org duty-list`)")
+            raise ValidationError("org.unknown_duty_item", code=code, command="chuishao org duty-list")
         return self.duty_items[code]
 
     def priority(self, text: str) -> Priority:
         found = self.priorities.get(text) or next(
             (p for p in self.priorities.values() if text in (p.name, p.name_en)), None)
         if found is None:
-            raise ValidationError(f"unknown priority '{text}'; known: {', '.join(self.priorities)}")
+            raise ValidationError("org.unknown_priority", text=text, known=", ".join(self.priorities))
         return found
 
     def clock_rule(self, priority: str, clock: str, category: str | None) -> ClockRule | None:

@@ -23,6 +23,7 @@ from models.errors import DomainError, NotFound, PermissionDenied, UsageError
 from models.org.config import Config
 from models.store import engine
 from models.store.schema import Operator
+from models.text.messages import Ref
 from models.worktime.timeutil import now_utc, to_epoch
 
 if TYPE_CHECKING:
@@ -112,9 +113,9 @@ class WriteTransaction:
 
 
 def busy(waited: float) -> DatabaseBusy:
-    waited_text = f" for {waited:.0f} s" if waited >= 1 else ""
-    return DatabaseBusy(f"the database is busy: another process held the write lock{waited_text}; "
-                        f"nothing was saved — try again in a moment")
+    if waited >= 1:
+        return DatabaseBusy("store.busy_for", seconds=f"{waited:.0f}")
+    return DatabaseBusy("store.busy")
 
 
 # The privilege-separation wrapper (README, "SSH"): operators run `sudo -u chuishao chuishao …`
@@ -208,7 +209,7 @@ def operator_for(user: str) -> Operator:
 def _lookup(name: str) -> Operator:
     found = Operator.get_or_none(Operator.name == name)
     if found is None:
-        raise NotFound(f"no operator named '{name}' (see `chuishao org operators`)")
+        raise NotFound("org.no_operator", name=name, command="chuishao org operators")
     return found
 
 
@@ -223,16 +224,16 @@ def resolve_identity(config: Config, db: pw.Database, as_name: str | None = None
     me = Operator.get_or_none(Operator.os_user == user)
     if me is None:
         if not Operator.select().exists():
-            raise UsageError("this database has no operators yet: run `chuishao init` (or `chuishao demo`)")
-        raise PermissionDenied(f"OS user '{user}' is not an operator here; an admin can add one with "
-                               f"`chuishao operator add NAME --role ROLE --os-user {user}`")
+            raise UsageError("org.no_operators_yet", init="chuishao init", demo="chuishao demo")
+        raise PermissionDenied("org.not_an_operator", user=user,
+                               command=f"chuishao operator add NAME --role ROLE --os-user {user}")
     if not me.active:
-        raise PermissionDenied(f"operator '{me.name}' is disabled")
+        raise PermissionDenied("org.operator_disabled", operator=me.name)
     if as_name and as_name != me.name:
         if me.role != "admin":
-            raise PermissionDenied(f"only an admin may act as another operator; '{me.name}' is {me.role}")
+            raise PermissionDenied("org.only_admin_acts_as", operator=me.name, role=Ref("role", me.role))
         target = _lookup(as_name)
         if not target.active:
-            raise PermissionDenied(f"operator '{target.name}' is disabled")
+            raise PermissionDenied("org.operator_disabled", operator=target.name)
         return Context(config, db, target, actor=me.name, clock=clock)
     return Context(config, db, me, actor=me.name, clock=clock)

@@ -16,6 +16,7 @@ from models.org.context import Context
 from models.org.permissions import ROLES, require_role
 from models.store import events, rowdigest
 from models.store.schema import Operator
+from models.text.messages import Ref, refs
 
 # Operator names are typed after --as and stored in every event: keep them plain.
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -43,23 +44,21 @@ def operator_row(op: Operator) -> dict[str, Any]:
 
 def _validated(ctx: Context, new: NewOperator) -> dict[str, Any]:
     if not _NAME.match(new.name or ""):
-        raise ValidationError(f"operator name '{new.name}': use letters, digits, '_', '.' or '-' "
-                              f"(at most 64, starting with a letter or digit)")
+        raise ValidationError("org.bad_operator_name", name=new.name)
     if new.role not in ROLES:
-        raise ValidationError(f"role must be one of {', '.join(ROLES)}; got '{new.role}'")
+        raise ValidationError("org.bad_role", role=new.role, ids=", ".join(ROLES), choices=refs("role", ROLES))
     township = ctx.config.township(new.township).id if new.township else None
     department = ctx.config.department(new.department).id if new.department else None
     if new.role == "township" and township is None:
-        raise ValidationError("a township operator needs --township (see `chuishao org townships`)")
+        raise ValidationError("org.township_needs_township", command="chuishao org townships")
     if new.role == "department" and department is None:
-        raise ValidationError("a department operator needs --dept (see `chuishao org departments`)")
+        raise ValidationError("org.department_needs_dept", command="chuishao org departments")
     if new.role != "township" and township is not None:
-        raise ValidationError(f"--township is for township operators only, not {new.role}")
+        raise ValidationError("org.township_option_only", role=Ref("role", new.role))
     if new.role != "department" and department is not None:
-        raise ValidationError(f"--dept is for department operators only, not {new.role}")
+        raise ValidationError("org.dept_option_only", role=Ref("role", new.role))
     if new.os_user is not None and not _OS_USER.match(new.os_user):
-        raise ValidationError(f"'{new.os_user}' is not a valid login name "
-                              f"(lower-case letters, digits, '_', '-')")
+        raise ValidationError("org.bad_login", user=new.os_user)
     return {"name": new.name, "display": (new.display or "").strip() or new.name, "role": new.role,
             "township": township, "department": department, "os_user": new.os_user}
 
@@ -70,12 +69,11 @@ def add_operator(ctx: Context, new: NewOperator) -> Operator:
     values = _validated(ctx, new)
     with ctx.write():
         if Operator.select().where(Operator.name == new.name).exists():
-            raise ValidationError(f"operator '{new.name}' already exists (a disabled one can be enabled "
-                                  f"again with `chuishao operator enable {new.name}`)")
+            raise ValidationError("org.operator_exists", name=new.name, command=f"chuishao operator enable {new.name}")
         if new.os_user is not None:
             holder = Operator.get_or_none(Operator.os_user == new.os_user)
             if holder is not None:
-                raise ValidationError(f"OS user '{new.os_user}' already logs in as operator '{holder.name}'")
+                raise ValidationError("org.login_taken", user=new.os_user, holder=holder.name)
         created = Operator.create(created_at=ctx.now(), active=True, **values)
         events.record(ctx, "operator_add", None, after=operator_row(created),
                       digests=rowdigest.operator_digests(created))
@@ -94,7 +92,7 @@ def list_operators(ctx: Context, include_disabled: bool = True) -> list[Operator
 def _get(name: str) -> Operator:
     found = Operator.get_or_none(Operator.name == name)
     if found is None:
-        raise NotFound(f"no operator named '{name}' (see `chuishao operator list`)")
+        raise NotFound("org.no_operator", name=name, command="chuishao operator list")
     return found
 
 
@@ -109,12 +107,12 @@ def set_active(ctx: Context, name: str, active: bool) -> Operator:
     with ctx.write():
         target = _get(name)
         if bool(target.active) == active:
-            raise ValidationError(f"operator '{name}' is already {'active' if active else 'disabled'}")
+            raise ValidationError("org.already_active" if active else "org.already_disabled", name=name)
         if not active and target.role == "admin" and target.os_user is not None:
             others = Operator.select().where((Operator.role == "admin") & (Operator.active == True)
                                              & Operator.os_user.is_null(False) & (Operator.id != target.id))
             if not others.exists():
-                raise ValidationError(f"'{name}' is the last admin who can log in; add another admin first")
+                raise ValidationError("org.last_admin", name=name)
         Operator.update(active=active).where(Operator.id == target.id).execute()
         target.active = active
         events.record(ctx, action, None, before={"name": name, "active": not active},

@@ -18,6 +18,7 @@ from models.errors import PermissionDenied
 from models.org.context import Context
 from models.store import prepared
 from models.store.schema import Assignment, Case, Operator
+from models.text.messages import Ref
 
 ROLES = ("dispatcher", "township", "department", "supervisor", "admin")
 
@@ -67,7 +68,7 @@ def require_active(ctx: Context) -> None:
     row = prepared.execute(ctx.db, "operator_disabled", lambda: Operator.select(Operator.name).where(
         (Operator.active == False) & Operator.name.in_(["", ""])).limit(1), (False, *names, 1)).fetchone()
     if row is not None:
-        raise PermissionDenied(f"no permission: operator '{row[0]}' is disabled")
+        raise PermissionDenied("perm.operator_disabled", operator=row[0])
 
 
 def require_role(ctx: Context, action: str) -> None:
@@ -75,8 +76,8 @@ def require_role(ctx: Context, action: str) -> None:
     require_active(ctx)
     role = ctx.operator.role
     if role not in ROLE_ACTIONS.get(action, frozenset({"admin"})):
-        raise PermissionDenied(f"no permission: {ctx.operator.name} ({role}) "
-                               f"may not {action.replace('_', ' ')}")
+        raise PermissionDenied("perm.role_may_not", operator=ctx.operator.name, role=Ref("role", role),
+                               step=Ref("step", action))
 
 
 def may(ctx: Context, action: str) -> bool:
@@ -119,14 +120,16 @@ def can_see(ctx: Context, case: Case) -> bool:
     return True
 
 
-def scope_words(ctx: Context) -> str:
-    """The operator's scope in words, for refusals."""
+def outside_scope(ctx: Context, case: Case) -> PermissionDenied:
+    """The refusal for a case outside the operator's scope, naming the scope."""
     op = ctx.operator
     if op.role == "township":
-        return f"{op.name}'s scope (township {op.township})"
+        return PermissionDenied("perm.outside_scope_township", case=case.id, operator=op.name,
+                                township=Ref("township", op.township))
     if op.role == "department":
-        return f"{op.name}'s scope (cases assigned to {op.department})"
-    return f"{op.name}'s scope"
+        return PermissionDenied("perm.outside_scope_department", case=case.id, operator=op.name,
+                                department=Ref("department", op.department))
+    return PermissionDenied("perm.outside_scope", case=case.id, operator=op.name)
 
 
 def require_case(ctx: Context, case: Case, action: str | None = None) -> None:
@@ -136,7 +139,7 @@ def require_case(ctx: Context, case: Case, action: str | None = None) -> None:
     else:
         require_active(ctx)
     if not can_see(ctx, case):
-        raise PermissionDenied(f"no permission: case {case.id} is outside {scope_words(ctx)}")
+        raise outside_scope(ctx, case)
 
 
 def acting_department(ctx: Context, requested: str | None) -> str | None:
@@ -144,7 +147,8 @@ def acting_department(ctx: Context, requested: str | None) -> str | None:
     op = ctx.operator
     if op.role == "department":
         if requested and requested != op.department:
-            raise PermissionDenied(f"no permission: {op.name} acts for {op.department}, not {requested}")
+            raise PermissionDenied("perm.acts_for_own_department", operator=op.name,
+                                   own=Ref("department", op.department), requested=Ref("department", requested))
         return str(op.department)
     return requested
 

@@ -41,7 +41,7 @@ def set_up(db: pw.Database, config: Config, user: str | None = None, now: int | 
     """Migrate, seed the configured operators and ensure a first admin (idempotent; admins only
     once the database has an admin who can log in)."""
     user = user or os_user()
-    require_admin_of_existing(db, user, "initialise")
+    require_admin_of_existing(db, user, "perm.admin_to_initialise")
     before, after = migrate(db)
     stamp = to_epoch(now_utc()) if now is None else now
     with engine.write_transaction(db):
@@ -73,11 +73,10 @@ def _record(db: pw.Database, user: str, at: int, seeded: list[Operator], was: di
                       digests=rowdigest.operator_digests(admin))
 
 
-def require_admin_of_existing(db: pw.Database, user: str, doing: str) -> None:
+def require_admin_of_existing(db: pw.Database, user: str, code: str) -> None:
     """Refuse `user` unless the database has no admin who can log in yet, or `user` is one."""
     if schema_version(db) == 0:
         return
     admins = admins_who_can_log_in()
     if admins.exists() and not admins.where(Operator.os_user == user).exists():
-        raise PermissionDenied(f"no permission: only an admin may {doing} this database "
-                               f"(OS user '{user}' is not one of its admins)")
+        raise PermissionDenied(code, user=user)

@@ -32,6 +32,7 @@ from models.reports.scoring import formula
 from models.store.schema import Case, SupervisionOrder
 from models.store.states import FINAL_STATES
 from models.text.labels import label
+from models.text.messages import Ref
 from models.text.textnorm import printable
 from models.worktime.period import Period
 from models.worktime.timeutil import local_iso, local_short
@@ -72,8 +73,8 @@ class Briefing:
 def build(ctx: Context, period: Period, *, hotspot_limit: int = 20) -> Briefing:
     """Gather the month's figures and lists (dispatch office, supervisors and admins only)."""
     if ctx.operator.role not in SEE_ALL:
-        raise PermissionDenied(f"no permission: the briefing lists cases of the whole county; "
-                               f"{ctx.operator.name} is {ctx.operator.role}")
+        raise PermissionDenied("perm.briefing_county", operator=ctx.operator.name,
+                               role=Ref("role", ctx.operator.role))
     overdue_query = CaseQuery(view="overdue", sort="next_due")
     open_flagged = (Case.must_supervise != "") & Case.state.not_in(sorted(FINAL_STATES))
     orders = list(SupervisionOrder.select().where(in_period(SupervisionOrder.issued_at, period))

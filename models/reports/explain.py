@@ -36,6 +36,7 @@ from models.reports.measures import (
 )
 from models.reports.scoring import LADDER_KINDS, as_of, formula, score_parts
 from models.store.schema import Accountability, Assignment, Case, Evaluation, Event, SupervisionOrder
+from models.text.messages import Ref
 from models.worktime.period import Period
 from models.worktime.timeutil import local_iso
 
@@ -69,8 +70,8 @@ def require_explain(ctx: Context, department: str | None = None, township: str |
         return
     if township is not None and op.role == "township" and op.township == township:
         return
-    raise PermissionDenied(f"no permission: {op.name} ({op.role}) may see the cases behind "
-                           f"{department or township}'s figures only if they are its own")
+    raise PermissionDenied("perm.explain_own_only", operator=op.name, role=Ref("role", op.role),
+                           whose=Ref("department", department) if department else Ref("township", township or ""))
 
 
 def _flags(measures: list[Measure]) -> list[pw.Node]:

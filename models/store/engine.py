@@ -61,18 +61,15 @@ def open_database(url: str) -> peewee.Database:
         try:
             import psycopg  # noqa: F401  (peewee picks its driver at import; we check it here)
         except ImportError:
-            raise UsageError(f"database '{shown(url)}': PostgreSQL needs psycopg 3; install it with "
-                             f"pip install 'chuishao[postgresql]'") from None
+            raise UsageError("store.needs_psycopg", database=shown(url)) from None
         if not parsed.hostname and not parsed.path.strip("/"):
-            raise UsageError(f"database '{shown(url)}': name a server and database, "
-                             f"e.g. postgresql://user@host:5432/county")
+            raise UsageError("store.pg_needs_name", database=shown(url))
         conninfo = "postgresql://" + url.split("://", 1)[1]
         # JIT off (unless the URL sets its own options): the department scoreboard's one statement over a
         # year of assignments ran 0.4 s and then spent 3.1 s compiling itself (EXPLAIN ANALYZE, 100k cases).
         extra = {} if "options=" in url else {"options": "-c jit=off"}
         return peewee.PostgresqlDatabase(conninfo, prefer_psycopg3=True, **extra)
-    raise UsageError(f"database '{shown(url)}': unknown engine; expected sqlite:///PATH or "
-                     f"postgresql://user@host/db")
+    raise UsageError("store.unknown_engine", database=shown(url))
 
 
 def shown(url: str) -> str:
@@ -90,7 +87,7 @@ def connect(db: peewee.Database, url: str) -> None:
         db.connect(reuse_if_open=True)
     except (peewee.OperationalError, peewee.InterfaceError) as exc:
         first = (str(exc).strip().splitlines() or ["no reason given"])[0]
-        raise UsageError(f"database '{shown(url)}': cannot connect: {first}") from None
+        raise UsageError("store.cannot_connect", database=shown(url), problem=first) from None
 
 
 def _bound(db: peewee.Database) -> peewee.Database:
@@ -405,7 +402,7 @@ SERVER_BACKUP = ("this database is on a PostgreSQL server: chuishao backs up onl
 def backup_to(db: peewee.Database, target: Path) -> None:
     """Online, consistent copy of the live database (SQLite's backup API) while others write."""
     if not is_sqlite(db):
-        raise UsageError(SERVER_BACKUP)
+        raise UsageError("store.server_backup")
     source = db.connection()
     dest = sqlite3.connect(str(target))
     try:

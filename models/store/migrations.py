@@ -146,8 +146,7 @@ def migrate(db: pw.Database) -> tuple[int, int]:
     if before > CURRENT_VERSION:
         from models.errors import UsageError
 
-        raise UsageError(f"database schema version {before} is newer than this chuishao "
-                         f"({CURRENT_VERSION}); upgrade chuishao")
+        raise UsageError("store.newer_schema", version=before, ours=CURRENT_VERSION)
     if before == 0:
         with engine.write_transaction(db):
             db.create_tables(ALL_MODELS, safe=True)

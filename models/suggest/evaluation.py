@@ -87,9 +87,8 @@ def evaluate_file(ctx: Context, path: str | Path, profile: str | None, *, skip_o
     seen = overlapping(load_model(ctx.db), labelled.rows)
     if seen and not skip_overlap:
         rows = ", ".join(str(r.number) for r in seen[:SHOWN_OVERLAPS])
-        raise UsageError(f"{path}: {len(seen)} of {len(labelled.rows)} rows were used to train the model "
-                         f"(same id or text; rows {rows}{' …' if len(seen) > SHOWN_OVERLAPS else ''}): accuracy "
-                         f"on them means nothing — evaluate on held-out rows, or pass --skip-overlap")
+        raise UsageError("suggest.overlap", path=path, seen=len(seen), rows_total=len(labelled.rows),
+                         rows=rows + (" …" if len(seen) > SHOWN_OVERLAPS else ""))
     skip = {id(r) for r in seen}
     result.overlap = len(seen)
     for row in labelled.rows:
@@ -109,5 +108,5 @@ def evaluate_file(ctx: Context, path: str | Path, profile: str | None, *, skip_o
             stats[2] += 1
         result.confusion.setdefault(row.label, Counter())[first] += 1
     if not result.rows:
-        raise UsageError(f"{path}: no labelled rows left to evaluate")
+        raise UsageError("suggest.no_rows_left", path=path)
     return result

@@ -99,8 +99,7 @@ def read_labelled(config: Config, path: str | Path, profile: str | None, *, need
         wanted = (config.import_profiles.get(profile, {}).get("columns", {}) if profile else {}).get(
             "category", "category")
         if need_label and mapping.columns.get("category") not in source.header:
-            raise UsageError(f"{path}: no label column '{wanted}' (the category of each row); the file has: "
-                             f"{', '.join(source.header)} — name the column in an import profile's columns.category")
+            raise UsageError("suggest.no_label_column", path=path, column=wanted, header=", ".join(source.header))
         out = LabelledFile(str(path), profile, mapping.columns.get("category"))
         for row in source.rows:
             if isinstance(row, RowError):
@@ -238,8 +237,8 @@ def train(ctx: Context, *, path: str | Path | None = None, profile: str | None =
         labelled = read_labelled(ctx.config, path, profile, need_label=True)
         skipped = [reason for _, reason in labelled.skipped]
         if not labelled.rows:
-            raise UsageError(f"{path}: no usable labelled rows ({len(skipped)} skipped; first: "
-                             f"{skipped[0] if skipped else 'none'})")
+            raise UsageError("suggest.no_usable_rows", path=path, skipped=len(skipped),
+                             first=skipped[0] if skipped else "—")
         seed = [LabelledRow(0, r.source_id, r.text, r.label) for r in labelled.rows]
         seed_info: dict[str, Any] = {"file": str(path), "profile": profile}
     else:
@@ -250,8 +249,7 @@ def train(ctx: Context, *, path: str | Path | None = None, profile: str | None =
     rows = seed + history
     labels = Counter(r.label for r in rows if r.label)
     if len(labels) < 2:
-        raise UsageError("nothing to train on: need labelled rows of at least two categories — give "
-                         "--from FILE (with a profile naming the label column) or triage some cases first")
+        raise UsageError("suggest.nothing_to_train")
     weight = float(ctx.config.section("suggest")["history_weight"])
     # The tree's own second/third-level names, as short pseudo-texts per class, name the vocabulary
     # of sub-categories the examples never show (the classifier's cross-validated setting).

@@ -27,6 +27,7 @@ from models.org.permissions import require_role, scope_filter
 from models.store.schema import Assignment, Case, Meeting, MeetingDecision
 from models.store.states import ACKNOWLEDGED, DISPATCHED, ON_SITE, RETURNED, WHISTLED
 from models.supervision.supervision import flags_of
+from models.text.messages import Ref, refs
 from models.worktime.timeutil import local_iso, parse_iso, to_epoch
 
 DECIDABLE = frozenset({WHISTLED, RETURNED, DISPATCHED, ACKNOWLEDGED, ON_SITE})
@@ -53,7 +54,7 @@ def parse_deadline(ctx: Context, text: str, what: str = "deadline") -> int:
         try:
             day = datetime.fromisoformat(raw).date()
         except ValueError:
-            raise UsageError(f"{what}: '{text}' is not a date YYYY-MM-DD") from None
+            raise UsageError("time.not_a_date", what=what, text=text) from None
         return to_epoch(datetime.combine(day, end, tzinfo=ctx.calendar.tz))
     return to_epoch(parse_iso(raw, ctx.config.tz, what))
 
@@ -71,11 +72,10 @@ def parse_decision(ctx: Context, text: str) -> Decision:
     elif text.rstrip().endswith(":"):
         head, moment = text.rstrip()[:-1], None
     else:
-        raise UsageError(f"{where}: expected CASE:LEAD[:COOP,COOP]:PLAN:DEADLINE, e.g. "
-                         f"12:zhujian:shichang,gongshui:联合整治占道经营:2026-12-10")
+        raise UsageError("meeting.bad_decision_text", where=where)
     parts = head.split(":", 2)
     if len(parts) < 3 or not parts[0].strip().isdigit():
-        raise UsageError(f"{where}: expected CASE:LEAD[:COOP,COOP]:PLAN:DEADLINE with a numeric case id")
+        raise UsageError("meeting.decision_case_number", where=where)
     case_text, lead, rest = parts
     coops_text, plan = rest.split(":", 1) if ":" in rest else ("", rest)
     coops = [c.strip() for c in coops_text.split(",") if c.strip()]
@@ -88,7 +88,7 @@ def decision_from_mapping(ctx: Context, item: dict[str, Any], where: str) -> Dec
         case_id = int(item["case"])
         lead = str(item["lead"])
     except (KeyError, TypeError, ValueError):
-        raise UsageError(f"{where}: a decision needs 'case' (a number) and 'lead'") from None
+        raise UsageError("meeting.decision_needs", where=where) from None
     coops = item.get("cooperating", [])
     if isinstance(coops, str):
         coops = [c.strip() for c in coops.split(",") if c.strip()]
@@ -138,15 +138,13 @@ def _apply(ctx: Context, meeting: Meeting, decision: Decision) -> Case:
     lead_id = config.department(decision.lead).id
     coop_ids = list(dict.fromkeys(config.department(d).id for d in decision.cooperating))
     if lead_id in coop_ids:
-        raise ValidationError(f"case {decision.case_id}: {lead_id} cannot be both lead and cooperating")
+        raise ValidationError("meeting.lead_and_coop", case=decision.case_id, department=Ref("department", lead_id))
     case = load_for(ctx, decision.case_id, "meeting")
     if case.state not in DECIDABLE:
-        raise InvalidState(f"case {case.id} is {case.state}: a joint meeting decides whistled, returned or "
-                           f"in-progress cases only")
+        raise InvalidState("meeting.case_state", case=case.id, state=Ref("state", case.state))
     now = ctx.now()
     if decision.deadline is not None and decision.deadline <= now:
-        raise ValidationError(f"case {case.id}: the decided deadline {local_iso(decision.deadline, config.tz)} "
-                              f"is already past")
+        raise ValidationError("meeting.deadline_past", case=case.id, deadline=local_iso(decision.deadline, config.tz))
     before = snapshot(case)
     first_dispatch = case.dispatched_at is None
     if first_dispatch:
@@ -172,19 +170,18 @@ def record(ctx: Context, *, held_at: int, attendees: list[str], decisions: list[
     """Store a joint meeting and apply its decisions (one transaction; any refusal stores nothing)."""
     require_role(ctx, "meeting")
     if not decisions:
-        raise ValidationError("a joint meeting record needs at least one decision")
+        raise ValidationError("meeting.no_decision")
     seen = [d.case_id for d in decisions]
     if len(set(seen)) != len(seen):
-        raise ValidationError("each case may have one decision per meeting")
+        raise ValidationError("meeting.one_decision_per_case")
     attending = list(dict.fromkeys(ctx.config.department(d).id for d in attendees))
     if not attending:
-        raise ValidationError("a joint meeting record needs its attending departments (--attendee)")
+        raise ValidationError("meeting.no_attendees")
     for decision in decisions:
         missing = [d for d in [decision.lead, *decision.cooperating]
                    if ctx.config.department(d).id not in attending]
         if missing:
-            raise ValidationError(f"case {decision.case_id}: {', '.join(missing)} did not attend the meeting; "
-                                  f"add it with --attendee")
+            raise ValidationError("meeting.not_attending", case=decision.case_id, departments=refs("department", missing))
     with ctx.write():
         meeting = Meeting.create(held_at=held_at, title=title, attendees=json.dumps(attending), notes=notes,
                                  recorded_by=ctx.actor, recorded_at=ctx.now())

@@ -39,7 +39,7 @@ from models.store.states import FINAL_STATES, OPEN_STATES, RESOLVED
 from models.supervision import ladder
 from models.text.labels import label
 from models.worktime.durations import format_timedelta, parse_duration
-from models.worktime.timeutil import from_epoch, local_iso, to_epoch
+from models.worktime.timeutil import from_epoch, local_iso, local_short, to_epoch
 
 FLAGS = ("repeat", "overdue", "stalled", "pingpong")
 CLEARABLE = ("stalled",)  # a flag that ends when its cause does: progress resumed
@@ -182,7 +182,7 @@ def escalate(ctx: Context, case_id: int) -> list[str]:
             kind = "reminder" if late.step == "remind" else "notice"
             language = ctx.config.language
             instruction = (f"{label('action', late.step, language)}: {label('clock', late.clock, language)} "
-                           f"{local_iso(late.due, ctx.config.tz)} ({format_timedelta(late.due - now)})")
+                           f"{local_short(late.due, ctx.config.tz)} ({format_timedelta(late.due - now)})")
             before = snapshot(case)
             order = SupervisionOrder.create(case=case.id, kind=kind, department=late.department,
                                             instruction=instruction, issued_by=ctx.actor, issued_at=now)

@@ -15,13 +15,14 @@ import peewee as pw
 from models.cases.casebase import get_case, load_for, require_text, save, snapshot
 from models.cases.queries import assignments_by_case
 from models.cases.views import case_row
-from models.errors import InvalidState, NotFound, PermissionDenied, ValidationError
+from models.errors import DomainError, InvalidState, NotFound, PermissionDenied, ValidationError
 from models.org.context import Context
 from models.org.permissions import masked, may, require_case, require_role, scope_filter
 from models.store import events
 from models.store.schema import Accountability, Case, SupervisionOrder
 from models.store.states import FINAL_STATES, OPEN_STATES
 from models.supervision.supervision import flags_of
+from models.text.messages import Ref
 from models.worktime.timeutil import local_iso
 
 LEVELS = ("normal", "key", "listed")  # 一般督办 / 重点督办 / 挂牌督办
@@ -40,23 +41,36 @@ def order_row(ctx: Context, order: SupervisionOrder) -> dict[str, Any]:
         "answered_at": local_iso(order.answered_at, tz), "answer": order.answer})
 
 
+def order_refusal(ctx: Context, case: Case) -> DomainError | None:
+    """Why this operator may not issue a 督办令 on this loaded case now, or None: the checks
+    issue_order makes (role, scope, a case not yet final), so the console offers the key exactly
+    when the order would be taken."""
+    try:
+        require_case(ctx, case, "supervise")
+    except DomainError as exc:
+        return exc
+    if case.state in FINAL_STATES:
+        return InvalidState("supervision.case_closed", case=case.id, state=Ref("state", case.state))
+    return None
+
+
 def issue_order(ctx: Context, case_id: int, *, instruction: str, level: str = "normal",
                 deadline: int | None = None, department: str | None = None,
                 expected_version: int | None = None) -> SupervisionOrder:
     """督办: a supervisor orders the responsible department (default: the lead) to act by a deadline."""
-    require_text(instruction, "the supervision order's instruction")
+    require_text(instruction, "order_instruction")
     level_id = LEVEL_NAMES.get(level.strip(), level.strip())
     if level_id not in LEVELS:
-        raise ValidationError(f"level must be one of {', '.join(LEVELS)} (一般/重点/挂牌); got '{level}'")
+        raise ValidationError("supervision.bad_level", level=level, ids=", ".join(LEVELS))
     dept = ctx.config.department(department).id if department else None
     with ctx.write():
         case = load_for(ctx, case_id, "supervise", expected_version)
-        if case.state in FINAL_STATES:
-            raise InvalidState(f"case {case.id} is {case.state}: a closed case cannot be supervised")
+        refusal = order_refusal(ctx, case)
+        if refusal is not None:
+            raise refusal
         now = ctx.now()
         if deadline is not None and deadline <= now:
-            raise ValidationError(f"case {case.id}: the order's deadline {local_iso(deadline, ctx.config.tz)} "
-                                  f"is already past")
+            raise ValidationError("supervision.deadline_past", case=case.id, deadline=local_iso(deadline, ctx.config.tz))
         before = snapshot(case)
         order = SupervisionOrder.create(case=case.id, kind="order", level=level_id, department=dept or case.lead,
                                         instruction=instruction, deadline=deadline, issued_by=ctx.actor,
@@ -70,19 +84,22 @@ def issue_order(ctx: Context, case_id: int, *, instruction: str, level: str = "n
 
 def answer_order(ctx: Context, order_id: int, *, answer: str) -> SupervisionOrder:
     """督办反馈: the department named by an order (or an admin) reports what it did."""
-    require_text(answer, "the answer")
+    require_text(answer, "order_answer")
     with ctx.write():
         order = SupervisionOrder.get_or_none(SupervisionOrder.id == order_id)
         if order is None:
-            raise NotFound(f"supervision order {order_id} does not exist")
+            raise NotFound("supervision.no_order", order=order_id)
         case = get_case(order.case_id)
         require_case(ctx, case, "note")
         op = ctx.operator
         if op.role not in ("department", "admin") or (op.role == "department" and op.department != order.department):
-            raise PermissionDenied(f"no permission: order {order.id} on case {case.id} is answered by "
-                                   f"{order.department or 'the dispatch office'}")
+            if order.department:
+                raise PermissionDenied("perm.order_answered_by_department", order=order.id, case=case.id,
+                                       department=Ref("department", order.department))
+            raise PermissionDenied("perm.order_answered_by_office", order=order.id, case=case.id)
         if order.status != "open":
-            raise InvalidState(f"supervision order {order.id} on case {case.id} is {order.status}, not open")
+            raise InvalidState("supervision.order_not_open", order=order.id, case=case.id,
+                               status=Ref("order_status", order.status))
         before = snapshot(case)
         order.status, order.answer, order.answered_at = "answered", answer, ctx.now()
         order.save()
@@ -97,9 +114,9 @@ def record_accountability(ctx: Context, *, reason: str, department: str | None =
     One event per linked case (so it shows in each case's history), or one case-less event.
     """
     require_role(ctx, "supervise")
-    require_text(reason, "the reason")
+    require_text(reason, "accountability_reason")
     if not department and not (person and person.strip()):
-        raise ValidationError("an accountability record names a department (--dept) or a person (--person)")
+        raise ValidationError("supervision.accountability_whom")
     dept = ctx.config.department(department).id if department else None
     case_ids = list(dict.fromkeys(cases or []))
     with ctx.write():
@@ -129,8 +146,8 @@ def accountability_row(ctx: Context, row: Accountability) -> dict[str, Any]:
 def accountability_records(ctx: Context, department: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
     """Accountability records, newest first (supervisors, dispatchers and admins see all)."""
     if not may(ctx, "read_accountability"):
-        raise PermissionDenied(f"no permission: {ctx.operator.name} ({ctx.operator.role}) may not list "
-                               f"accountability records")
+        raise PermissionDenied("perm.list_accountability", operator=ctx.operator.name,
+                               role=Ref("role", ctx.operator.role))
     query = Accountability.select().order_by(Accountability.id.desc()).limit(limit)
     if department:
         query = query.where(Accountability.department == ctx.config.department(department).id)

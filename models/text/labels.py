@@ -46,6 +46,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
                          "withdrawn": ("已撤回", "withdrawn")},
     "source": {"citizen": ("群众回访", "citizen"), "township": ("基层评价", "township"),
                "third_party": ("第三方评价", "third party")},
+    "outcome": {"rated": ("已评价", "rated"), "unreachable": ("无法联系", "unreachable")},
     "rating": {"satisfied": ("满意", "satisfied"), "basically_satisfied": ("基本满意", "basically satisfied"),
                "unsatisfied": ("不满意", "unsatisfied")},
     "action": {
@@ -77,6 +78,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
                     "supervise": ("督办", "supervision order"), "reopen": ("重办", "reopened"),
                     "deadline_near": ("时限将至", "deadline near"), "digest": ("非工作时间汇总", "digest")},
     "notify_state": {"pending": ("待发送", "pending"), "sent": ("已送达", "delivered"), "dead": ("发送失败", "dead")},
+    "order_status": {"open": ("待反馈", "open"), "answered": ("已反馈", "answered"), "closed": ("已办结", "closed")},
     "order_kind": {"reminder": ("催办", "reminder"), "notice": ("通报", "public notice"), "order": ("督办", "order")},
     "supervision_level": {"normal": ("一般督办", "normal"), "key": ("重点督办", "key"),
                           "listed": ("挂牌督办", "listed")},

@@ -94,7 +94,8 @@ UI: dict[str, tuple[str, str]] = {
     "group_general": ("通用", "General"), "group_queue": ("队列", "Queue"), "group_views": ("视图", "Views"),
     "group_move": ("移动", "Moving"), "group_steps": ("案件办理", "Case steps"), "group_case": ("案件", "Case"),
     "group_dialog": ("对话框", "Dialogs"), "group_screens": ("其他页面", "Other screens"),
-    "key_help": ("帮助", "Help"), "key_palette": ("命令", "Commands"), "key_quit": ("退出", "Quit"),
+    "key_help": ("帮助", "Help"), "key_palette": ("命令", "Commands"),
+    "palette_placeholder": ("搜索命令…", "Search for commands…"), "palette_no_matches": ("没有匹配的命令", "No matches found"), "key_quit": ("退出", "Quit"),
     "key_open": ("打开", "Open"), "key_search": ("搜索", "Search"), "key_filter": ("筛选", "Filter"),
     "key_sort": ("排序", "Sort"), "key_reverse": ("反向排序", "Reverse sort"),
     "key_clear": ("清除搜索/筛选", "Clear search/filters"), "key_view_prev": ("上一视图", "Previous view"),
@@ -133,6 +134,11 @@ UI: dict[str, tuple[str, str]] = {
     "field_extension_decision": ("审批结果", "Decision"), "extension_approve": ("批准", "Approve"),
     "extension_refuse": ("驳回", "Refuse"), "field_decision_note": ("说明（可选）", "Note (optional)"),
     "key_goto": ("转到案件", "Go to case"), "field_goto": ("案件编号", "Case number"),
+    # 督办令 from the workspace (issue 17 item 10)
+    "key_supervise": ("督办令", "Supervision order"), "field_order_level": ("督办级别", "Level"),
+    "field_order_deadline": ("办理期限（可选，ISO，如 2026-12-10T17:30）", "Deadline (optional, ISO, e.g. 2026-12-10T17:30)"),
+    "field_order_instruction": ("督办要求", "Instruction"),
+    "order_to": ("督办对象：{dept}", "Ordered: {dept}"),
     "error_goto": ("请输入案件编号（数字）", "Type a case number"),
     "hotspots_empty": ("{period} 没有热点：同一分类、同一地点、同一周内至少 {min} 件才算一个热点。按 [ 看上月，] 看下月，r 刷新。",
                        ("No hot spots in {period}: a hot spot is at least {min} cases of one category at one place "

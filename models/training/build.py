@@ -56,8 +56,7 @@ def start(config: Config, db: pw.Database, exercise: Exercise, trainee: str, *, 
     """Build (or reuse) the sandbox in `db` for this exercise and trainee."""
     existing = marker(db)
     if existing is None and schema_version(db) > 0 and Case.select().exists():
-        raise UsageError("this database holds cases and is not a training database; training never "
-                         "builds over it (choose another --sandbox path)")
+        raise UsageError("training.not_over_county")
     if existing and not restart and existing["exercise"] == exercise.id and existing["trainee"] == trainee:
         return Started(existing, reused=True)
     attempts = read_setting(ATTEMPTS) if existing else None
@@ -117,9 +116,7 @@ def late_request(ctx: Context, case_id: int, reason: str, by: str) -> None:
         case = Case.get_by_id(case_id)
         now, old_due = ctx.now(), int(case.resolve_due)
         if old_due > now:
-            raise UsageError(f"case {case_id}: 'extension_after_deadline' needs a resolve deadline already "
-                             f"passed at the sandbox's start (it is {local_iso(old_due, ctx.config.tz)}); "
-                             f"raise 'received_hours_ago'")
+            raise UsageError("training.late_needs_past_deadline", case=case_id, due=local_iso(old_due, ctx.config.tz))
         start = from_epoch(old_due)
         assert start is not None
         new_due = to_epoch(ctx.calendar.add(start, parse_duration(by)).due)

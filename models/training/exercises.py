@@ -185,5 +185,5 @@ def load_all(config: Config) -> dict[str, Exercise]:
 def get_exercise(config: Config, exercise_id: str) -> Exercise:
     exercises = load_all(config)
     if exercise_id not in exercises:
-        raise UsageError(f"no exercise '{exercise_id}'; there are: {', '.join(sorted(exercises))}")
+        raise UsageError("training.no_exercise", exercise=exercise_id, known=", ".join(sorted(exercises)))
     return exercises[exercise_id]

@@ -67,11 +67,11 @@ def advance(db: pw.Database, clock: SandboxClock, by: str) -> datetime:
     try:
         duration = parse_duration(by)
     except ValueError as exc:
-        raise UsageError(f"cannot move the training clock by '{by}': {exc}") from None
+        raise UsageError("training.bad_advance", by=by, problem=exc) from None
     if duration.is_working:
-        raise UsageError(f"move the training clock by elapsed time (30m, 4h, 1d), not '{by}'")
+        raise UsageError("training.advance_elapsed", by=by)
     if marker(db) is None:
-        raise UsageError("this is not a training database: its clock is real time")
+        raise UsageError("training.real_clock")
     now = to_epoch(clock())
     wall = to_epoch(clock.real())
     with db.atomic():

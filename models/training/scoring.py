@@ -162,9 +162,9 @@ def check(config: Config, db: pw.Database, exercise: Exercise, *, wall_now: int,
     """Score the sandbox's exercise; the result names every decision, penalty and the time taken."""
     made = marker(db)
     if made is None:
-        raise UsageError("this is not a training database; run `chuishao training start` first")
+        raise UsageError("training.not_training", command="chuishao training start")
     if made["exercise"] != exercise.id:
-        raise UsageError(f"this sandbox holds exercise '{made['exercise']}', not '{exercise.id}'")
+        raise UsageError("training.other_exercise", made=made["exercise"], exercise=exercise.id)
     refs = {k: int(v) for k, v in made["cases"].items()}
     baseline = int(made["baseline_event"])
     answers = [_answer(config, a, refs, baseline) for a in exercise.answers]

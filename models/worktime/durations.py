@@ -11,6 +11,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from models.errors import UsageError
+
 NATURAL_UNITS: frozenset[str] = frozenset({"m", "h", "d"})
 WORKING_UNITS: frozenset[str] = frozenset({"wd", "wh"})
 UNITS: frozenset[str] = NATURAL_UNITS | WORKING_UNITS
@@ -33,7 +35,6 @@ _ALIASES: dict[str, str] = {
 
 _DURATION_RE = re.compile(r"^\s*(\d+)\s*([a-z]+)\s*$", re.IGNORECASE | re.ASCII)
 
-_ACCEPTED = "30m (minutes), 2h (hours), 3d (days), 5wd (working days) or 4wh (working hours)"
 
 
 @dataclass(frozen=True)
@@ -72,21 +73,25 @@ class Duration:
         raise ValueError(f"{self} is counted in working time; use WorkCalendar.add")
 
 
+class DurationError(UsageError, ValueError):
+    """A duration a user typed that is not one (exit 2 on the CLI; a ValueError to config checks)."""
+
+
 def parse_duration(text: str) -> Duration:
     """Parse "30m", "2h", "3d", "5wd", "4wh" (also "90min", "5 wd", "５ｗｄ", any case, outer spaces).
 
-    Raises ValueError with a message fit to show users as-is: it repeats what was given and lists
-    the accepted forms.
+    Raises DurationError (a ValueError and a UsageError) with a message fit to show users as-is: it
+    repeats what was given and lists the accepted forms.
     """
     # Non-text (a bare TOML number such as `result = 5`) gets the same friendly message.
     # NFKC turns full-width input from Chinese IMEs ("５ｗｄ") into ASCII; other scripts' digits are refused.
     match = _DURATION_RE.match(unicodedata.normalize("NFKC", text)) if isinstance(text, str) else None
     unit = _ALIASES.get(match.group(2).lower()) if match else None
     if match is None or unit is None:
-        raise ValueError(f"duration {text!r} is not understood; use a whole number and a unit: {_ACCEPTED}")
+        raise DurationError("time.bad_duration", text=repr(text))
     amount = int(match.group(1))
     if not 1 <= amount <= MAX_AMOUNT:
-        raise ValueError(f"duration {text!r}: the number must be between 1 and {MAX_AMOUNT}")
+        raise DurationError("time.duration_range", text=repr(text), most=MAX_AMOUNT)
     return Duration(amount, unit)
 
 

@@ -46,7 +46,7 @@ def month(text: str, tz: ZoneInfo) -> Period:
     """The calendar month `YYYY-MM` in the office's zone."""
     match = _MONTH.match(text or "")
     if not match or not 1 <= int(match.group(2)) <= 12:
-        raise UsageError(f"month: '{text}' is not YYYY-MM (e.g. 2026-11)")
+        raise UsageError("time.bad_month", text=text)
     year, number = int(match.group(1)), int(match.group(2))
     first = datetime(year, number, 1, tzinfo=tz)
     following = datetime(year + (number == 12), number % 12 + 1, 1, tzinfo=tz)
@@ -70,7 +70,7 @@ def span(start_text: str | None, end_text: str | None, tz: ZoneInfo, now: int, *
         end += 24 * 3600
     start = to_epoch(parse_iso(start_text, tz, "--from")) if start_text else end - default_days * 24 * 3600
     if start >= end:
-        raise UsageError(f"--from must be before --to (got {start_text or start} … {end_text or 'now'})")
+        raise UsageError("time.from_after_to", start=start_text or start, end=end_text or "now")
     label = f"{_local(start, tz):%Y-%m-%d} … {_local(end - 1, tz):%Y-%m-%d}"
     return Period(start, end, label)
 
@@ -79,7 +79,7 @@ def choose(month_text: str | None, start_text: str | None, end_text: str | None,
            now: int) -> Period:
     """The period a report command asked for: --month, or --from/--to, else the current month."""
     if month_text and (start_text or end_text):
-        raise UsageError("give either --month or --from/--to, not both")
+        raise UsageError("time.month_or_range")
     if month_text:
         return month(month_text, tz)
     if start_text or end_text:

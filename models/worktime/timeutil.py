@@ -58,9 +58,7 @@ def parse_iso(text: str, tz: ZoneInfo, what: str = "time") -> datetime:
     try:
         moment = datetime.fromisoformat(candidate)
     except ValueError:
-        raise UsageError(
-            f"{what}: '{text}' is not ISO 8601; expected e.g. 2026-11-27T09:30 or 2026-11-27T09:30+08:00"
-        ) from None
+        raise UsageError("time.not_iso", what=what, text=text) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
     return moment.astimezone(UTC)

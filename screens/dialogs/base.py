@@ -24,6 +24,7 @@ from screens.base import ConsoleModal, literal, ui
 from screens.dialogs.summary import summary_line
 from screens.picker import Picker
 from screens.widgets.case_sections import Names
+from screens.widgets.footer import ConsoleFooter
 
 Values = dict[str, Any]
 
@@ -83,6 +84,11 @@ class FormDialog(ConsoleModal[Values | None]):
         self.on_submit: Callable[[Values], None] | None = None
         self.pending = False
         self._typed_at_open: dict[str, str] = {}
+        # The first field is focused by on_mount without scrolling to it: Textual's auto focus
+        # scrolled the body after a refresh that raced the body's fitting, so the dialog opened one
+        # line down or not depending on timing (its 80×24 picture changed with test order).
+        self.first_field = self.AUTO_FOCUS or "*"
+        self.AUTO_FOCUS = ""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -98,8 +104,13 @@ class FormDialog(ConsoleModal[Values | None]):
                 yield Button(self.t("ok"), id="ok", variant="primary")
                 yield from self.extra_buttons()
                 yield Button(self.t("cancel"), id="cancel")
+        yield ConsoleFooter()  # ^o and Esc stay in sight, as on every screen
 
     def on_mount(self) -> None:
+        for widget in self.query(self.first_field):
+            if widget.focusable:
+                self.set_focus(widget, scroll_visible=False)
+                break
         self.call_after_refresh(self._fit_body)
         self.call_after_refresh(self._remember_typed)
 
@@ -141,7 +152,8 @@ class FormDialog(ConsoleModal[Values | None]):
         body = self.query_one(".dialog-body", VerticalScroll)
         frame = self.query_one(".dialog", Vertical)
         chrome = frame.outer_size.height - body.outer_size.height  # title, summary, error, buttons, border
-        room = self.app.size.height - chrome - 1 if chrome > 0 else self.app.size.height  # the buttons stay on screen
+        height = self.app.size.height - self.query_one(ConsoleFooter).outer_size.height
+        room = height - chrome - 1 if chrome > 0 else height  # the buttons stay on screen, above the footer
         body.styles.height = max(1, min(body.virtual_size.height, int(self.app.size.height * 0.7), room))
         for options in self.query(OptionList):  # lists sized only now: show their current choice
             options.scroll_to_highlight()

@@ -11,6 +11,7 @@ from textual.widgets.option_list import Option
 from models.org.context import Context
 from screens import keymap
 from screens.base import ConsoleModal
+from screens.widgets.footer import ConsoleFooter
 
 
 class ChooseDialog(ConsoleModal[str | None]):
@@ -28,6 +29,7 @@ class ChooseDialog(ConsoleModal[str | None]):
             yield Label(self.title_text, classes="dialog-title")
             yield OptionList(*[Option(Text(("● " if ident == self.current else "  ") + text), id=ident)
                                for ident, text in self.options], id="choices")
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         choices = self.query_one(OptionList)

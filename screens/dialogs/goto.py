@@ -15,7 +15,7 @@ from textual.widgets import Input
 
 from models.cases import queries
 from models.errors import ChuishaoError
-from screens.base import in_thread
+from screens.base import in_thread, shown_error
 from screens.dialogs.base import FormDialog, Values
 
 
@@ -47,6 +47,6 @@ class GotoDialog(FormDialog):
         try:
             in_thread(self.ctx, queries.show, case_id)
         except ChuishaoError as exc:
-            self.app.call_from_thread(self.show_error, exc.message)
+            self.app.call_from_thread(self.show_error, shown_error(self.ctx, exc))
             return
         self.app.call_from_thread(self.dismiss, {"case_id": case_id})

@@ -11,7 +11,9 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Select, TextArea
 
 from models.org.context import Context
+from models.supervision.supervision_orders import LEVELS
 from models.text.labels import label
+from models.text.textnorm import printable
 from models.worktime.durations import format_timedelta
 from screens.base import literal, ui
 from screens.dialogs.base import FormDialog, Values
@@ -61,13 +63,19 @@ class UnmergeDialog(ConfirmDialog):
 
 
 class SplitDialog(FormDialog):
-    """One problem per line, at least two; returns {"parts": [...]}."""
+    """One problem per line, at least two; returns {"parts": [...]}. It opens with the text of the
+    report the split divides (control characters made visible), for the operator to cut into parts."""
 
     AUTO_FOCUS = "#parts"
 
+    def __init__(self, ctx: Context, language: str, title: str, subtitle: Text | None = None,
+                 report_text: str = "") -> None:
+        super().__init__(ctx, language, title, subtitle)
+        self.report_text = report_text
+
     def fields(self) -> ComposeResult:
         yield self.field_label("field_split_parts")
-        yield TextArea(id="parts")
+        yield TextArea(printable(self.report_text), id="parts")
 
     def collect(self) -> Values | str:
         parts = [line.strip() for line in self.query_one("#parts", TextArea).text.splitlines() if line.strip()]
@@ -96,6 +104,29 @@ class ExtensionDialog(FormDialog):
         if not reason:
             return self.t("error_required", what=self.t("field_extend_reason"))
         return {"by": by or None, "until": until or None, "reason": reason}
+
+
+class SuperviseDialog(FormDialog):
+    """督办令: level, optional deadline and the instruction; the department ordered (the case's lead)
+    is named above the fields. Returns the values `supervise order` takes."""
+
+    AUTO_FOCUS = "#instruction"
+
+    def fields(self) -> ComposeResult:
+        yield self.field_label("field_order_level")
+        yield self.radio([(level, label("supervision_level", level, self.lang)) for level in LEVELS], "normal",
+                         "level")
+        yield self.field_label("field_order_deadline")
+        yield Input(id="deadline")
+        yield self.field_label("field_order_instruction")
+        yield Input(id="instruction")
+
+    def collect(self) -> Values | str:
+        instruction = self.text_value("instruction")
+        if not instruction:
+            return self.t("error_required", what=self.t("field_order_instruction"))
+        return {"level": self.chosen("level") or "normal", "deadline": self.text_value("deadline") or None,
+                "instruction": instruction}
 
 
 def extension_request(detail: dict[str, Any], names: Names, language: str, limit: int) -> Text:

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from models.org.config import Config
-from models.text.labels import label
+from models.text.labels import LABELS, label
 from models.worktime.durations import format_timedelta
 from screens.base import literal, ui
 from screens.widgets.queue_table import DUE_SOON
@@ -147,8 +147,10 @@ def details(after: dict[str, Any], names: Names, language: str) -> Text:
             value = names.dept(str(value))
         elif key == "cooperating":
             value = "、".join(names.dept(d) for d in value)
-        elif key in ("rating", "decision", "source"):
+        elif key in ("rating", "source", "outcome"):
             value = label(key, str(value), language)
+        elif key == "decision":  # a triage decision, or a return review's (uphold / redispatch)
+            value = label("review" if value in LABELS["review"] else "decision", str(value), language)
         if out:
             out.append("  ")
         out.append(f"{ui('detail_' + key, language)}: ", style="dim")

@@ -3,6 +3,7 @@ names a case's relatives and held clocks: split into, merged into, paused, exten
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.console import RenderableType
@@ -24,16 +25,18 @@ def short_time(iso: str | None) -> str:
     return iso[5:16].replace("T", " ") if len(iso) >= 16 else (iso or "-")
 
 
-def reason_words(row: dict[str, Any], language: str) -> list[str]:
-    """A candidate's reasons in the office's words ("同一电话 138****5678", "地址不同")."""
+def reason_words(row: dict[str, Any], language: str, town: Callable[[str], str] = str) -> list[str]:
+    """A candidate's reasons in the office's words ("同一电话 138****5678", "属地不同 城关镇");
+    `town` names a township id."""
     kinds, details = row.get("reason_kinds"), row.get("reason_details")
     if kinds is None or details is None:
         return [str(x) for x in row["reasons"]]
     return [f"{label('duplicate_reason', 'address_near' if kind == 'address' and detail else kind, language)} "
-            f"{detail}".strip() for kind, detail in zip(kinds, details)]
+            f"{town(detail) if kind in ('township', 'other_township') and detail else detail}".strip()
+            for kind, detail in zip(kinds, details)]
 
 
-def duplicates(rows: list[dict[str, Any]], language: str) -> RenderableType:
+def duplicates(rows: list[dict[str, Any]], language: str, town: Callable[[str], str] = str) -> RenderableType:
     """One line per candidate: case id, score, state, received, title and the reasons (literal)."""
     if not rows:
         return Text(ui("no_duplicates", language), style="dim")
@@ -41,7 +44,7 @@ def duplicates(rows: list[dict[str, Any]], language: str) -> RenderableType:
     for _ in range(6):
         grid.add_column()
     for r in rows:
-        reasons = literal("；".join(reason_words(r, language)), single_line=True)
+        reasons = literal("；".join(reason_words(r, language, town)), single_line=True)
         grid.add_row(Text(f"#{r['case_id']}", style="bold"), Text(f"{r['score']:.2f}"),
                      Text(label("state", r["state"], language)), Text(received(r)),
                      literal(str(r["title"]), single_line=True), reasons)

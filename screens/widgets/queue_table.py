@@ -14,6 +14,7 @@ from typing import ClassVar
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
+from textual.events import MouseScrollDown, MouseScrollUp
 from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
@@ -25,6 +26,8 @@ from screens import keymap
 DUE_SOON = 8 * 3600  # a clock with less than a working day left shows as "due soon"
 PREFETCH = 60  # ask for the next page when the cursor is this close to the window's edge
 KEEP = 800  # rows kept around the cursor; the rest are dropped (they can be fetched again)
+BOLD = Style(bold=True)
+WHEEL_LINES = 3  # rows one notch of the mouse wheel scrolls
 
 
 @dataclass(frozen=True)
@@ -268,6 +271,23 @@ class QueueTable(Widget, can_focus=True):
         else:
             self.post_message(self.NeedRows("last", None))
 
+    def scroll_rows(self, lines: int) -> None:
+        """The mouse wheel: move the window `lines` rows (never past the last screenful); the
+        cursor stays on its row while that row is on screen, else it moves to the nearest edge."""
+        if not self.rows:
+            return
+        top = max(0, min(self.top + lines, len(self.rows) - self.visible))
+        cursor = max(top, min(self.cursor, top + self.visible - 1))
+        self._move_to(cursor, scroll_by=top - self.top)
+
+    def _on_mouse_scroll_down(self, event: MouseScrollDown) -> None:
+        event.stop()
+        self.scroll_rows(WHEEL_LINES)
+
+    def _on_mouse_scroll_up(self, event: MouseScrollUp) -> None:
+        event.stop()
+        self.scroll_rows(-WHEEL_LINES)
+
     def on_click(self, event: object) -> None:
         y = getattr(event, "y", 0)
         if y >= 1 and self.rows:
@@ -346,13 +366,16 @@ class QueueTable(Widget, can_focus=True):
         due_column = self._due_column
         due_text = fit(due[0], due_column.width, True) + " "
         style = (styles["base"], styles["cursor_dim"], styles["cursor"])[selected]
+        # On the cursor row the urgency colours give way to the cursor's own (bold kept): red or
+        # green on its background was unreadable (theme.tcss; the contrast test checks the row).
+        urgent = (lambda kind: styles[kind]) if not selected else (lambda kind: BOLD)
         segments = []
         values = iter(texts)
         for column in self._columns:
             if column is due_column:
-                segments.append(Segment(due_text, style + styles[due[1]]))
+                segments.append(Segment(due_text, style + urgent(due[1])))
             elif column.name == "mark":
-                segments.append(Segment(next(values), style + styles["mark"]))
+                segments.append(Segment(next(values), style + urgent("mark")))
             else:
                 segments.append(Segment(next(values), style))
         return Strip(segments, width)

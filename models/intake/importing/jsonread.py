@@ -59,7 +59,7 @@ def open_jsonl(path: Path, size: int) -> SourceFile:
             if len(peeked) >= HEADER_LINES:
                 break
         if not any(line.strip() for line in peeked):
-            raise ImportFileError(f"{path}: the file has no JSON lines")
+            raise ImportFileError("import.no_json_lines", path=path)
     except BaseException:
         handle.close()
         raise
@@ -90,15 +90,13 @@ def open_open311(path: Path, explicit: bool) -> SourceFile:
     try:
         data = json.loads(path.read_text(encoding, errors="surrogateescape"))
     except json.JSONDecodeError as exc:
-        raise ImportFileError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno} column {exc.colno})") from None
+        raise ImportFileError("import.bad_json", path=path, problem=exc.msg, line=exc.lineno, column=exc.colno) from None
     if not isinstance(data, list):
-        raise ImportFileError(
-            f"{path}: expected a JSON array of Open311 service requests, found a {type(data).__name__}"
-        )
+        raise ImportFileError("import.not_open311_array", path=path, found=type(data).__name__)
     if not data:
-        raise ImportFileError(f"{path}: the JSON array is empty")
+        raise ImportFileError("import.empty_json_array", path=path)
     if not explicit and not any(isinstance(o, dict) and any(k in o for k in OPEN311_ID_KEYS) for o in data):
-        raise ImportFileError(f"{path}: a JSON array, but not of Open311 service requests (no service_request_id)")
+        raise ImportFileError("import.not_open311", path=path)
     header = list(dict.fromkeys(k for o in data if isinstance(o, dict) for k in o if k != REJECT_REASON_KEY))
     rows = (_object_row(i, obj, obj, "record", encoding) for i, obj in enumerate(data, 1))
     return SourceFile(path, "open311", encoding, header, rows, len(data))

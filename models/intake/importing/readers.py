@@ -64,18 +64,16 @@ def open_source(path: str | Path, fmt: str | None = None, *, sheet: str | None =
     if fmt is None:
         fmt = _EXTENSIONS.get(path.suffix.lower())
         if fmt is None:
-            hint = "; save old .xls workbooks as .xlsx" if path.suffix.lower() == ".xls" else ""
-            raise ImportFileError(
-                f"{path}: unknown file type '{path.suffix}'; expected .csv, .xlsx, .jsonl or .json{hint}"
-            )
+            raise ImportFileError("import.xls" if path.suffix.lower() == ".xls" else "import.unknown_type",
+                                  path=path, suffix=path.suffix)
     elif fmt not in FORMATS:
-        raise ImportFileError(f"{path}: unknown format '{fmt}'; expected one of {', '.join(FORMATS)}")
+        raise ImportFileError("import.unknown_format", path=path, format=fmt, known=", ".join(FORMATS))
     try:
         if not path.is_file():
-            raise ImportFileError(f"{path}: no such file")
+            raise ImportFileError("import.no_file", path=path)
         size = path.stat().st_size
         if size == 0:
-            raise ImportFileError(f"{path}: the file is empty")
+            raise ImportFileError("import.empty_file", path=path)
         if fmt == "csv":
             return _open_csv(path, size)
         if fmt == "xlsx":
@@ -84,7 +82,7 @@ def open_source(path: str | Path, fmt: str | None = None, *, sheet: str | None =
             return open_jsonl(path, size)
         return open_open311(path, explicit)
     except OSError as exc:
-        raise ImportFileError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+        raise ImportFileError("import.unreadable", path=path, problem=exc.strerror or exc) from None
 
 
 # ---------------------------------------------------------------- tables (CSV, XLSX)
@@ -98,15 +96,15 @@ def _prepare_header(path: Path, cells: list[str]) -> tuple[list[str], bool]:
     if has_reason:
         names.pop()
     if not names:
-        raise ImportFileError(f"{path}: no header row")
+        raise ImportFileError("import.no_header", path=path)
     seen: set[str] = set()
     for index, name in enumerate(names, 1):
         if SURROGATE.search(name) or "\x00" in name:
-            raise ImportFileError(f"{path}: header column {index} is not readable text")
+            raise ImportFileError("import.header_not_text", path=path, column=index)
         if not name:
             name = names[index - 1] = f"列{index}"  # an unnamed column still needs a key
         if name in seen:
-            raise ImportFileError(f"{path}: column '{name}' appears twice in the header")
+            raise ImportFileError("import.header_twice", path=path, column=name)
         seen.add(name)
     return names, has_reason
 
@@ -174,11 +172,11 @@ def _open_csv(path: Path, size: int) -> SourceFile:
             if any(cells):
                 break
         else:
-            raise ImportFileError(f"{path}: no header row")
+            raise ImportFileError("import.no_header", path=path)
         header, has_reason = _prepare_header(path, cells)
     except csv.Error as exc:
         handle.close()
-        raise ImportFileError(f"{path}: cannot read the header row ({exc})") from None
+        raise ImportFileError("import.header_unreadable", path=path, problem=exc) from None
     except BaseException:
         handle.close()
         raise
@@ -237,11 +235,11 @@ def _open_xlsx(path: Path, sheet: str | None) -> SourceFile:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 — openpyxl surfaces zip, XML and key errors alike for a non-xlsx file
-        raise ImportFileError(f"{path}: cannot open as an .xlsx workbook ({type(exc).__name__}: {exc})") from None
+        raise ImportFileError("import.not_xlsx", path=path, problem=f"{type(exc).__name__}: {exc}") from None
     try:
         names = book.sheetnames
         if sheet is not None and sheet not in names:
-            raise ImportFileError(f"{path}: no sheet named '{sheet}'; sheets: {', '.join(names)}")
+            raise ImportFileError("import.no_sheet", path=path, sheet=sheet, sheets=", ".join(names))
         ws = book[sheet] if sheet is not None else book.worksheets[0]
         total = ws.max_row
         # A stale <dimension> would silently cut rows in read-only mode; read what is really there.
@@ -254,7 +252,7 @@ def _open_xlsx(path: Path, sheet: str | None) -> SourceFile:
             if any(header_cells):
                 break
         else:
-            raise ImportFileError(f"{path}: no header row")
+            raise ImportFileError("import.no_header", path=path)
         header, has_reason = _prepare_header(path, header_cells)
         # The rows below are read no wider than the header (its reason column, and one more to tell a
         # row with a cell past the last column): a sheet padded out to column XFD would otherwise

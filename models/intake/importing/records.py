@@ -83,7 +83,7 @@ class SourceFile:
 def text_encoding(path: Path) -> str:
     encoding = detect_encoding(path)
     if encoding == "utf-16":
-        raise ImportFileError(f"{path}: UTF-16 text (Excel 'Unicode text') is not supported; save as CSV UTF-8")
+        raise ImportFileError("import.utf16", path=path)
     return encoding
 
 

@@ -39,14 +39,14 @@ def check_new_file(path: str | Path, source: str | Path | None = None) -> None:
     raises UsageError naming the path. The writers also create the file exclusively."""
     path = Path(path)
     if source is not None and path.exists() and Path(source).exists() and path.samefile(source):
-        raise UsageError(f"{path}: that is the input file; name a new file for the rejected rows")
+        raise UsageError("import.rejects_is_input", path=path)
     if path.exists() or path.is_symlink():
-        raise UsageError(f"{path}: already exists; name a new file for the rejected rows (none is overwritten)")
+        raise UsageError("import.rejects_exists", path=path)
     parent = path.parent
     if not parent.is_dir():
-        raise UsageError(f"{path}: no directory {parent} for the rejected rows")
+        raise UsageError("import.rejects_no_dir", path=path, directory=parent)
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise UsageError(f"{path}: cannot create a file in {parent} (permission denied)")
+        raise UsageError("import.rejects_denied", path=path, directory=parent)
 
 
 def write_rejects(path: str | Path, source: SourceInfo, rejected: Iterable[tuple[object, str]]) -> int:
