@@ -121,6 +121,7 @@ def test_transactions_end_by_time_and_write_what_one_transaction_writes(
     database_proxy.initialize(ctx.db)  # back to this test's database
     monkeypatch.setattr(importer, "LOCK_BUDGET", 0.0)  # every chunk of rows is over the budget: commit
     monkeypatch.setattr(importer, "WRITE_CHUNK", 2)
+    monkeypatch.setattr(importer, "WRITE_AHEAD", 3)  # 3 built ahead, 2 written: the next 2 are added to the 1 left
     seen: list[int] = []
     result = import_file(ctx, path, profile="hotline", progress=lambda done, total: seen.append(Case.select().count()))
     assert result.transactions == [2, 2, 2, 2, 1] and seen == [0, 2, 4, 6, 8, 9]

@@ -328,13 +328,25 @@ class Importer:
             return
         count = min(ahead, len(staged.take) - staged.written)
         first = next_ids(self.ctx.db)
-        if not self.built_for(staged, first, count):
-            self.build(staged, first, count)
+        built, at = staged.built, staged.written - staged.built_from
+        if built is not None and at >= 0 and at < len(built) and self.built_for(staged, first, len(built) - at):
+            have = len(built) - at  # rows built ahead last time and still numbered right: build only the rest
+            if have < count:
+                start = staged.written + have
+                built.extend(self._built(staged, start, count - have,
+                                         (first[0] + have, first[1] + have)))
+            return
+        self.build(staged, first, count)
 
     def build(self, staged: Staged, first: tuple[int, int], count: int) -> None:
         """Number the next `count` unwritten rows from `first` and build them (the window's path)."""
+        staged.built_from = staged.written
+        staged.built = self._built(staged, staged.written, count, first)
+
+    def _built(self, staged: Staged, start: int, count: int, first: tuple[int, int]) -> Built:
+        """Rows start:start+count of the batch, numbered from `first` (the rows above them numbered already)."""
         assert staged.found is not None
-        rest = range(staged.written, min(len(staged.take), staged.written + count))
+        rest = range(start, min(len(staged.take), start + count))
         for k, n in enumerate(rest):
             self.real[staged.own[n]] = first[0] + k
         real = self.real
@@ -347,8 +359,7 @@ class Importer:
             found.append(cands)
         take = staged.take[rest.start:rest.stop]
         extra = [{"import": {"file": self.file, "row": row.number}} for row, _ in take]
-        staged.built_from = staged.written
-        staged.built = build(self.ctx, [i for _, i in take], found, staged.now, first, extra_after=extra)
+        return build(self.ctx, [i for _, i in take], found, staged.now, first, extra_after=extra)
 
     def write(self, staged: Staged, progress: Progress | None, budget: float | None = None) -> bool:
         """Write a staged batch (the caller holds the write transaction, or none: dry run); with a

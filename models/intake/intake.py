@@ -209,6 +209,12 @@ class Built:
     def __len__(self) -> int:
         return len(self.cases)
 
+    def extend(self, more: Built) -> None:
+        """Append the rows built for the cases numbered right after these."""
+        assert more.first_ids == (self.first_ids[0] + len(self), self.first_ids[1] + len(self))
+        for name in ("cases", "reports", "texts", "events", "hashed", "registered"):
+            getattr(self, name).extend(getattr(more, name))
+
 
 def register(ctx: Context, items: list[Prepared], found: list[list[Candidate]], now: int, *,
              first_ids: tuple[int, int] | None = None, action: str = "intake", parent: int | None = None,
