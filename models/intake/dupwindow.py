@@ -66,6 +66,7 @@ class Window:
         self.skip: set[str] = set()  # dropped terms, and tokens that are no blocking terms at all
         self.covered: list[tuple[int, int]] = []
         self.open_loaded = False
+        self.held: set[int] = set()  # real ids of cases held under another id (an import's own rows)
 
     @staticmethod
     def ceiling(cases: int) -> int:
@@ -105,7 +106,7 @@ class Window:
         cases = Case.select(Case.id, Case.state, Case.township, Case.category, Case.received_at,
                             Case.repeat_count).where(condition)
         for cid, state, town, category, received, repeats in db.execute_sql(*cases.sql()):
-            if cid not in self.targets:
+            if cid not in self.targets and cid not in self.held:
                 fresh[cid] = Target(cid, state, town, category, int(received), int(repeats or 0))
         if not fresh:
             return
@@ -259,8 +260,11 @@ class ImportCandidates:
             self.own.add(target, probe.terms)
         return out
 
-    def written(self, probes: list[Probe]) -> None:
-        """The batch's cases are in the database now (and in the search index)."""
+    def written(self, probes: list[Probe], case_ids: list[int]) -> None:
+        """These reports' cases are in the database now (and in the search index). The window holds
+        them already, under their provisional ids: a later load must not add them again."""
         if self.window is None:
             for probe in probes:
                 note_indexed(self.ctx.db, probe.terms)
+        else:
+            self.window.held.update(case_ids)

@@ -2,33 +2,46 @@
 
 Rows are read by models/importing (CSV in any office encoding, XLSX, JSONL, Open311), mapped to
 reports through an import profile ([import_profiles.NAME] in chuishao.toml: target → column),
-and taken in by the same `intake.prepare` / `intake.register` as a single report — same
-validation, clocks and event — one write transaction per batch. Duplicate detection runs on every
-row: against the database like a single intake for a small file, against the open and recent
-cases held in memory for a large one (models/intake/dupwindow.py chooses).
+and taken in by the same `intake.prepare` / `intake.build` + `write_built` as a single report —
+same validation, clocks and event. Duplicate detection runs on every row: against the database
+like a single intake for a small file (scored under the write lock), against the open and recent
+cases held in memory for a large one (models/intake/dupwindow.py chooses), where rows are scored
+and built before the lock is taken and written in transactions that end by time (LOCK_BUDGET), so
+an operator's step never waits long for an import.
 
 Every row ends as exactly one of: imported; duplicate (its channel + source id is already in the
 database, or repeats an earlier row of the file); rejected (with its row number and the reason).
 The counts add up to the rows read. Re-importing a file adds nothing; an interrupted import keeps
-the batches already committed and a re-run completes it, because of that idempotency.
+the transactions already committed and a re-run completes it, because of that idempotency.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from models.errors import DomainError, UsageError
-from models.intake.dupscore import Target
+from models.intake.dupscore import Candidate, Probe, Target
 from models.intake.dupwindow import ImportCandidates
 from models.intake.importing.dates import parse_datetime
 from models.intake.importing.readers import ImportFileError, RowError, SourceFile, SourceRow, open_source
 from models.intake.importing.writers import check_new_file, write_rejects
-from models.intake.intake import NewReport, Prepared, existing_sources, next_ids, prepare, register
+from models.intake.intake import (
+    Built,
+    NewReport,
+    Prepared,
+    build,
+    existing_sources,
+    next_ids,
+    prepare,
+    register,
+    write_built,
+)
 from models.org.config import Config
 from models.org.config_spec import IMPORT_TARGETS
 from models.org.context import Context
@@ -37,7 +50,21 @@ from models.store import engine
 from models.text.textnorm import normalise_phone, normalise_text
 from models.worktime.timeutil import to_epoch
 
-BATCH = 500
+# Rows read, prepared and scored at a time, before any of them is written: large, since the write
+# lock is held for writing only and a transaction ends by time (LOCK_BUDGET), not by this count.
+BATCH = 20000
+# A transaction commits once its rows took this long to write (checked every WRITE_CHUNK rows), so
+# an operator's step waits for the lock at most about this long while an import runs. Larger
+# transactions make the writing itself cheaper: each commit rewrites every index page it touched.
+LOCK_BUDGET = 0.4
+# Checked every this many rows: on a busy machine 500 rows took 0.7 s to insert, so a transaction
+# ran to twice its budget and an operator's step waited over a second.
+WRITE_CHUNK = 100
+# Rows built before each transaction, outside the lock (about what one transaction writes).
+WRITE_AHEAD = 4000
+# Provisional case ids of the file's own rows while they are scored ahead of the write lock: above
+# any real id, in file order (see Importer).
+OWN = 1 << 48
 MAX_LENGTHS = {"source_id": 100, "title": 500, "citizen_name": 100, "phone": 40, "address": 500,
                "township": 100, "category": 200, "channel": 100}
 # Open311 GeoReport v2 service requests, when no profile is named.
@@ -73,6 +100,7 @@ class ImportResult:
     duplicates: list[dict[str, Any]] = field(default_factory=list)
     rejects: list[dict[str, Any]] = field(default_factory=list)
     rejects_file: str | None = None
+    transactions: list[int] = field(default_factory=list)  # rows written by each committed transaction
 
     def as_json(self) -> dict[str, Any]:
         return {"file": self.path, "format": self.format, "encoding": self.encoding, "profile": self.profile,
@@ -170,10 +198,17 @@ def new_report(config: Config, mapping: Mapping, fields: dict[str, str]) -> NewR
 
 @dataclass
 class Staged:
-    """A batch read and prepared outside the write transaction, waiting to be scored and written."""
+    """A batch read, prepared and — once the import holds its duplicate window — scored and built
+    outside the write transaction, waiting to be written (see `Importer.write`)."""
 
     now: int
     take: list[tuple[SourceRow, Prepared]]
+    probes: list[Probe] = field(default_factory=list)
+    found: list[list[Candidate]] | None = None  # scored already (the window's path), own rows provisional
+    own: list[int] = field(default_factory=list)  # each row's own-row number (see OWN), on the window's path
+    built: Built | None = None  # rows take[built_from:], numbered as the database stood when they were built
+    built_from: int = 0
+    written: int = 0  # rows of take written (or counted, in a dry run) so far
 
 
 def _batches(rows: Iterator[SourceRow | RowError], size: int) -> Iterator[list[SourceRow | RowError]]:
@@ -182,9 +217,18 @@ def _batches(rows: Iterator[SourceRow | RowError], size: int) -> Iterator[list[S
 
 
 class Importer:
-    """One import run: the file's rows through intake, batch by batch (see `import_file`): each
-    batch is staged (read, checked, prepared) without the write lock, then scored and written
-    holding it."""
+    """One import run: the file's rows through intake, batch by batch (see `import_file`).
+
+    Each batch is staged without the write lock: read, checked, prepared and, on the window's
+    path (a large file), scored and built into rows. The write lock is then held for inserting those
+    rows only. Scoring ahead of the lock needs the case ids of the file's own rows before they
+    exist, since a row can be a duplicate of a row above it: in the window they are numbered
+    provisionally (OWN + their number in the import, above every real id, so ties rank as the real
+    ids will), and a candidate's provisional id becomes the real one when its row is numbered.
+    Rows are built with the ids the database would give them then; under the lock, if another
+    writer took those ids meanwhile (or registered one of the rows), the rest of the batch is
+    numbered and built again there.
+    """
 
     def __init__(self, ctx: Context, source: SourceFile, mapping: Mapping, result: ImportResult,
                  keep_raw: bool = False) -> None:
@@ -195,6 +239,8 @@ class Importer:
         self.rejected: list[tuple[int, object, str]] = []  # (row number, raw record, reason)
         self.fingerprinted: set[int] = set()  # rows identified by their fingerprint
         self.file = Path(source.path).name
+        self.scored = 0  # rows scored ahead of the lock so far: the next one's own-row number
+        self.real: list[int | None] = []  # own-row number → its case id (None: not written, a late duplicate)
 
     def reject(self, number: int, reason: str, raw: object) -> None:
         text = reason if reason.startswith(("row ", "line ", "record ")) else f"row {number}: {reason}"
@@ -204,7 +250,8 @@ class Importer:
             self.rejected.append((number, raw, text))
 
     def stage(self, rows: list[SourceRow | RowError]) -> Staged:
-        """Map, check and prepare one batch, and load the duplicate candidates its dates need.
+        """Map, check and prepare one batch, and load the duplicate candidates its dates need; on
+        the window's path also score it and build its rows.
 
         Runs outside the write transaction: it only reads, so other operators' steps are not kept
         waiting by the part of an import that is pure work on the file.
@@ -246,44 +293,173 @@ class Importer:
                 continue
             if key is not None:
                 self.seen[key] = row.number
+        staged = Staged(now, take)
         if take:
             total = self.source.total_hint
             remaining = len(take) + (max(0, total - result.read) if total is not None else result.read)
             self.candidates.cover(min(i.received for _, i in take), max(i.received for _, i in take), remaining)
-        return Staged(now, take)
+            if self.candidates.loaded:
+                staged.own = list(range(self.scored, self.scored + len(take)))
+                self.scored += len(take)
+                self.real.extend([None] * len(take))
+                staged.found = self.score(staged, OWN + staged.own[0])
+                self.prebuild(staged, WRITE_AHEAD)
+        return staged
 
-    def write(self, staged: Staged, progress: Progress | None) -> None:
-        """Score and write a staged batch (the caller holds the write transaction, or none: dry run)."""
+    def score(self, staged: Staged, first: int) -> list[list[Candidate]]:
+        """Candidates for the batch's reports, its own rows numbered from `first`."""
+        staged.probes = probes = [item.probe(self.ctx.config) for _, item in staged.take]
+        return self.candidates.find(probes, [
+            Target(first + n, "new", item.township, probe.category, item.received, 1, tuple(probe.phones),
+                   tuple(probe.address_keys), item.tokens, len(probe.terms))
+            for n, ((_, item), probe) in enumerate(zip(staged.take, probes))])
+
+    def built_for(self, staged: Staged, first: tuple[int, int], count: int) -> bool:
+        """Are the next `count` unwritten rows built, numbered from `first`?"""
+        built, at = staged.built, staged.written - staged.built_from
+        return (built is not None and at >= 0 and at + count <= len(built)
+                and (built.first_ids[0] + at, built.first_ids[1] + at) == first)
+
+    def prebuild(self, staged: Staged, ahead: int) -> None:
+        """Build the next `ahead` unwritten rows numbered as the database stands, before taking the
+        write lock (the window's path; in a transaction they are built again only if another writer
+        took their ids in between)."""
+        if staged.found is None or self.result.dry_run or staged.written >= len(staged.take):
+            return
+        count = min(ahead, len(staged.take) - staged.written)
+        first = next_ids(self.ctx.db)
+        built, at = staged.built, staged.written - staged.built_from
+        if built is not None and at >= 0 and at < len(built) and self.built_for(staged, first, len(built) - at):
+            have = len(built) - at  # rows built ahead last time and still numbered right: build only the rest
+            if have < count:
+                start = staged.written + have
+                built.extend(self._built(staged, start, count - have,
+                                         (first[0] + have, first[1] + have)))
+            return
+        self.build(staged, first, count)
+
+    def build(self, staged: Staged, first: tuple[int, int], count: int) -> None:
+        """Number the next `count` unwritten rows from `first` and build them (the window's path)."""
+        staged.built_from = staged.written
+        staged.built = self._built(staged, staged.written, count, first)
+
+    def _built(self, staged: Staged, start: int, count: int, first: tuple[int, int]) -> Built:
+        """Rows start:start+count of the batch, numbered from `first` (the rows above them numbered already)."""
+        assert staged.found is not None
+        rest = range(start, min(len(staged.take), start + count))
+        for k, n in enumerate(rest):
+            self.real[staged.own[n]] = first[0] + k
+        real = self.real
+        found = []
+        for n in rest:
+            cands = staged.found[n]
+            if any(c.case_id >= OWN for c in cands):  # a row above it in this file
+                cands = [c if c.case_id < OWN else replace(c, case_id=real[c.case_id - OWN])
+                         for c in cands if c.case_id < OWN or real[c.case_id - OWN] is not None]
+            found.append(cands)
+        take = staged.take[rest.start:rest.stop]
+        extra = [{"import": {"file": self.file, "row": row.number}} for row, _ in take]
+        return build(self.ctx, [i for _, i in take], found, staged.now, first, extra_after=extra)
+
+    def write(self, staged: Staged, progress: Progress | None, budget: float | None = None) -> bool:
+        """Write a staged batch (the caller holds the write transaction, or none: dry run); with a
+        `budget` (seconds), stop once the rows written in this call took longer, for the caller to
+        commit and let other writers in. True if rows remain for the next transaction."""
+        ctx, result = self.ctx, self.result
+        if staged.found is None:  # the database's path: scored here, under the lock
+            return self._write_scored_in_lock(staged, progress)
+        if result.dry_run:
+            result.flagged += sum(1 for cands in staged.found if cands)
+            result.imported += len(staged.take)
+            staged.written = len(staged.take)
+            if progress is not None:
+                progress(result.read, self.source.total_hint)
+            return False
+        start, wrote = time.perf_counter(), 0
+        while staged.written < len(staged.take):
+            stop = min(len(staged.take), staged.written + WRITE_CHUNK)
+            late = self._late(staged, staged.written, stop)
+            if late:
+                self._drop(staged, late)
+                continue
+            first = next_ids(ctx.db)
+            if not self.built_for(staged, first, stop - staged.written):
+                # not built ahead, or another writer took the ids: build this chunk only, here
+                self.build(staged, first, stop - staged.written)
+            built = staged.built
+            assert built is not None
+            at, count = staged.written - staged.built_from, stop - staged.written
+            write_built(ctx.db, built, at, at + count)
+            registered = built.registered[at:at + count]
+            result.first_case = result.first_case or registered[0].case_id
+            result.last_case = registered[-1].case_id
+            result.flagged += sum(1 for r in registered if r.candidates)
+            result.imported += count
+            self.candidates.written(staged.probes[staged.written:stop], [r.case_id for r in registered])
+            staged.written, wrote = stop, wrote + count
+            if budget is not None and time.perf_counter() - start > budget:
+                break
+        if wrote:
+            result.transactions.append(wrote)
+        if staged.written == len(staged.take):
+            staged.built = None
+        if progress is not None:
+            progress(result.read, self.source.total_hint)
+        return staged.written < len(staged.take)
+
+    def _late(self, staged: Staged, start: int, stop: int | None = None) -> dict[tuple[str, str], int]:
+        """Source ids of rows start:stop registered since `stage` looked (another import of the same
+        file, at the same moment); under the write lock nobody else can add one."""
+        keys = [(i.channel, i.source_id) for _, i in staged.take[start:stop] if i.source_id]
+        return existing_sources(self.ctx.db, keys) if keys else {}
+
+    def _drop(self, staged: Staged, late: dict[tuple[str, str], int]) -> None:
+        """Count the late rows as duplicates and take them out of the batch (their own-row numbers
+        stay unnumbered, so the candidates naming them are dropped when the rest is built)."""
+        keep = list(range(staged.written))
+        for n in range(staged.written, len(staged.take)):
+            row, item = staged.take[n]
+            key = (item.channel, item.source_id)
+            if key in late:
+                self.duplicate(row, item.new, f"already registered (case {late[key]})", of_case=late[key])
+                if staged.found is not None:
+                    self.real[staged.own[n]] = None  # numbered when built: no case will have that id
+            else:
+                keep.append(n)
+        staged.take = [staged.take[n] for n in keep]
+        if staged.probes:
+            staged.probes = [staged.probes[n] for n in keep]
+        if staged.found is not None:
+            staged.found = [staged.found[n] for n in keep]
+            staged.own = [staged.own[n] for n in keep]
+        staged.built = None
+
+    def _write_scored_in_lock(self, staged: Staged, progress: Progress | None) -> bool:
+        """The database's path (a small file): score against what is committed now, then write."""
         ctx, result, now = self.ctx, self.result, staged.now
+        if not result.dry_run:
+            late = self._late(staged, 0)
+            if late:
+                self._drop(staged, late)
         take = staged.take
-        keys = [(i.channel, i.source_id) for _, i in take if i.source_id]
-        if keys and not result.dry_run:
-            # Registered since `stage` looked (another import of the same file, at the same moment)?
-            # Now, under the write lock, nobody else can add one.
-            late = existing_sources(ctx.db, keys)
-            for row, item in take:
-                if (item.channel, item.source_id) in late:
-                    self.duplicate(row, item.new, f"already registered (case {late[(item.channel, item.source_id)]})",
-                                   of_case=late[(item.channel, item.source_id)])
-            take = [(row, i) for row, i in take if (i.channel, i.source_id) not in late]
         first = next_ids(ctx.db)
         if result.dry_run:  # nothing was written: number this batch's would-be cases after the last batch's
             first = (first[0] + result.imported, first[1] + result.imported)
-        probes = [item.probe(ctx.config) for _, item in take]
-        found = self.candidates.find(probes, [
-            Target(first[0] + n, "new", item.township, probe.category, item.received, 1, tuple(probe.phones),
-                   tuple(probe.address_keys), item.tokens, len(probe.terms))
-            for n, ((_, item), probe) in enumerate(zip(take, probes))])
+        found = self.score(staged, first[0])
+        probes = staged.probes
         if take and not result.dry_run:
             extra = [{"import": {"file": self.file, "row": row.number}} for row, _ in take]
             done = register(ctx, [i for _, i in take], found, now, first_ids=first, extra_after=extra)
-            self.candidates.written(probes)
+            self.candidates.written(probes, [d.case_id for d in done])
             result.first_case = result.first_case or done[0].case_id
             result.last_case = done[-1].case_id
+            result.transactions.append(len(take))
         result.flagged += sum(1 for cands in found if cands)
         result.imported += len(take)
+        staged.written = len(take)
         if progress is not None:
             progress(result.read, self.source.total_hint)
+        return False
 
     def duplicate(self, row: SourceRow, item: NewReport, why: str, of_row: int | None = None,
                   of_case: int | None = None) -> None:
@@ -300,9 +476,11 @@ def import_file(ctx: Context, path: str | Path, *, profile: str | None = None, c
                 progress: Progress | None = None) -> ImportResult:
     """Import a file of reports; returns the counts, the duplicates and the rejected rows.
 
-    One write transaction per batch of `batch_size` rows. `progress(rows_read, total_hint)` is
-    called as each batch is written, before it commits: an exception raised there (or Ctrl-C)
-    abandons that batch only. A dry run reads, checks and scores everything and writes nothing.
+    Rows are staged `batch_size` at a time and written in transactions of at most a batch, each
+    committed once its writing took LOCK_BUDGET seconds. `progress(rows_read, total_hint)` is called
+    as each transaction's rows are written, before it commits: an exception raised there (or
+    Ctrl-C) abandons that transaction's rows only. A dry run reads, checks and scores everything
+    and writes nothing.
     `rejects` names a file to receive the rejected rows in the input's own format.
     File-level problems raise ImportFileError / UsageError (exit 2).
     """
@@ -327,9 +505,12 @@ def import_file(ctx: Context, path: str | Path, *, profile: str | None = None, c
                 staged = importer.stage(rows)
                 if dry_run:
                     importer.write(staged, progress)
-                else:
-                    with ctx.write():  # held for scoring and writing only
-                        importer.write(staged, progress)
+                    continue
+                more = True
+                while more:
+                    importer.prebuild(staged, WRITE_AHEAD)
+                    with ctx.write():  # held for writing (and, on the database's path, scoring) only
+                        more = importer.write(staged, progress, LOCK_BUDGET)
     result.rejects.sort(key=lambda r: r["row"])  # rows fail at reading or at checking: report in file order
     if rejects is not None:
         write_rejects(rejects, source, [(raw, reason) for _, raw, reason in sorted(importer.rejected,

@@ -26,8 +26,7 @@ from models.org.config import ClockRule, Config
 from models.org.context import Context
 from models.org.permissions import require_role
 from models.store import engine, events, prepared, rowdigest
-from models.store.events import INSERT_COLUMNS
-from models.store.schema import Case, Report
+from models.store.schema import Case, Event, Report
 from models.store.states import NEW
 from models.text import search
 from models.text.messages import Ref
@@ -167,10 +166,10 @@ def _defaults(model: type[pw.Model]) -> dict[str, Any]:
     return {f.name: (f.default() if callable(f.default) else f.default) for f in _fields(model)}
 
 
-def _insert_sql(db: pw.Database, model: type[pw.Model]) -> str:
-    """INSERT of every column, ids included (peewee builds it once per database)."""
-    names = [f.name for f in _fields(model)]
-    return prepared.sql_for(db, ("bulk_insert", model.__name__), lambda: model.insert(**dict.fromkeys(names)))
+def _columns(model: type[pw.Model], names: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    """The table's column names for these fields (default: every field, in `_fields` order)."""
+    fields = model._meta.fields
+    return tuple(fields[n].column_name for n in names) if names else tuple(f.column_name for f in _fields(model))
 
 
 def _start_clocks(ctx: Context, rules: dict[tuple[str, str], tuple[ClockRule | None, Duration | None]],
@@ -197,6 +196,29 @@ def _start_clocks(ctx: Context, rules: dict[tuple[str, str], tuple[ClockRule | N
     case.due_confirmed = confirmed
 
 
+@dataclass
+class Built:
+    """Prepared reports as the rows `write_built` inserts, everything computed but the event chain:
+    each event's id, predecessor and hash come from the chain's head, read under the write lock."""
+
+    first_ids: tuple[int, int]
+    cases: list[tuple[Any, ...]]
+    reports: list[tuple[Any, ...]]
+    texts: list[tuple[int, str]]
+    events: list[tuple[Any, ...]]  # EVENT_COLUMNS but prev_hash and hash
+    hashed: list[str]  # each event's canonical hashed text (events.HashedText)
+    registered: list[Registered]
+
+    def __len__(self) -> int:
+        return len(self.cases)
+
+    def extend(self, more: Built) -> None:
+        """Append the rows built for the cases numbered right after these."""
+        assert more.first_ids == (self.first_ids[0] + len(self), self.first_ids[1] + len(self))
+        for name in ("cases", "reports", "texts", "events", "hashed", "registered"):
+            getattr(self, name).extend(getattr(more, name))
+
+
 def register(ctx: Context, items: list[Prepared], found: list[list[Candidate]], now: int, *,
              first_ids: tuple[int, int] | None = None, action: str = "intake", parent: int | None = None,
              extra_after: list[dict[str, Any]] | None = None) -> list[Registered]:
@@ -204,21 +226,32 @@ def register(ctx: Context, items: list[Prepared], found: list[list[Candidate]], 
 
     Each case gets its clocks (models/clocks.deadline, as every step computes them), its report,
     its search text and one event (`action`, default "intake") naming its top possible duplicates.
-    `first_ids` are the ids from `next_ids()` when the caller numbered the cases already (an
-    import adds each case to its duplicate window before the batch is written).
+    `first_ids` are the ids from `next_ids()` when the caller numbered the cases already.
     """
     if not items:
         return []
-    db = ctx.db
+    built = build(ctx, items, found, now, first_ids or next_ids(ctx.db), action=action, parent=parent,
+                  extra_after=extra_after)
+    write_built(ctx.db, built)
+    return built.registered
+
+
+def build(ctx: Context, items: list[Prepared], found: list[list[Candidate]], now: int, first_ids: tuple[int, int],
+          *, action: str = "intake", parent: int | None = None,
+          extra_after: list[dict[str, Any]] | None = None) -> Built:
+    """The rows `register` writes, for cases numbered from `first_ids`; reads nothing, so an import
+    builds them before it takes the write lock (and again under it only if another writer took
+    those ids meanwhile)."""
     s = settings(ctx.config)
-    case_id, report_id = first_ids or next_ids(db)
+    case_id, report_id = first_ids
     case_defaults, report_defaults = _defaults(Case), _defaults(Report)
     # C-level getters: a row's tuple in one call instead of a generator over 40-odd names.
     case_values = attrgetter(*[f.name for f in _fields(Case)])
     report_values = itemgetter(*[f.name for f in _fields(Report)])
-    event_values = attrgetter(*INSERT_COLUMNS)
-    cases, reports, texts, logged = [], [], [], []
-    event_id, prev = events.head(db)
+    cases, reports, texts, logged, hashed = [], [], [], [], []
+    before = events.canonical({})
+    text_of = events.HashedText(at=now, operator=ctx.actor, on_behalf_of=ctx.on_behalf_of, action=action,
+                                state_before=None, state_after=NEW, before=before)
     rules: dict[tuple[str, str], tuple[ClockRule | None, Duration | None]] = {}
     out: list[Registered] = []
     for n, (item, candidates) in enumerate(zip(items, found, strict=True)):
@@ -248,23 +281,36 @@ def register(ctx: Context, items: list[Prepared], found: list[list[Candidate]], 
                  "duplicates": [{"case_id": c.case_id, "score": round(c.score, 3)} for c in top]}
         if extra_after is not None:
             after.update(extra_after[n])
-        event_id += 1
-        event = SimpleNamespace(id=event_id, case=case_id, at=now, operator=ctx.actor, on_behalf_of=ctx.on_behalf_of,
-                                action=action, state_before=None, state_after=NEW, before=events.canonical({}),
-                                after=events.canonical(after), prev_hash=prev,
-                                digests=events.canonical(rowdigest.new_case(case_id, fields, report_id, report, parent)))
-        event.hash = prev = events.event_digest(prev, events.hashed_fields(event))  # type: ignore[arg-type]
-        logged.append(event_values(event))
+        after_text = events.canonical(after)
+        # The digests as every other path writes them (rowdigest owns which columns and how).
+        digests = events.canonical(rowdigest.new_case(case_id, fields, report_id, report, parent))
+        logged.append((case_id, now, ctx.actor, ctx.on_behalf_of, action, None, NEW, before, after_text, digests))
+        hashed.append(text_of(case_id, after_text, digests))
         out.append(Registered(case_id, report_id, top, vars(case), report))
         case_id += 1
         report_id += 1
-    engine.execute_many(db, _insert_sql(db, Case), cases)
-    engine.execute_many(db, _insert_sql(db, Report), reports)
-    engine.ids_taken(db, Case._meta.table_name, case_id - 1)
-    engine.ids_taken(db, Report._meta.table_name, report_id - 1)
-    engine.index_many(db, texts)
-    engine.execute_many(db, events.insert_sql(db), logged)
-    return out
+    return Built(first_ids, cases, reports, texts, logged, hashed, out)
+
+
+def write_built(db: pw.Database, built: Built, start: int = 0, stop: int | None = None) -> None:
+    """Insert rows start:stop of `built` (all by default), extending the event chain from its head;
+    call inside a write transaction, with the rows before `start` written already."""
+    stop = len(built) if stop is None else stop
+    if start >= stop:
+        return
+    event_id, prev = events.head(db)
+    logged = []
+    for fields, text in zip(built.events[start:stop], built.hashed[start:stop]):
+        event_id += 1
+        digest = events.chained_digest(prev, text)
+        logged.append((event_id, *fields, prev, digest))
+        prev = digest
+    engine.insert_rows(db, Case._meta.table_name, _columns(Case), built.cases[start:stop])
+    engine.insert_rows(db, Report._meta.table_name, _columns(Report), built.reports[start:stop])
+    engine.ids_taken(db, Case._meta.table_name, built.first_ids[0] + stop - 1)
+    engine.ids_taken(db, Report._meta.table_name, built.first_ids[1] + stop - 1)
+    engine.index_many(db, built.texts[start:stop])
+    engine.insert_rows(db, Event._meta.table_name, _columns(Event, events.INSERT_COLUMNS), logged)
 
 
 def intake(ctx: Context, new: NewReport) -> tuple[Case, Report]:

@@ -218,9 +218,15 @@ def index_case_text(db: peewee.Database, case_id: int, tokens: str) -> None:
 
 
 def index_many(db: peewee.Database, rows: list[tuple[int, str]]) -> None:
-    """Index many new cases at once (bulk intake, demo)."""
-    if rows:
-        db.cursor().executemany(_upsert(db), rows)
+    """Index many new cases at once (bulk intake, demo); on PostgreSQL through COPY (see insert_rows)."""
+    if not rows:
+        return
+    if is_postgres(db) and len(rows) >= COPY_MIN_ROWS:
+        _copy_to_stage(db, "case_search", ("case_id", "body"), rows)
+        db.execute_sql('INSERT INTO case_search (case_id, body) SELECT case_id, body FROM "stage_case_search" '
+                       "ON CONFLICT (case_id) DO UPDATE SET body = EXCLUDED.body")
+        return
+    db.cursor().executemany(_upsert(db), rows)
 
 
 _FTS_TERM = re.compile(r'"([^"]*)"(\*?)|\b(AND|OR|NOT)\b')
@@ -329,6 +335,43 @@ def execute_many(db: peewee.Database, sql: str, rows: list[tuple[object, ...]]) 
     """One statement over many parameter rows (bulk intake); `sql` uses the database's own param."""
     if rows:
         db.cursor().executemany(sql, rows)
+
+
+# Below this many rows a statement per row costs less than creating and filling a staging table.
+COPY_MIN_ROWS = 50
+
+
+def insert_rows(db: peewee.Database, table: str, columns: tuple[str, ...], rows: list[tuple[object, ...]]) -> None:
+    """Insert many new rows (given every listed column, ids included) into `table` (bulk intake).
+
+    SQLite: one prepared INSERT over the rows (executemany). PostgreSQL: the server's bulk path —
+    COPY (psycopg 3) into a staging table of the same columns, then one set-based INSERT … SELECT,
+    so the rows cross the connection as one stream instead of one round trip each.
+    """
+    if not rows:
+        return
+    names = ", ".join(f'"{c}"' for c in columns)
+    if is_postgres(db) and len(rows) >= COPY_MIN_ROWS:
+        stage = _copy_to_stage(db, table, columns, rows)
+        db.execute_sql(f'INSERT INTO "{table}" ({names}) SELECT {names} FROM "{stage}"')
+        return
+    marks = ", ".join(db.param for _ in columns)
+    db.cursor().executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
+
+
+def _copy_to_stage(db: peewee.Database, table: str, columns: tuple[str, ...], rows: list[tuple[object, ...]]) -> str:
+    """COPY rows into this session's staging table for `table` (created on first use with the
+    table's column types, emptied at every commit, truncated before use); returns its name."""
+    stage = f"stage_{table}"
+    names = ", ".join(f'"{c}"' for c in columns)
+    db.execute_sql(f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" ON COMMIT DELETE ROWS AS '
+                   f'SELECT {names} FROM "{table}" WITH NO DATA')
+    db.execute_sql(f'TRUNCATE "{stage}"')
+    cursor = db.cursor()
+    with cursor.copy(f'COPY "{stage}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row(row)
+    return stage
 
 
 def refresh_statistics(db: peewee.Database) -> None:

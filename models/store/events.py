@@ -29,7 +29,39 @@ def canonical(value: Any) -> str:
 
 def event_digest(prev_hash: str, fields: dict[str, Any]) -> str:
     """The hash of one event given its predecessor's hash (also used by `audit verify`)."""
-    return hashlib.sha256((prev_hash + "\n" + canonical(fields)).encode("utf-8")).hexdigest()
+    return chained_digest(prev_hash, canonical(fields))
+
+
+def chained_digest(prev_hash: str, hashed: str) -> str:
+    """The hash of one event from its predecessor's hash and the canonical text of its hashed fields."""
+    return hashlib.sha256((prev_hash + "\n" + hashed).encode("utf-8")).hexdigest()
+
+
+_STRING = json.encoder.encode_basestring  # what _CANONICAL writes a str with (ensure_ascii=False)
+
+
+def _scalar(value: Any) -> str:
+    return "null" if value is None else _STRING(value) if isinstance(value, str) else canonical(value)
+
+
+class HashedText:
+    """The canonical text of `hashed_fields` for many events of one step that differ only in their
+    case, `after` and `digests` (an import's intake events): the fields every event shares are
+    encoded once, and each event's `after` and `digests` texts — already JSON — are put in as
+    strings, never decoded and encoded again. Equal to canonical(hashed_fields(event)) by
+    construction: the keys in sorted order, the same string encoder, no spaces."""
+
+    def __init__(self, *, at: int, operator: str, on_behalf_of: str | None, action: str,
+                 state_before: str | None, state_after: str | None, before: str) -> None:
+        self.head = '{"action":' + _scalar(action) + ',"after":'
+        self.middle = ',"at":' + _scalar(at) + ',"before":' + _scalar(before) + ',"case":'
+        self.tail = (',"on_behalf_of":' + _scalar(on_behalf_of) + ',"operator":' + _scalar(operator)
+                     + ',"state_after":' + _scalar(state_after) + ',"state_before":' + _scalar(state_before) + "}")
+
+    def __call__(self, case: int | None, after: str, digests: str) -> str:
+        """`digests` non-empty (an event without digests hashes without the key: use canonical)."""
+        return (self.head + _STRING(after) + self.middle + _scalar(case) + ',"digests":' + _STRING(digests)
+                + self.tail)
 
 
 def hashed_fields(event: Event) -> dict[str, Any]:

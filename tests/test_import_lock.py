@@ -1,0 +1,160 @@
+"""A large import scores and builds its rows before it takes the write lock, and writes them in
+transactions that end by time: what it writes is exactly what a step-by-step import writes."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from models.intake import dupwindow, importer
+from models.intake.importer import Importer, ImportResult, import_file, mapping_for
+from models.intake.importing.readers import open_source
+from models.intake.intake import NewReport, intake
+from models.ledger.audit import verify
+from models.org.config import Config
+from models.org.context import Context, resolve_identity
+from models.org.db import connect
+from models.org.setup import set_up
+from models.store import engine, events
+from models.store.schema import Case, Event, Report, database_proxy
+from tests.cli_support import Clock
+from tests.test_import import hotline_row, write_csv
+
+LAMP = "东关社区幸福里小区3号楼门口的路灯坏了一个多月，晚上漆黑一片，老人小孩出行很不方便，请尽快修理。"
+LAMP_AGAIN = "幸福里小区3号楼门口路灯坏了一个多月了，晚上漆黑，老人出行很不方便，希望尽快修理。"
+
+
+@pytest.fixture
+def window_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every import takes the window's path (scoring ahead of the lock), however small the file."""
+    monkeypatch.setattr(dupwindow, "DB_ROW_IN_CASES", 10**9)
+
+
+def lamp_rows(count: int) -> list[list[str]]:
+    """Rows that each repeat the problem of the row above (same phone and address, reworded)."""
+    rows = []
+    for n in range(1, count + 1):
+        row = hotline_row(n, text=LAMP if n % 2 else LAMP_AGAIN)
+        row[5], row[6] = "13812345678", "幸福里小区3号楼"
+        rows.append(row)
+    return rows
+
+
+def intake_after() -> dict[str, dict[str, object]]:
+    return {json.loads(e.after)["source_id"]: json.loads(e.after)
+            for e in Event.select().where(Event.action == "intake")}
+
+
+def case_of() -> dict[str, int]:
+    return {r.source_id: r.case_id for r in Report.select().where(Report.source_id.is_null(False))}
+
+
+def test_hashed_text_is_the_canonical_text_of_the_hashed_fields() -> None:
+    rng = random.Random(3)
+    words = ["路灯", "\"引号\"", "back\\slash", "\n换行", "\u2028", "emoji 😀", "", "<tag>"]
+    for _ in range(500):
+        fields = {"at": rng.randint(0, 2**40), "operator": rng.choice(words), "on_behalf_of": rng.choice([None, *words]),
+                  "action": rng.choice(["intake", "split"]), "state_before": rng.choice([None, "new"]),
+                  "state_after": rng.choice([None, "new"]), "before": events.canonical({})}
+        case = rng.choice([None, rng.randint(1, 10**7)])
+        after = events.canonical({"text": rng.choice(words), "duplicates": [{"case_id": 3, "score": 0.612}]})
+        digests = events.canonical({f"case:{case}": "ab" * 16, f"report:{case}": "cd" * 16})
+        text = events.HashedText(**fields)(case, after, digests)  # type: ignore[arg-type]
+        assert text == events.canonical({**fields, "case": case, "after": after, "digests": digests})
+
+
+def test_rows_scored_before_the_lock_take_the_ids_an_operator_left(ctx_for: Callable[..., Context],
+                                                                   tmp_path: Path, window_path: None) -> None:
+    # Scored and built while an operator registers a case (taking the id the batch expected) and
+    # another import registers row 2's report: under the lock the rest is numbered again, row 3's
+    # candidate is row 2's case no more (it is nobody's), row 4 names row 3's real case.
+    ctx = ctx_for()
+    path = write_csv(tmp_path / "in.csv", lamp_rows(4))
+    with open_source(path) as source:
+        mapping = mapping_for(ctx.config, source, "hotline", None)
+        result = ImportResult(str(path), source.format, source.encoding, "hotline", mapping.channel, False)
+        run = Importer(ctx, source, mapping, result)
+        staged = run.stage(list(source.rows))
+        assert staged.found is not None and staged.built is not None  # scored and built, no lock held
+        walk_in, _ = intake(ctx, NewReport(channel="walk_in", text="来访群众反映：路灯不亮"))
+        other, _ = intake(ctx, NewReport(channel="hotline_12345", text="同一工单", source_id="RX00002"))
+        with ctx.write():
+            assert run.write(staged, None) is False
+    assert (result.read, result.imported, result.duplicate, result.rejected) == (4, 3, 1, 0)
+    assert result.duplicates[0]["of_case"] == other.id
+    cases = case_of()
+    assert cases["RX00001"] == other.id + 1 and cases["RX00004"] == other.id + 3 and walk_in.id < other.id
+    after = intake_after()
+    assert [d["case_id"] for d in after["RX00003"]["duplicates"]] == [cases["RX00001"]]
+    assert after["RX00004"]["duplicates"][0]["case_id"] == cases["RX00003"]  # type: ignore[index]
+    assert all(d["case_id"] in cases.values() for a in after.values() for d in a["duplicates"])  # type: ignore[union-attr]
+    assert result.flagged == 2 and verify(ctx).ok
+
+
+def flags() -> dict[str, list[tuple[object, object]]]:
+    """Each imported row's possible duplicates, as (source id, score), and its case's repeat count."""
+    source_of = {case: source for source, case in case_of().items()}
+    repeats = dict(Case.select(Case.id, Case.repeat_count).tuples())
+    return {source: [(source_of[d["case_id"]], d["score"]) for d in after["duplicates"]]  # type: ignore[union-attr]
+            + [("repeats", repeats[case_of()[source]])] for source, after in intake_after().items()}
+
+
+@pytest.mark.parametrize("copy_from", [1, engine.COPY_MIN_ROWS], ids=["copy", "statements"])
+def test_transactions_end_by_time_and_write_what_one_transaction_writes(
+        ctx_for: Callable[..., Context], more_databases: Callable[[str], str], config: Config, clock: Clock,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, window_path: None, copy_from: int) -> None:
+    # On PostgreSQL rows go through COPY into staging tables (`copy`: even two rows) or, below
+    # COPY_MIN_ROWS, one INSERT each: the same rows, the same chain.
+    monkeypatch.setattr(engine, "COPY_MIN_ROWS", copy_from)
+    path = write_csv(tmp_path / "in.csv", lamp_rows(9))
+    reference = connect(more_databases("reference"))
+    set_up(reference, config, user="root", now=0)
+    whole = import_file(resolve_identity(config, reference, user="root", clock=clock), path, profile="hotline")
+    assert whole.transactions == [9]
+    expected = flags()
+    reference.close()
+    ctx = ctx_for()
+    database_proxy.initialize(ctx.db)  # back to this test's database
+    monkeypatch.setattr(importer, "LOCK_BUDGET", 0.0)  # every chunk of rows is over the budget: commit
+    monkeypatch.setattr(importer, "WRITE_CHUNK", 2)
+    monkeypatch.setattr(importer, "WRITE_AHEAD", 3)  # 3 built ahead, 2 written: the next 2 are added to the 1 left
+    seen: list[int] = []
+    result = import_file(ctx, path, profile="hotline", progress=lambda done, total: seen.append(Case.select().count()))
+    assert result.transactions == [2, 2, 2, 2, 1] and seen == [0, 2, 4, 6, 8, 9]
+    assert (result.read, result.imported, result.duplicate, result.rejected) == (9, 9, 0, 0)
+    assert flags() == expected and result.flagged == whole.flagged == 8 and verify(ctx).ok
+
+
+def test_an_interrupted_transaction_keeps_the_ones_committed(ctx_for: Callable[..., Context], tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch, window_path: None) -> None:
+    ctx = ctx_for()
+    path = write_csv(tmp_path / "in.csv", lamp_rows(7))
+    monkeypatch.setattr(importer, "LOCK_BUDGET", 0.0)
+    monkeypatch.setattr(importer, "WRITE_CHUNK", 3)
+
+    def stop_in_the_second(done: int, total: int | None) -> None:
+        if Case.select().count() > 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        import_file(ctx, path, profile="hotline", progress=stop_in_the_second)
+    assert Case.select().count() == 3 and Event.select().where(Event.action == "intake").count() == 3
+    rerun = import_file(ctx, path, profile="hotline")
+    assert (rerun.read, rerun.imported, rerun.duplicate) == (7, 4, 3) and verify(ctx).ok
+
+
+def test_a_dry_run_scored_ahead_of_the_lock_counts_what_the_import_writes(ctx_for: Callable[..., Context],
+                                                                          tmp_path: Path, window_path: None) -> None:
+    ctx = ctx_for()
+    empty = hotline_row(7)
+    empty[3] = ""  # rejected: no text
+    path = write_csv(tmp_path / "in.csv", [*lamp_rows(6), empty])
+    dry = import_file(ctx, path, profile="hotline", dry_run=True, batch_size=4)
+    assert Case.select().count() == 0 and dry.transactions == []
+    real = import_file(ctx, path, profile="hotline", batch_size=4)
+    assert [(r.read, r.imported, r.duplicate, r.rejected, r.flagged) for r in (dry, real)] == [(7, 6, 0, 1, 5)] * 2
+    assert verify(ctx).ok
