@@ -4,7 +4,7 @@ Supervision orders, ladder steps, joint-meeting decisions, merge records, split 
 accountability records, meetings and settings carry digests in the events that wrote them since
 schema 13 (models/store/rowdigest.py). Each table is edited here through the engine's own SQL, past
 chuishao, on SQLite and PostgreSQL, and `audit verify` must name the table, the row and the event
-that covers it. Migration 13 records the rows an older database already held.
+that covers it. Migration 12 records the rows an older database already held.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from click.testing import Result
 
 from models.store import engine
 from models.store.events import canonical, event_digest, hashed_fields
-from models.store.rowdigest import AUDITED, SINCE_13
+from models.store.rowdigest import AUDITED, SINCE_12
 from models.store.schema import Event
 from tests.cli_support import Clock
 from tests.test_audit import ok, verify
@@ -90,7 +90,7 @@ def county(cli_run: Callable[..., Result], db_url: str, clock: Clock) -> County:
     clock.advance(days=12)
     ok(cli_run("supervise", "sweep"))  # reminders: ladder steps and orders of kind reminder
     c = County(db_url, cli_run)
-    for table in SINCE_13:
+    for table in SINCE_12:
         assert len(c.ids(table)) >= (1 if table == "setting" else 2), table
     code, report = verify(cli_run)
     assert code == 0 and report["ok"], report["broken"]
@@ -219,13 +219,13 @@ def test_an_older_database_is_baselined_by_migration_13(county: County, cli_run:
     "audit_baseline" events, verify stays clean, and from then on an edit is named."""
     from models.store.migrations import CURRENT_VERSION
 
-    _rechain_without(county.url, SINCE_13)
+    _rechain_without(county.url, SINCE_12)
     run_sql(county.url, "UPDATE schema_version SET version = 9 WHERE version = ?", CURRENT_VERSION)
     from models.ledger.audit import verify_chain
     from models.org.db import connect
 
     unbased = verify_chain(connect(county.url))  # read as it is: rows no event wrote, called added
-    assert not unbased.ok and {b["table"] for b in unbased.broken} <= set(SINCE_13)
+    assert not unbased.ok and {b["table"] for b in unbased.broken} <= set(SINCE_12)
     ok(cli_run("init"))
     baselines = run_sql(county.url, "SELECT operator, after, digests FROM event WHERE action = 'audit_baseline'")
     assert len(baselines) == 1 and json.loads(baselines[0][1])["rows"] == len(json.loads(baselines[0][2]))

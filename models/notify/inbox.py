@@ -5,7 +5,7 @@ An operator reads for their scope (`settings.operator_scope`): a department's li
 addressed to the department, a township's clerk the township's, dispatchers and the other office
 roles the office's. Reading is per operator — two liaisons of one department each have their own
 unread list — and marking rows read records whose list it was, who pressed the key (the kernel's
-operator, `ctx.actor`; an admin acting --as someone is named) and when (`NotificationRead`, migration 12). A case's list is read within the case's scope: the office sees
+operator, `ctx.actor`; an admin acting --as someone is named) and when (`NotificationRead`, migration 11). A case's list is read within the case's scope: the office sees
 every recipient's row, a department or township only its own.
 """
 

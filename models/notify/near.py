@@ -10,7 +10,7 @@ re-dispatch) is a new key. The notice goes to the clock's department, the lead f
 
 Each clock is looked at on its own: a case whose sign-for clock is already late still gets the near
 notice for its arrival or resolve deadline. Candidates come from indexes: the case's `next_due` in the
-window, and, for cases already late, the assignment deadlines (`ack_due`, `arrive_due`, migration 12)
+window, and, for cases already late, the assignment deadlines (`ack_due`, `arrive_due`, migration 11)
 and the case's own deadlines among its late cases. Passed deadlines are looked for since the previous
 pass (Setting `notify.deadlines_swept`), so a sender that was stopped catches up; a first pass looks
 back `FIRST_LOOKBACK`.

@@ -23,7 +23,7 @@ MIGRATIONS: dict[int, Migration] = {}
 # versions whose step needs the county's place names (`places`: the canonical address key)
 NEEDS_PLACES: set[int] = set()
 
-CURRENT_VERSION = 13
+CURRENT_VERSION = 12
 ADDRESS_BATCH = 20_000  # reports read (and keys written) per statement by migration 10
 
 
@@ -164,9 +164,9 @@ def _canonical_address_keys(db: pw.Database, places: Places) -> None:
         last = rows[-1][0]
 
 
-@migration(12)
+@migration(11)
 def _notification_reads_and_clock_indexes(db: pw.Database) -> None:
-    """v12: who read which notification and when (the console's unread list), and indexes on the
+    """v11: who read which notification and when (the console's unread list), and indexes on the
     assignment deadlines, so the sender's sweep finds a sign-for or arrival deadline near or just
     passed on a case whose other clock is already late."""
     from models.store.schema import Assignment, NotificationRead
@@ -174,9 +174,9 @@ def _notification_reads_and_clock_indexes(db: pw.Database) -> None:
     db.create_tables([Assignment, NotificationRead], safe=True)  # safe: creates only the missing indexes
 
 
-@migration(13)
+@migration(12)
 def _audit_every_table(db: pw.Database) -> None:
-    """v13: events carry the digests of supervision orders, ladder steps, meeting decisions, merge
+    """v12: events carry the digests of supervision orders, ladder steps, meeting decisions, merge
     records, split links, accountability records, meetings and settings too (models/store/rowdigest.py).
     The rows already there are recorded as they stand by "audit_baseline" events (a few thousand
     rows each), by the real uid's login, so `audit verify` checks them from now on and can call any
@@ -190,8 +190,8 @@ def _audit_every_table(db: pw.Database) -> None:
         return
     actor = pwd.getpwuid(os.getuid()).pw_name
     at = to_epoch(now_utc())
-    for digests in rowdigest.baseline(db, rowdigest.SINCE_13):
-        events.append(db, actor, "audit_baseline", None, at, after={"schema": 13, "rows": len(digests)},
+    for digests in rowdigest.baseline(db, rowdigest.SINCE_12):
+        events.append(db, actor, "audit_baseline", None, at, after={"schema": 12, "rows": len(digests)},
                       digests=digests)
 
 
@@ -222,8 +222,6 @@ def migrate(db: pw.Database, places: Places | None = None) -> tuple[int, int]:
 
         raise UsageError("store.upgrade_needs_config", version=before, current=CURRENT_VERSION, command="chuishao init")
     for version in range(before + 1, CURRENT_VERSION + 1):
-        if version not in MIGRATIONS:  # a number reserved for a change made on another branch
-            continue
         with engine.write_transaction(db):
             if version in NEEDS_PLACES:
                 MIGRATIONS[version](db, places)

@@ -68,7 +68,7 @@ AUDITED: dict[str, tuple[type[pw.Model], tuple[str, ...]]] = {
     "extension": (Extension, _columns(Extension)),
     "pause": (Pause, _columns(Pause)),
     "operator": (Operator, _columns(Operator)),
-    # Since schema 13 (migration 13 records the rows that were already there, see `baseline`):
+    # Since schema 12 (migration 12 records the rows that were already there, see `baseline`):
     "supervision_order": (SupervisionOrder, _columns(SupervisionOrder)),
     "ladder_step": (LadderStep, _columns(LadderStep)),
     "meeting_decision": (MeetingDecision, _columns(MeetingDecision)),
@@ -78,8 +78,8 @@ AUDITED: dict[str, tuple[type[pw.Model], tuple[str, ...]]] = {
     "meeting": (Meeting, _columns(Meeting)),
     "setting": (Setting, _columns(Setting)),
 }
-# The tables schema 13 added to the audit, whose rows from before it migration 13 records.
-SINCE_13 = ("supervision_order", "ladder_step", "meeting_decision", "merge_record", "case_parent",
+# The tables schema 12 added to the audit, whose rows from before it migration 12 records.
+SINCE_12 = ("supervision_order", "ladder_step", "meeting_decision", "merge_record", "case_parent",
             "accountability", "meeting", "setting")
 # A case's rows, by the column that names the case: every event of a step on that case carries them
 # all as the step left them. A merge record belongs to its target (a merge and an unmerge end with
@@ -226,7 +226,7 @@ def current(db: pw.Database, table: str, batch: int = 5000) -> Iterator[tuple[An
 
 
 def baseline(db: pw.Database, tables: Sequence[str], batch: int = 5000) -> Iterator[dict[str, str]]:
-    """The digests of every row of some tables as they stand, in batches: what migration 13 records
+    """The digests of every row of some tables as they stand, in batches: what migration 12 records
     of the rows written before their events carried them."""
     out: dict[str, str] = {}
     for table in tables:

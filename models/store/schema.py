@@ -178,7 +178,7 @@ class Assignment(BaseModel):
                    (("department", "dispatched_at", "role", "state", "active", "case", "ack_due", "acknowledged_at",
                      "arrive_due", "arrived_at", "returned_at", "return_count"), False),
                    # The notification sweep finds each clock whose deadline is near or has just passed,
-                   # even on a case another clock already made late (migration 12).
+                   # even on a case another clock already made late (migration 11).
                    (("ack_due",), False), (("arrive_due",), False))
 
 
@@ -370,7 +370,7 @@ class Outbox(BaseModel):
 
 class NotificationRead(BaseModel):
     """An operator has read a notification addressed to their department, township or the office
-    (migration 12): whose list it left (`operator`), who pressed the key (`read_by`, the kernel's
+    (migration 11): whose list it left (`operator`), who pressed the key (`read_by`, the kernel's
     operator: an admin acting --as someone is named) and when. One row per operator and notification;
     several operators of one department each read for themselves."""
 
