@@ -2,7 +2,7 @@
 
 Supervision orders, ladder steps, joint-meeting decisions, merge records, split links,
 accountability records, meetings and settings carry digests in the events that wrote them since
-schema 13 (models/store/rowdigest.py). Each table is edited here through the engine's own SQL, past
+schema 12 (models/store/rowdigest.py). Each table is edited here through the engine's own SQL, past
 chuishao, on SQLite and PostgreSQL, and `audit verify` must name the table, the row and the event
 that covers it. Migration 12 records the rows an older database already held.
 """
@@ -66,7 +66,7 @@ def open_case(url: str, state: str, skip: tuple[int, ...] = ()) -> tuple[int, st
 
 @pytest.fixture
 def county(cli_run: Callable[..., Result], db_url: str, clock: Clock) -> County:
-    """A demo county with two rows or more in every table schema 13 audits, each written by chuishao."""
+    """A demo county with two rows or more in every table schema 12 audits, each written by chuishao."""
     ok(cli_run("init"))
     ok(cli_run("demo", "--cases", "30", "--seed", "3"))
     for n in range(2):  # two split cases: two split links each
@@ -196,7 +196,7 @@ def test_the_case_rows_of_a_step_are_read_back_identically(county: County, cli_r
 
 
 def _rechain_without(db_url: str, tables: tuple[str, ...]) -> None:
-    """Rewrite the chain as chuishao before schema 13 wrote it: no digests of these tables."""
+    """Rewrite the chain as chuishao before schema 12 wrote it: no digests of these tables."""
     prev = ""
     columns = ("id", "case_id", "at", "operator", "on_behalf_of", "action", "state_before", "state_after",
                "before", "after", "digests")
