@@ -21,7 +21,8 @@ from models.errors import UsageError
 from models.org.context import Context
 from models.org.permissions import ROLE_ACTIONS, ROLES, department_assignments, require_role, scope_condition
 from models.store import engine
-from models.store.schema import ALL_MODELS, APPEND_ONLY, Accountability, MergeRecord, Operator
+from models.store.schema import (ALL_MODELS, APPEND_ONLY, Accountability, MergeRecord, NotificationRead, Operator,
+                                 Outbox)
 
 # Tables that are not about one case: what every operator reads in the console (the organisation, its
 # settings, joint meetings' minutes), without row-level security.
@@ -73,6 +74,8 @@ def policies(db: pw.Database) -> dict[str, dict[str, str]]:
             out[table] = follows(f"{_in_visible_cases('source_id')} AND {_in_visible_cases('target_id')}")
         elif model is Accountability:  # a list of cases in JSON: readable by the roles that read 追责
             out[table] = {r: case_rule[r] for r in everything if r in ROLE_ACTIONS["read_accountability"]}
+        elif model is NotificationRead:  # who read a notification: seen with the notification itself
+            out[table] = follows(f'outbox_id IN (SELECT id FROM "{Outbox._meta.table_name}")')
         elif "case" in model._meta.fields:
             out[table] = follows(_in_visible_cases(model._meta.fields["case"].column_name))
         else:
