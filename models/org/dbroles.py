@@ -21,8 +21,15 @@ from models.errors import UsageError
 from models.org.context import Context
 from models.org.permissions import ROLE_ACTIONS, ROLES, department_assignments, require_role, scope_condition
 from models.store import engine
-from models.store.schema import (ALL_MODELS, APPEND_ONLY, Accountability, MergeRecord, NotificationRead, Operator,
-                                 Outbox)
+from models.store.schema import (
+    ALL_MODELS,
+    APPEND_ONLY,
+    Accountability,
+    MergeRecord,
+    NotificationRead,
+    Operator,
+    Outbox,
+)
 
 # Tables that are not about one case: what every operator reads in the console (the organisation, its
 # settings, joint meetings' minutes), without row-level security.
