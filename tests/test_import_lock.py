@@ -109,7 +109,7 @@ def test_transactions_end_by_time_and_write_what_one_transaction_writes(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, window_path: None, copy_from: int) -> None:
     # On PostgreSQL rows go through COPY into staging tables (`copy`: even two rows) or, below
     # COPY_MIN_ROWS, one INSERT each: the same rows, the same chain.
-    monkeypatch.setattr(engine, "COPY_MIN_ROWS", copy_from)
+    monkeypatch.setattr(engine.core, "COPY_MIN_ROWS", copy_from)  # read by engine.uses_copy
     path = write_csv(tmp_path / "in.csv", lamp_rows(9))
     reference = connect(more_databases("reference"))
     set_up(reference, config, user="root", now=0)

@@ -4,7 +4,7 @@ Both go through SQLite's online backup API, never a file copy: a copy of a WAL d
 mid-write can miss committed transactions still in the -wal file or tear a page; the API copies a
 consistent snapshot under a read lock, and in WAL mode readers never block writers. This module is
 SQLite-only by nature (a PostgreSQL deployment uses pg_dump), so its file-level work lives here
-rather than in engine.py's portable seam.
+rather than in the engine package's portable seam.
 
 "Live" (restore refuses without --force): after chuishao closes its own connection, the database's
 `-wal` file still exists. SQLite deletes the WAL when the last connection closes — and a WAL left by
