@@ -30,6 +30,7 @@ from models.org.permissions import masked
 from models.store.schema import Case
 from models.store.states import NEW, OPEN_STATES, RETURNED, WHISTLED
 from models.supervision.supervision_orders import issue_order, order_refusal
+from models.text.messages import Ref
 from models.worktime.timeutil import parse_iso, to_epoch
 
 OPERATIONS: dict[str, Callable[..., Any]] = {
@@ -91,7 +92,7 @@ def merge_pair(ctx: Context, case_id: int, *, other: int, force: bool = False) -
 def request_extension(ctx: Context, case_id: int, *, reason: str, by: str | None = None,
                       until: str | None = None, expected_version: int | None = None) -> Any:
     """The extension request with `until` as typed (ISO 8601, office zone), like `clock extend`."""
-    moment = to_epoch(parse_iso(until, ctx.config.tz, "until")) if until else None
+    moment = to_epoch(parse_iso(until, ctx.config.tz, Ref("field", "extension_until"))) if until else None
     return pausing.request_extension(ctx, case_id, reason=reason, by=by, until=moment,
                                      expected_version=expected_version)
 
@@ -99,7 +100,7 @@ def request_extension(ctx: Context, case_id: int, *, reason: str, by: str | None
 def supervise_order(ctx: Context, case_id: int, *, instruction: str, level: str, deadline: str | None = None,
                     expected_version: int | None = None) -> Any:
     """督办令 with its deadline as typed (ISO 8601, office zone), like `supervise order`."""
-    moment = to_epoch(parse_iso(deadline, ctx.config.tz, "deadline")) if deadline else None
+    moment = to_epoch(parse_iso(deadline, ctx.config.tz, Ref("field", "order_deadline"))) if deadline else None
     return issue_order(ctx, case_id, instruction=instruction, level=level, deadline=moment,
                        expected_version=expected_version)
 

@@ -7,7 +7,9 @@ import csv
 import io
 import json
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -15,6 +17,7 @@ from click.testing import Result
 
 from models.intake.intake import NewReport, intake
 from models.org.context import Context
+from tests.cli_support import Clock
 from tests.report_support import at, run_cli
 
 MONTH = ("--month", "2026-10")
@@ -94,3 +97,55 @@ def test_citizen_text_stays_text_in_every_format(ctx_for: Callable[..., Context]
     sheet = openpyxl.load_workbook(target)["超期 overdue"]
     cell = next(row[1] for row in sheet.iter_rows(min_row=2) if row[0].value == case.id)
     assert cell.value == title and cell.data_type == "s"
+
+
+def test_the_township_section_shows_sent_back_whistles_as_of_the_periods_end(
+        ctx_for: Callable[..., Context], cli_run: Callable[..., Result], clock: Clock) -> None:
+    """Issue 16 item 9: 退回乡镇 and 乱吹率 in the briefing, as the township board counts them."""
+    from models.cases import lifecycle
+    from models.cases.retriage import send_back
+
+    admin, town, office = ctx_for(), ctx_for("lixia"), ctx_for("liuyang")  # 城关镇 and the dispatch office
+
+    def received(text: str) -> int:  # Mon 11-02 09:00 office time (01:00 UTC), in 城关镇
+        case, _ = intake(at(admin, "2026-11-02T01:00"), NewReport(channel="hotline_12345", text=text,
+                                                                    township="chengguan", received_at=1793581200))
+        return int(case.id)
+
+    def triaged(text: str, decision: str, category: str, duty_item: str | None) -> int:
+        case_id = received(text)
+        lifecycle.triage(at(town, "2026-11-02T01:30"), case_id, category=category, township="chengguan",
+                         priority="general", decision=decision, duty_item=duty_item)
+        return case_id
+
+    rubbish = "城乡建设/城市建设和市政管理/环境卫生"  # XZ-001, the township's own duty (scope "township")
+    sent_now = triaged("东关社区垃圾清运不及时", "whistle", rubbish, "XZ-001")
+    sent_late = triaged("西关社区垃圾清运不及时", "whistle", rubbish, "XZ-001")
+    triaged("南关社区老旧楼房外墙脱落", "whistle", "城乡建设/城乡规划/违章建筑", "CS-001")
+    triaged("北关社区垃圾堆放", "local", rubbish, None)
+    send_back(at(office, "2026-11-02T02:00"), sent_now, reason="属乡镇履职清单 XZ-001")
+
+    def november(*fmt: str) -> str:
+        result = cli_run("report", "briefing", "--month", "2026-11", *fmt)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    # 城关镇's November, by hand: whistles it raised = the CS-001 whistle + the XZ-001 whistle still
+    # waiting + the one sent back on 11-02 = 3; sent back by the month's end 1 → 乱吹率 1 / 3 = 33.3 %.
+    # No other township has a whistle, so the county's 概况 pools the same 1 / 3.
+    before = november("--format", "md")
+    assert "- 退回乡镇 1 件（吹哨办认定属乡镇履职事项、退回属地办理），乱吹率 33.3% (1/3)。" in before
+    assert "退回乡镇 1 件，乱吹率 33.3% (1/3)）" in before  # the flagged township's line (有件被退回)
+    assert "乱吹率：退回乡镇件数 / 乡镇吹哨件数" in before  # 口径说明
+    rows = list(csv.reader(io.StringIO(november("--format", "csv"))))
+    header = rows[rows.index(["乡镇（街道）"]) + 1]  # the section's title row, then its columns
+    chengguan = dict(zip(header, next(row for row in rows if row[:1] == ["城关镇"]), strict=True))
+    assert (chengguan["退回乡镇(乱吹)"], chengguan["乱吹率"]) == ("1", "33.3% (1/3)")
+    assert "有件被退回(乱吹)" in chengguan["标记"]
+
+    # The other XZ-001 whistle is sent back on 12-02, after November: November stays as published
+    # (the whistle still counts among its 3 whistles; its send-back belongs to no November figure).
+    send_back(at(office, "2026-12-02T02:00"), sent_late, reason="属乡镇履职清单 XZ-001")
+    clock.set(datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    after = november("--format", "md")
+    assert "- 退回乡镇 1 件（吹哨办认定属乡镇履职事项、退回属地办理），乱吹率 33.3% (1/3)。" in after

@@ -67,6 +67,36 @@ async def test_the_workspace_says_why_a_case_may_be_a_duplicate(ctx_for: Callabl
 
 
 @run_async
+async def test_at_80_columns_every_duplicate_reason_is_shown_whole(ctx_for: Callable[..., Context]) -> None:
+    # Issue 17 item 8: at 80×24 the reasons did not fit beside the candidate and were cut mid-reason
+    # ("内容相似" at a line's end, "100%" on the next; a score "58…"). They now sit under the candidate,
+    # a line breaking only between two reasons.
+    from textual.geometry import Region
+
+    from models.intake.intake import NewReport, intake
+    from screens.widgets.duplicates import reason_words
+
+    admin = fixed(ctx_for())
+    first, _ = intake(admin, NewReport(channel="hotline_12345", text="路灯不亮，晚上出行不便。", address="东关社区5号楼",
+                                       township="chengguan", phone="13812345678"))
+    again, _ = intake(admin, NewReport(channel="grid", text="路灯不亮，晚上出行不便。", address="城关镇东关社区五号楼",
+                                       township="城关", phone="13812345678"))
+    app = console(admin)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_case(pilot, again.id)
+        section = screen.query_one("#sec-duplicates")
+        lines = [strip.text.rstrip() for strip in section.render_lines(Region(0, 0, *section.size))]
+        candidate = next(r for r in screen.bundle.duplicates if r["case_id"] == first.id)
+        reasons = reason_words(candidate, "zh", screen.names.town)
+    assert reasons == ["同一电话 138****5678", "地址相同 东关社区5栋", "内容相似 100%", "同一属地 城关镇"]
+    # 20 + 2 + 20 + 2 + 13 + 2 + 15 = 74 cells of reasons, wider than the 76-cell section less the
+    # indent: two lines under the candidate's own, each reason whole on one of them.
+    assert lines[0].startswith(f"#{first.id}  1.00  待分类  ") and len(lines) == 3
+    assert all(any(reason in line for line in lines[1:]) for reason in reasons), lines
+    assert not any("…" in line for line in lines[1:]), lines
+
+
+@run_async
 async def test_duplicates_merge_and_unmerge(ctx_for: Callable[..., Context]) -> None:
     admin = fixed(ctx_for())
     first = new_case(admin, "幸福小区3号楼下水道堵塞，污水外溢，臭味很大")

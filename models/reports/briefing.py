@@ -41,8 +41,8 @@ LIST_LIMIT = 50  # overdue and supervised cases listed by name; the total is alw
 RANK_COLUMNS = ("assignments", "lead", "cooperating", "response", "arrival", "resolution", "on_time",
                 "satisfaction", "returns", "reopen", "overdue", "limbo", "supervision", "accountability")
 TOWN_COLUMNS = ("raised", "local", "whistled", "rejected", "resolved_locally", "whistle_rate",
-                "own_duty_whistles", "satisfaction")
-COUNTS = ("raised", "local", "whistled", "rejected")
+                "own_duty_whistles", "sent_back", "wrong_whistle_rate", "satisfaction")
+COUNTS = ("raised", "local", "whistled", "rejected", "sent_back")
 ORDER_ACTION = {"reminder": "remind", "notice": "notice", "order": "supervise"}
 Cell = str | int | float | Rate | None
 
@@ -91,11 +91,13 @@ def build(ctx: Context, period: Period, *, hotspot_limit: int = 20) -> Briefing:
 def summary(b: Briefing) -> dict[str, Any]:
     """The headline numbers, summed from the township and department boards."""
     towns = b.townships
-    total = {key: sum(t.figures[key].num for t in towns) for key in ("raised", "local", "whistled", "rejected")}
-    whistle = Rate(total["whistled"], sum(t.figures["whistle_rate"].den for t in towns))
-    sat = Rate(sum(t.figures["satisfaction"].num for t in towns), sum(t.figures["satisfaction"].den for t in towns))
-    own = sum(t.figures["own_duty_whistles"].num for t in towns)
-    return {**total, "whistle_rate": whistle, "satisfaction": sat, "own_duty_whistles": own,
+
+    def pooled(key: str) -> Rate:
+        return Rate(sum(t.figures[key].num for t in towns), sum(t.figures[key].den for t in towns))
+
+    total = {key: pooled(key).num for key in COUNTS}
+    return {**total, "whistle_rate": pooled("whistle_rate"), "satisfaction": pooled("satisfaction"),
+            "own_duty_whistles": pooled("own_duty_whistles").num, "wrong_whistle_rate": pooled("wrong_whistle_rate"),
             "overdue_now": b.overdue_total, "supervision_orders": len(b.orders),
             "must_supervise_open": b.supervised_total}
 
@@ -227,6 +229,8 @@ def render_markdown(ctx: Context, b: Briefing) -> str:
               f"（吹哨率 {_pct(head['whistle_rate'])}），不予受理 {head['rejected']} 件。"),
              f"- 满意率 {_pct(head['satisfaction'])}（最近一轮回访评价）。",
              f"- 吹本职哨 {head['own_duty_whistles']} 件（乡镇履职事项清单内事项被上交）。",
+             (f"- 退回乡镇 {head['sent_back']} 件（吹哨办认定属乡镇履职事项、退回属地办理），"
+              f"乱吹率 {_pct(head['wrong_whistle_rate'])}。"),
              (f"- 当前超期 {head['overdue_now']} 件；本期督办 {head['supervision_orders']} 件；"
               f"未结必督案件 {head['must_supervise_open']} 件。"), ""]
     scored = [d for d in b.departments if d.score is not None]
@@ -245,7 +249,8 @@ def render_markdown(ctx: Context, b: Briefing) -> str:
     flagged = [t for t in b.townships if t.flags]
     for t in flagged:
         lines.append(f"- {_md_escape(t.name)}：{_flags(t.flags, lang)}（吹哨率 {_pct(t.figures['whistle_rate'])}，"
-                     f"吹本职哨 {t.figures['own_duty_whistles'].num} 件）")
+                     f"吹本职哨 {t.figures['own_duty_whistles'].num} 件，退回乡镇 {t.figures['sent_back'].num} 件，"
+                     f"乱吹率 {_pct(t.figures['wrong_whistle_rate'])}）")
     if b.hot.candidates:
         top = b.hot.candidates[0]
         lines.append(f"- 每月一题建议：{_md_escape(_path(top.category))}（{top.count} 件，{len(top.spots)} 个地点反复出现）")
@@ -265,6 +270,8 @@ def render_markdown(ctx: Context, b: Briefing) -> str:
               "- 解决率：主责案件中已办结的 / 主责案件；按时办结率：办结时间不晚于办结时限的 / 已办结。",
               "- 满意率：满意与基本满意 / 最近一轮有效评价（联系不上不计）。退单率：退单次数 / 派单。",
               "- 重办率：重办过的主责案件 / 办结过的主责案件。悬空时长：派单到签收或退单的等待时间。",
+              ("- 退回乡镇：乡镇吹哨、经吹哨办认定属乡镇履职事项而退回属地办理的件数，按期末前的退回记录计。"
+               "乱吹率：退回乡镇件数 / 乡镇吹哨件数（仍为吹哨的与已被退回的）。"),
               "- 总分：各项比率按 chuishao.toml [scoring] 权重加权（百分制），再按件扣分。", ""]
     return "\n".join(lines)
 
@@ -309,8 +316,9 @@ def write_xlsx(ctx: Context, b: Briefing, path: Path) -> None:
         sheet.freeze_panes = "A2"
     notes = book.create_sheet("说明 notes")
     for key, value in summary(b).items():
-        notes.append([_m(key, ctx.config.language) if key in ("raised", "local", "whistled", "rejected",
-                                                               "whistle_rate", "satisfaction") else key,
+        notes.append([_m(key, ctx.config.language) if key in ("raised", "local", "whistled", "rejected", "sent_back",
+                                                               "whistle_rate", "wrong_whistle_rate",
+                                                               "satisfaction") else key,
                       _xlsx_value(value) if not isinstance(value, Rate) else text_cell(value)])
     notes.append(["period", b.period.label])
     notes.append(["generated_at", local_iso(b.generated_at, ctx.config.tz)])

@@ -255,9 +255,11 @@ def own_duty_codes(config: Config) -> list[str]:
     return sorted(code for code, item in config.duty_items.items() if item.scope == "township")
 
 
-def sent_back_by(now: int) -> pw.Node:
-    """Cases the dispatch office sent back to their township (退回乡镇, event "send_back") by `now`."""
-    return Case.id.in_(Event.select(Event.case).where((Event.action == "send_back") & (Event.at <= now)))
+def sent_back_by(now: int | None) -> pw.Node:
+    """Cases the dispatch office sent back to their township (退回乡镇, event "send_back") by `now`
+    (at any time when `now` is None)."""
+    sent = Event.action == "send_back"
+    return Case.id.in_(Event.select(Event.case).where(sent if now is None else sent & (Event.at <= now)))
 
 
 def township_measures(config: Config, now: int) -> list[Measure]:
@@ -266,7 +268,9 @@ def township_measures(config: Config, now: int) -> list[Measure]:
     乱吹 on the township board: `sent_back` counts the township's cases the office sent back as its
     own duty (event "send_back" by `now`); `wrong_whistle_rate` is that count per whistle the township
     raised (its cases still whistled plus those sent back), so it does not grow with volume. A
-    township that raised 8 whistles of which 2 were sent back has 2 / 8 = 25 %.
+    township that raised 8 whistles of which 2 were sent back has 2 / 8 = 25 %. A whistle sent back
+    after `now` was still a whistle then: it stays in the denominator (sent back at any time) and out
+    of the count, so a published period's rate does not move when a late send-back makes it local.
     """
     c = Case
     decided = c.decision.in_(["local", "whistle"])
@@ -283,7 +287,7 @@ def township_measures(config: Config, now: int) -> list[Measure]:
         Measure("whistle_rate", "rate", decided, whistled, actions=("triage",)),
         Measure("own_duty_whistles", "rate", whistled, c.duty_item.in_(own), actions=("triage",)),
         Measure("sent_back", "count", TRUE, sent, actions=("triage", "send_back")),
-        Measure("wrong_whistle_rate", "rate", whistled | sent, sent, actions=("triage", "send_back")),
+        Measure("wrong_whistle_rate", "rate", whistled | sent_back_by(None), sent, actions=("triage", "send_back")),
     ]
 
 

@@ -47,7 +47,7 @@ class Decision:
     deadline: int | None = None  # epoch seconds; None keeps the running resolve deadline
 
 
-def parse_deadline(ctx: Context, text: str, what: str = "deadline") -> int:
+def parse_deadline(ctx: Context, text: str, what: str | Ref = "deadline") -> int:
     """ISO 8601 moment, or a date meaning the end of that day's office hours."""
     raw = text.strip()
     if _DATE_ONLY.match(raw):

@@ -52,7 +52,8 @@ STEPS_ZH: dict[str, str] = {
     "suggest_train": "训练分类建议",
 }
 
-# Ref("field", id): the text a step requires (require_text), as the sentence names it.
+# Ref("field", id): the text a step requires (require_text), or a value a console dialog parses (a
+# time typed into it), as the sentence names it — the office's word, never the parameter's name.
 FIELDS: dict[str, tuple[str, str]] = {
     "retriage_reason": ("重新分类的理由", "the reason for re-triage"),
     "send_back_reason": ("退回乡镇的理由", "the reason for sending the case back"),
@@ -68,6 +69,8 @@ FIELDS: dict[str, tuple[str, str]] = {
     "order_answer": ("督办反馈", "the answer"),
     "accountability_reason": ("追责理由", "the reason"),
     "report_text": ("来件内容", "the report text"),
+    "extension_until": ("延至", "the new deadline"),
+    "order_deadline": ("办理期限", "the order's deadline"),
 }
 
 # code -> (zh, en), templates with str.format fields named after the parameters. Each area keeps its

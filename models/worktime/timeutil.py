@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from models.errors import UsageError
+from models.text.messages import Ref
 
 
 def now_utc() -> datetime:
@@ -48,8 +49,11 @@ def local_short(seconds: int | None, tz: ZoneInfo) -> str:
 _ISO_SPACE = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](.*)$")
 
 
-def parse_iso(text: str, tz: ZoneInfo, what: str = "time") -> datetime:
-    """Parse ISO 8601 with or without offset (no offset = the office's zone); `Z` accepted."""
+def parse_iso(text: str, tz: ZoneInfo, what: str | Ref = "time") -> datetime:
+    """Parse ISO 8601 with or without offset (no offset = the office's zone); `Z` accepted.
+
+    `what` names the field in the refusal: the CLI's option ("--until"), or on a console
+    `Ref("field", id)` so the sentence says the office's word for it (FIELDS)."""
     raw = text.strip()
     candidate = raw.replace("Z", "+00:00") if raw.endswith("Z") else raw
     match = _ISO_SPACE.match(candidate)

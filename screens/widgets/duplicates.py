@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from rich.console import RenderableType
-from rich.table import Table
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.text import Text
 
 from models.text.labels import label
@@ -37,19 +37,57 @@ def reason_words(row: dict[str, Any], language: str, town: Callable[[str], str] 
             for kind, detail in zip(kinds, details)]
 
 
+REASON_INDENT = 4  # a candidate's reasons sit under its line, indented
+
+
+class Reasons:
+    """A candidate's reasons on lines of their own, each whole: a line breaks only between two
+    reasons, so no score or place is cut in two ("内容相似 58%", "地址不同 东关社区5栋 / 西关社区9栋").
+    Only a reason wider than a whole line is folded, by itself; nothing is left out."""
+
+    def __init__(self, reasons: list[Text], separator: str, indent: int = REASON_INDENT) -> None:
+        self.reasons, self.separator, self.indent = reasons, separator, indent
+
+    def lines(self, width: int) -> list[Text]:
+        """The reasons packed into lines of at most `width` cells, breaking between reasons."""
+        lines: list[Text] = []
+        for reason in self.reasons:
+            if lines and lines[-1].cell_len + cell_len(self.separator) + reason.cell_len <= width:
+                lines[-1].append(self.separator)
+                lines[-1].append_text(reason)
+            else:
+                lines.append(reason.copy())
+        return lines
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = max(1, options.max_width - self.indent)
+        for line in self.lines(width):
+            for part in line.wrap(console, width, overflow="fold"):
+                yield Text(" " * self.indent) + part
+
+
+def _padded(text: str, width: int) -> str:
+    return text + " " * (width - cell_len(text))
+
+
 def duplicates(rows: list[dict[str, Any]], language: str, town: Callable[[str], str] = str) -> RenderableType:
-    """One line per candidate: case id, score, state, received, title and the reasons (literal)."""
+    """Per candidate a line with case id, score, state, received and title (cut with "…" at the
+    edge), and under it the reasons, each whole (Reasons); citizen text literal."""
     if not rows:
         return Text(ui("no_duplicates", language), style="dim")
-    grid = Table.grid(padding=(0, 2))
-    for _ in range(6):
-        grid.add_column()
-    for r in rows:
-        reasons = literal("；".join(reason_words(r, language, town)), single_line=True)
-        grid.add_row(Text(f"#{r['case_id']}", style="bold"), Text(f"{r['score']:.2f}"),
-                     Text(label("state", r["state"], language)), Text(received(r)),
-                     literal(str(r["title"]), single_line=True), reasons)
-    return grid
+    ids = [f"#{r['case_id']}" for r in rows]
+    states = [label("state", r["state"], language) for r in rows]
+    id_width, state_width = max(map(cell_len, ids)), max(map(cell_len, states))
+    separator = "；" if language == "zh" else "; "
+    parts: list[RenderableType] = []
+    for r, ident, state in zip(rows, ids, states, strict=True):
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append(_padded(ident, id_width), style="bold")
+        line.append(f"  {r['score']:.2f}  {_padded(state, state_width)}  {received(r)}  ")
+        line.append_text(literal(str(r["title"]), single_line=True))
+        reasons = [literal(words, single_line=True) for words in reason_words(r, language, town)]
+        parts += [line, Reasons(reasons, separator)]
+    return Group(*parts)
 
 
 def related(detail: dict[str, Any], pending_extension: bool, language: str) -> Text:
