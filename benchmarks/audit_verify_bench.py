@@ -2,8 +2,8 @@
 
 Builds a demo county through the real operations (every step an event with digests), optionally
 adds bulk-loaded cases (rows without events: what the contents check costs at a million cases; they
-are reported as added rows, which is what a bulk-loaded benchmark database is), then times, each the
-best of --repeat runs:
+are reported as added rows, which is what a bulk-loaded benchmark database is), then times, each over
+--repeat runs (best and median: the machine may be shared, and a loaded run is slower, not cheaper):
   baseline  the chain walk alone: read every event and recompute its hash (what verify did before
             it compared content)
   verify    models.ledger.audit.verify_chain: the walk, the notes, every audited row of every table
@@ -12,9 +12,10 @@ best of --repeat runs:
             case in one query), against the same rows read one query per table (the baseline)
 and prints events/s and rows/s, with each figure's ratio to its baseline from the same run.
 
-Run: .venv/bin/python benchmarks/audit_verify_bench.py [--cases 1000] [--bulk 0] [--repeat 3] [--db URL]
-Without --db the county is a new SQLite file in a temporary directory; with a PostgreSQL URL (an
-empty database) it is built there.
+Run: .venv/bin/python benchmarks/audit_verify_bench.py [--cases 1000] [--bulk 0] [--repeat 3] [--db URL] [--keep]
+Without --db the county is a new SQLite file in a temporary directory, deleted at the end unless
+--keep (then its path is printed, to time the same county with another version of chuishao); with a
+PostgreSQL URL (an empty database) it is built there.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -47,13 +49,14 @@ from models.store.schema import Case, Event
 from models.worktime.timeutil import now_utc, to_epoch
 
 
-def best(repeat: int, run: Callable[[], Any]) -> tuple[float, Any]:
+def best(repeat: int, run: Callable[[], Any]) -> tuple[float, float, Any]:
+    """(best, median, the last run's result) of `repeat` runs, in seconds."""
     times, out = [], None
     for _ in range(repeat):
         start = time.perf_counter()
         out = run()
         times.append(time.perf_counter() - start)
-    return min(times), out
+    return min(times), statistics.median(times), out
 
 
 def chain_only(db: Any) -> int:
@@ -72,7 +75,7 @@ def per_table(db: Any, case_ids: list[int]) -> int:
     for case_id in case_ids:
         for table in rowdigest.CHILD_TABLES:
             model, columns = rowdigest.AUDITED[table]
-            column = rowdigest.CHILD_TABLES[table] if isinstance(rowdigest.CHILD_TABLES, dict) else "case"
+            column = rowdigest.CHILD_TABLES[table]
             cursor = prepared.execute(db, ("bench_rows", table), lambda m=model, c=columns, k=column: (
                 m.select(m._meta.primary_key, *[m._meta.fields[f] for f in c]).where(m._meta.fields[k] == 0)),
                 (case_id,))
@@ -93,6 +96,7 @@ def main() -> None:
     parser.add_argument("--bulk", type=int, default=0, help="bulk-loaded cases on top (no events)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--db", help="database URL (default: a new SQLite file)")
+    parser.add_argument("--keep", action="store_true", help="keep the SQLite file and print its path")
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="chuishao_auditbench_")
     url = args.db or f"sqlite:///{os.path.join(tmp, 'county.db')}"
@@ -110,23 +114,27 @@ def main() -> None:
     print(f"county: {cases:,} cases ({args.cases:,} demo, {args.bulk:,} bulk), {events:,} events, "
           f"built in {time.perf_counter() - started:.0f} s ({url.split(':')[0]})")
 
-    base, walked = best(args.repeat, lambda: chain_only(db))
-    full, report = best(args.repeat, lambda: verify_chain(db))
+    base, base_mid, walked = best(args.repeat, lambda: chain_only(db))
+    full, full_mid, report = best(args.repeat, lambda: verify_chain(db))
     assert walked == report.checked
-    print(f"baseline  chain walk   {base:7.2f} s  {walked / base:10,.0f} events/s")
-    print(f"verify    with content {full:7.2f} s  {walked / full:10,.0f} events/s  {report.rows / full:10,.0f} "
-          f"rows/s  ({report.rows:,} audited rows; {full / base:.2f}× the walk; ok={report.ok})")
+    print(f"baseline  chain walk   {base:7.2f} s (median {base_mid:.2f})  {walked / base:10,.0f} events/s")
+    print(f"verify    with content {full:7.2f} s (median {full_mid:.2f})  {walked / full:10,.0f} events/s  "
+          f"{report.rows / full:10,.0f} rows/s  ({report.rows:,} audited rows; {full / base:.2f}× the walk; "
+          f"ok={report.ok})")
 
     sample = [c.id for c in Case.select(Case.id).where(Case.id <= args.cases).order_by(Case.id).limit(500)]
-    slow, n_slow = best(args.repeat, lambda: per_table(db, sample))
-    fast, n_fast = best(args.repeat, lambda: one_query(db, sample))
+    slow, _, n_slow = best(args.repeat, lambda: per_table(db, sample))
+    fast, _, n_fast = best(args.repeat, lambda: one_query(db, sample))
     assert n_slow == n_fast
     tables = len(rowdigest.CHILD_TABLES)
     print(f"baseline  step rows, {tables} queries    {slow / len(sample) * 1e6:7.0f} µs/case")
     print(f"rows      step rows, case_rows  {fast / len(sample) * 1e6:7.0f} µs/case  ({slow / fast:.2f}× faster; "
           f"{n_fast / len(sample):.1f} rows/case)")
     db.close()
-    shutil.rmtree(tmp, ignore_errors=True)  # a million-case county is gigabytes
+    if args.keep and not args.db:
+        print(f"kept: {url}")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)  # a million-case county is gigabytes
 
 
 if __name__ == "__main__":
