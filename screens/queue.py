@@ -20,7 +20,7 @@ from models.cases import queries
 from models.cases.queries import CaseQuery
 from models.errors import ChuishaoError
 from models.org.context import Context
-from models.text.labels import label
+from models.text.labels import colon, label
 from screens import keymap
 from screens.base import ConsoleScreen, in_thread, shown_error
 from screens.messages import ChangesSeen, CountsLoaded, FirstPaint, LoadFailed, PageLoaded
@@ -241,7 +241,7 @@ class QueueScreen(ConsoleScreen):
         for name in ("states", "township", "department", "channel", "priority"):
             value = getattr(q, name)
             if value:
-                parts.append(f"{self.t('filter_' + name)}: {self.filter_shown(name, value)}")
+                parts.append(f"{self.t('filter_' + name)}{colon(self.lang)}{self.filter_shown(name, value)}")
         total = self.counts.get(q.view)
         if total is not None:
             parts.append(self.t("total", total=total))

@@ -58,7 +58,7 @@ async def test_the_filter_bar_names_township_department_and_channel(ctx_for: Cal
                                 channel="hotline_12345", priority="general"))
         await settle(pilot)
         status = str(queue.query_one("#status").render())
-        assert "属地: 城关镇" in status and "部门: 住建局" in status and "优先级: 一般" in status
+        assert "属地：城关镇" in status and "部门：住建局" in status and "优先级：一般" in status
         for ident in ("chengguan", "zhujian", "hotline_12345", "general"):
             assert ident not in status, status
 
@@ -78,7 +78,7 @@ async def test_timeline_and_refusals_show_labels_and_names(ctx_for: Callable[...
         rendered = Console(width=200, record=True)
         rendered.print(case_sections.timeline(screen.bundle.detail, screen.names, "zh"))
         timeline = rendered.export_text()
-        assert "决定: 改派" in timeline and "结果: 已评价" in timeline and "评价: 满意" in timeline
+        assert "决定：改派" in timeline and "结果：已评价" in timeline and "评价：满意" in timeline
         for word in ("redispatch", "rated", "satisfied", "citizen", "zhujian", "chengguan_zf"):
             assert word not in timeline, word
         await pilot.press("E")  # an extension on a resolved case: refused in the office's words

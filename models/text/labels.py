@@ -169,6 +169,11 @@ LABELS["duplicate_reason"] = {
 LABELS["ui"] = UI  # the console's own words, kept in models/text/labels_ui.py
 
 
+def colon(language: str) -> str:
+    """The colon after a label: full-width in Chinese text (决定：吹哨), ASCII and a space in English."""
+    return "：" if language == "zh" else ": "
+
+
 def label(kind: str, ident: str | None, language: str = "zh") -> str:
     """The label of an identifier; unknown ids show as themselves (never an error on screen)."""
     if ident is None:

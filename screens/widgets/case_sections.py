@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from models.org.config import Config
-from models.text.labels import LABELS, label
+from models.text.labels import LABELS, colon, label
 from models.worktime.durations import format_timedelta
 from screens.base import literal, ui
 from screens.widgets.queue_table import DUE_SOON
@@ -153,7 +153,7 @@ def details(after: dict[str, Any], names: Names, language: str) -> Text:
             value = label("review" if value in LABELS["review"] else "decision", str(value), language)
         if out:
             out.append("  ")
-        out.append(f"{ui('detail_' + key, language)}: ", style="dim")
+        out.append(ui("detail_" + key, language) + colon(language), style="dim")
         out.append_text(literal(str(value), single_line=True))
     return out
 
