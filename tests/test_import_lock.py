@@ -4,13 +4,14 @@ transactions that end by time: what it writes is exactly what a step-by-step imp
 from __future__ import annotations
 
 import json
+import pickle
 import random
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from models.intake import dupwindow, importer
+from models.intake import dupscorer, importer
 from models.intake.importer import Importer, ImportResult, import_file, mapping_for
 from models.intake.importing.readers import open_source
 from models.intake.intake import NewReport, intake
@@ -21,6 +22,7 @@ from models.org.db import connect
 from models.org.setup import set_up
 from models.store import engine, events
 from models.store.schema import Case, Event, Report, database_proxy
+from models.worktime.timeutil import to_epoch
 from tests.cli_support import Clock
 from tests.test_import import hotline_row, write_csv
 
@@ -31,7 +33,7 @@ LAMP_AGAIN = "幸福里小区3号楼门口路灯坏了一个多月了，晚上�
 @pytest.fixture
 def window_path(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every import takes the window's path (scoring ahead of the lock), however small the file."""
-    monkeypatch.setattr(dupwindow, "DB_ROW_IN_CASES", 10**9)
+    monkeypatch.setattr(dupscorer, "DB_ROW_IN_CASES", 10**9)
 
 
 def lamp_rows(count: int) -> list[list[str]]:
@@ -79,6 +81,7 @@ def test_rows_scored_before_the_lock_take_the_ids_an_operator_left(ctx_for: Call
         result = ImportResult(str(path), source.format, source.encoding, "hotline", mapping.channel, False)
         run = Importer(ctx, source, mapping, result)
         staged = run.stage(list(source.rows))
+        run.ready(staged)
         assert staged.found is not None and staged.built is not None  # scored and built, no lock held
         walk_in, _ = intake(ctx, NewReport(channel="walk_in", text="来访群众反映：路灯不亮"))
         other, _ = intake(ctx, NewReport(channel="hotline_12345", text="同一工单", source_id="RX00002"))
@@ -158,3 +161,79 @@ def test_a_dry_run_scored_ahead_of_the_lock_counts_what_the_import_writes(ctx_fo
     real = import_file(ctx, path, profile="hotline", batch_size=4)
     assert [(r.read, r.imported, r.duplicate, r.rejected, r.flagged) for r in (dry, real)] == [(7, 6, 0, 1, 5)] * 2
     assert verify(ctx).ok
+
+
+def test_a_second_process_scores_what_this_one_would(ctx_for: Callable[..., Context],
+                                                     more_databases: Callable[[str], str], config: Config,
+                                                     clock: Clock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     window_path: None) -> None:
+    # A large import scores in a second process that opens the database by URL, while this one
+    # writes the batch before; the flags, scores and repeat counts are the ones scoring here gives.
+    rows = lamp_rows(9)
+    for n, row in enumerate(rows[4:], start=5):  # some rows of another problem, another caller
+        row[3], row[5], row[6] = f"城西村{n}组村道旁垃圾堆放多日无人清运，气味很大", f"1390000{n:04d}", f"城西村{n}组"
+    path = write_csv(tmp_path / "in.csv", rows)
+
+    def run(ctx: Context) -> tuple[ImportResult, dict[str, list[tuple[object, object]]]]:
+        intake(ctx, NewReport(channel="grid", text=LAMP, phone="13812345678", address="幸福里小区3号楼",
+                              source_id="E1"))
+        done = import_file(ctx, path, profile="hotline", batch_size=4)  # three batches, each scored ahead
+        assert verify(ctx).ok
+        return done, flags()
+
+    monkeypatch.setattr(dupscorer, "PROCESS_ROWS", 10**9)
+    reference = connect(more_databases("reference"))
+    set_up(reference, config, user="root", now=0)
+    here, expected = run(resolve_identity(config, reference, user="root", clock=clock))
+    reference.close()
+    started: list[str] = []
+    spawn = dupscorer.ProcessScorer.__init__
+
+    def counted(self: dupscorer.ProcessScorer, url: str, *args: object) -> None:
+        started.append(url)
+        spawn(self, url, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(dupscorer, "PROCESS_ROWS", 0)
+    monkeypatch.setattr(dupscorer.ProcessScorer, "__init__", counted)
+    ctx = ctx_for()
+    database_proxy.initialize(ctx.db)  # back to this test's database
+    there, got = run(ctx)
+    assert len(started) == 1 and got == expected
+    assert (there.imported, there.flagged, there.window[0]) == (here.imported, here.flagged, here.window[0])  # type: ignore[index]
+    assert there.flagged == 4  # the four lamp rows match the earlier case and each other
+
+
+def test_the_scoring_process_never_deadlocks_on_a_full_pipe(ctx_for: Callable[..., Context], db_url: str,
+                                                            config: Config, clock: Clock) -> None:
+    # The importer sends the next batch before it takes the answer for the one before. Answers this
+    # large (every row matches the rows above it) fill the pipe back while the requests fill the
+    # pipe there: the scoring process must keep taking requests while it waits to answer.
+    import threading
+
+    ctx = ctx_for()
+    candidates = dupscorer.ImportCandidates(ctx, below=None)
+    batches, rows = 6, 2500
+    tokens = "幸福 福里 小区 路灯 灯坏 门口 漆黑 出行 修理"
+    at = to_epoch(clock())
+    fields = [("13812345678", f"幸福里小区{n}号楼", None, None, at + n, f"{tokens} {n:05d}号") for n in range(rows)]
+    candidates.scorer = dupscorer.ProcessScorer(db_url, config, candidates.s, None)
+    candidates.chosen = True
+    got: list[list[list[object]]] = []
+
+    def exchange() -> None:
+        candidates.scorer.send("cover", at - 86400, at + 86400)  # type: ignore[union-attr]
+        for batch in range(batches):
+            candidates.submit(fields, batch * rows)
+        got.extend(candidates.take() for _ in range(batches))
+
+    worker = threading.Thread(target=exchange, daemon=True)
+    try:
+        worker.start()
+        worker.join(timeout=120)
+        assert not worker.is_alive(), "the importing and scoring processes wait on each other"
+    finally:
+        if not worker.is_alive():
+            candidates.close()
+    assert [len(found) for found in got] == [rows] * batches
+    assert len(pickle.dumps(got[1])) > 212_992  # an answer larger than a socket buffer holds (Linux: 208 KiB)
+    assert not got[0][0] and all(found for batch in got[1:] for found in batch)  # all but the first match

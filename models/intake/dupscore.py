@@ -156,6 +156,24 @@ class Target:
         return self
 
 
+# What a report offers for comparison, as a plain tuple (cheap to send to another process):
+# (phone, address key, township, category hint, received at, search tokens).
+ScoredFields = tuple[str | None, str | None, str | None, str | None, int, str]
+
+
+def probe_of(config: Config, phone: str | None, address_key: str | None, township: str | None,
+             category_hint: str | None, received: int, tokens: str) -> Probe:
+    """The probe of a report's fields (`ScoredFields`)."""
+    return Probe(frozenset([phone]) if phone else frozenset(), frozenset([address_key]) if address_key else frozenset(),
+                 township, category_path(config, category_hint), terms_of(tokens), received)
+
+
+def new_target(case_id: int, probe: Probe, tokens: str) -> Target:
+    """A report's case-to-be as a target, for the reports after it to be compared with."""
+    return Target(case_id, "new", probe.township, probe.category, probe.received_at, 1, tuple(probe.phones),
+                  tuple(probe.address_keys), tokens, len(probe.terms))
+
+
 def terms_of(tokens: str) -> frozenset[str]:
     """The comparable terms of a token text (its bigrams, words, and each run's last character)."""
     return frozenset(tokens.split())

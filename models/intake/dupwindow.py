@@ -15,9 +15,10 @@ whole history; per row, the cost is bounded by KEY_LIMIT and TEXT_LIMIT like the
 
 Loading that working set is worth it only for a large file: at a million cases it holds a few
 hundred thousand and takes seconds, while ten rows cost milliseconds by the database path. So an
-import (`ImportCandidates`) asks the database row by row — plus a window of its own rows, so a row
-still finds the rows above it — for as long as the rows still to come are few next to the working
-set, and loads the window as soon as they are not. Both paths score with `rank`.
+import (`ImportCandidates`, models/intake/dupscorer.py) chooses at its first batch: a file small
+next to the working set asks the database row by row (plus a window of its own rows, so a row still
+finds the rows above it); a larger one loads the window — in a second process for a large file,
+scoring beside the writing. Both paths score with `rank`.
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 
 import peewee as pw
 
-from models.intake.duplicates import note_indexed, targets_in_db
 from models.intake.dupscore import (
     KEY_LIMIT,
     RARE_TERMS,
@@ -43,18 +44,30 @@ from models.intake.dupscore import (
     rank,
     settings,
 )
+from models.org.config import Config
 from models.org.context import Context
 from models.store import engine, prepared
 from models.store.schema import Case, Report
 from models.store.states import MERGED, OPEN_STATES, SPLIT
 
 
+@dataclass
+class Reading:
+    """What a window reads from: the database and the configuration (a Context has both)."""
+
+    db: pw.Database
+    config: Config
+
+
 class Window:
     """Candidates for a batch of reports, held in memory (see the module docstring)."""
 
-    def __init__(self, ctx: Context, s: Settings | None = None, *, preload: bool = True) -> None:
-        """`preload=False`: a window of the reports added to it only (`cover` loads nothing)."""
+    def __init__(self, ctx: Context | Reading, s: Settings | None = None, *, preload: bool = True,
+                 below: int | None = None) -> None:
+        """`preload=False`: a window of the reports added to it only (`cover` loads nothing).
+        `below`: load no case numbered from it (an import's own rows: see models/intake/dupscorer.py)."""
         self.ctx = ctx
+        self.below = below
         self.preload = preload
         self.s = s or settings(ctx.config)
         self.targets: dict[int, Target] = {}
@@ -66,7 +79,6 @@ class Window:
         self.skip: set[str] = set()  # dropped terms, and tokens that are no blocking terms at all
         self.covered: list[tuple[int, int]] = []
         self.open_loaded = False
-        self.held: set[int] = set()  # real ids of cases held under another id (an import's own rows)
 
     @staticmethod
     def ceiling(cases: int) -> int:
@@ -103,10 +115,12 @@ class Window:
         # conversion would cost more than reading them.
         db, config = self.ctx.db, self.ctx.config
         fresh: dict[int, Target] = {}
+        if self.below is not None:
+            condition = condition & (Case.id < self.below)
         cases = Case.select(Case.id, Case.state, Case.township, Case.category, Case.received_at,
                             Case.repeat_count).where(condition)
         for cid, state, town, category, received, repeats in db.execute_sql(*cases.sql()):
-            if cid not in self.targets and cid not in self.held:
+            if cid not in self.targets:
                 fresh[cid] = Target(cid, state, town, category, int(received), int(repeats or 0))
         if not fresh:
             return
@@ -163,13 +177,6 @@ class Window:
         ranked = sorted((len(postings[t]), t) for t in terms if t in postings)
         return [t for _, t in ranked[:RARE_TERMS]]
 
-    def adopt(self, other: Window) -> None:
-        """Take in the cases another window holds and this one lacks (reports added to a window of
-        its own before this one was loaded, e.g. a dry run's would-be cases)."""
-        for cid, target in other.targets.items():
-            if cid not in self.targets:
-                self.add(target, frozenset(target.body.split()))
-
     def find(self, probe: Probe) -> list[Candidate]:
         """The candidates for one report, scored and ranked like a single intake's."""
         targets = self.targets_for(probe)
@@ -200,71 +207,3 @@ def _merge_intervals(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             out.append((a, b))
     return out
-
-
-# Finding one report's candidates in the database (indexed phone, address and text look-ups, then
-# their cases) costs about as much as loading this many cases into a window: measured on a
-# million cases, ~1.8 ms a row against ~30 µs a case.
-DB_ROW_IN_CASES = 60
-
-
-class ImportCandidates:
-    """Where an import's rows find their possible duplicates (see the module docstring)."""
-
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-        self.s = settings(ctx.config)
-        self.own = Window(ctx, self.s, preload=False)  # this import's rows, while asking the database
-        self.window: Window | None = None  # the working set, once loaded
-        self.working_set: int | None = None
-
-    @property
-    def loaded(self) -> bool:
-        return self.window is not None
-
-    def cover(self, lo: int, hi: int, remaining: int) -> None:
-        """Before scoring reports received between lo and hi, with about `remaining` rows left to
-        score (this batch's included): choose the path, and load what the window needs."""
-        if self.window is None:
-            if self.working_set is None:
-                self.working_set = self._working_set(lo - self.s.window, hi + self.s.window)
-            if remaining * DB_ROW_IN_CASES < self.working_set:
-                return
-            self.window = Window(self.ctx, self.s)
-        self.window.cover(lo, hi)
-        if self.own.targets:  # rows a dry run scored but did not write
-            self.window.adopt(self.own)
-            self.own = Window(self.ctx, self.s, preload=False)
-
-    def _working_set(self, lo: int, hi: int) -> int:
-        """About how many cases a window would load (open ones, and those received in [lo, hi])."""
-        open_cases = Case.select().where(Case.state.in_(sorted(OPEN_STATES))).count()
-        recent = Case.select().where(Case.received_at.between(lo, hi)).count()
-        return int(open_cases) + int(recent)
-
-    def find(self, probes: list[Probe], targets: list[Target]) -> list[list[Candidate]]:
-        """Candidates for a batch of reports in file order; each report's own target (its case to
-        be) joins the search as soon as it is scored, so later rows can match it."""
-        if self.window is not None:
-            found = []
-            for probe, target in zip(probes, targets, strict=True):
-                found.append(self.window.find(probe))
-                self.window.add(target, probe.terms)
-            return found
-        out = []
-        for probe, target, stored in zip(probes, targets, targets_in_db(self.ctx, probes), strict=True):
-            both = {t.case_id: t for t in stored}
-            for t in self.own.targets_for(probe):
-                both.setdefault(t.case_id, t)  # committed rows of earlier batches come from the database
-            out.append(rank(self.s, probe, list(both.values())) if both else [])
-            self.own.add(target, probe.terms)
-        return out
-
-    def written(self, probes: list[Probe], case_ids: list[int]) -> None:
-        """These reports' cases are in the database now (and in the search index). The window holds
-        them already, under their provisional ids: a later load must not add them again."""
-        if self.window is None:
-            for probe in probes:
-                note_indexed(self.ctx.db, probe.terms)
-        else:
-            self.window.held.update(case_ids)

@@ -5,9 +5,10 @@ reports through an import profile ([import_profiles.NAME] in chuishao.toml: targ
 and taken in by the same `intake.prepare` / `intake.build` + `write_built` as a single report —
 same validation, clocks and event. Duplicate detection runs on every row: against the database
 like a single intake for a small file (scored under the write lock), against the open and recent
-cases held in memory for a large one (models/intake/dupwindow.py chooses), where rows are scored
-and built before the lock is taken and written in transactions that end by time (LOCK_BUDGET), so
-an operator's step never waits long for an import.
+cases held in memory for a large one (models/intake/dupscorer.py chooses). There the rows are
+scored before the lock is taken — in a second process for a large file, one batch ahead, while
+this process writes the batch before — built, and written in transactions that end by time
+(LOCK_BUDGET), so an operator's step never waits long for an import.
 
 Every row ends as exactly one of: imported; duplicate (its channel + source id is already in the
 database, or repeats an earlier row of the file); rejected (with its row number and the reason).
@@ -25,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from models.errors import DomainError, UsageError
-from models.intake.dupscore import Candidate, Probe, Target
-from models.intake.dupwindow import ImportCandidates
+from models.intake.dupscore import Candidate, Probe, new_target
+from models.intake.dupscorer import ImportCandidates
 from models.intake.importing.mapping import (
     Mapping,
     RowRejected,
@@ -92,6 +93,7 @@ class ImportResult:
     rejects: list[dict[str, Any]] = field(default_factory=list)
     rejects_file: str | None = None
     transactions: list[int] = field(default_factory=list)  # rows written by each committed transaction
+    window: tuple[int, float] | None = None  # the window's path: (cases it held, seconds loading them)
 
     def as_json(self) -> dict[str, Any]:
         return {"file": self.path, "format": self.format, "encoding": self.encoding, "profile": self.profile,
@@ -108,12 +110,14 @@ class Staged:
 
     now: int
     take: list[tuple[SourceRow, Prepared]]
-    probes: list[Probe] = field(default_factory=list)
-    found: list[list[Candidate]] | None = None  # scored already (the window's path), own rows provisional
+    probes: list[Probe] = field(default_factory=list)  # the database's path
+    windowed: bool = False  # the window's path: scored ahead of the lock (submitted at staging)
+    found: list[list[Candidate]] | None = None  # the window's scores once taken, own rows provisional
     own: list[int] = field(default_factory=list)  # each row's own-row number (see OWN), on the window's path
     built: Built | None = None  # rows take[built_from:], numbered as the database stood when they were built
     built_from: int = 0
     written: int = 0  # rows of take written (or counted, in a dry run) so far
+    read_to: int = 0  # rows of the file read up to the end of this batch (what progress reports)
 
 
 def _batches(rows: Iterator[SourceRow | RowError], size: int) -> Iterator[list[SourceRow | RowError]]:
@@ -138,7 +142,7 @@ class Importer:
     def __init__(self, ctx: Context, source: SourceFile, mapping: Mapping, result: ImportResult,
                  keep_raw: bool = False) -> None:
         self.ctx, self.source, self.mapping, self.result = ctx, source, mapping, result
-        self.candidates = ImportCandidates(ctx)
+        self.candidates = ImportCandidates(ctx, below=next_ids(ctx.db)[0])
         self.seen: dict[tuple[str, str], int] = {}  # (channel, source id) → first row number
         self.keep_raw = keep_raw  # only a rejects file needs the rejected rows' cells
         self.rejected: list[tuple[int, object, str]] = []  # (row number, raw record, reason)
@@ -156,7 +160,7 @@ class Importer:
 
     def stage(self, rows: list[SourceRow | RowError]) -> Staged:
         """Map, check and prepare one batch, and load the duplicate candidates its dates need; on
-        the window's path also score it and build its rows.
+        the window's path also send it to be scored (`ready` takes the candidates and builds).
 
         Runs outside the write transaction: it only reads, so other operators' steps are not kept
         waiting by the part of an import that is pure work on the file.
@@ -198,7 +202,7 @@ class Importer:
                 continue
             if key is not None:
                 self.seen[key] = row.number
-        staged = Staged(now, take)
+        staged = Staged(now, take, read_to=result.read)
         if take:
             total = self.source.total_hint
             remaining = len(take) + (max(0, total - result.read) if total is not None else result.read)
@@ -207,17 +211,22 @@ class Importer:
                 staged.own = list(range(self.scored, self.scored + len(take)))
                 self.scored += len(take)
                 self.real.extend([None] * len(take))
-                staged.found = self.score(staged, OWN + staged.own[0])
-                self.prebuild(staged, WRITE_AHEAD)
+                self.candidates.submit([item.scored() for _, item in take], OWN + staged.own[0])
+                staged.windowed = True
         return staged
 
+    def ready(self, staged: Staged) -> None:
+        """On the window's path, take the batch's candidates (scored meanwhile) and build the first
+        rows to write, still without the write lock."""
+        if staged.windowed and staged.found is None:
+            staged.found = self.candidates.take()
+            self.prebuild(staged, WRITE_AHEAD)
+
     def score(self, staged: Staged, first: int) -> list[list[Candidate]]:
-        """Candidates for the batch's reports, its own rows numbered from `first`."""
+        """Candidates for the batch's reports, its own rows numbered from `first` (the database's path)."""
         staged.probes = probes = [item.probe(self.ctx.config) for _, item in staged.take]
-        return self.candidates.find(probes, [
-            Target(first + n, "new", item.township, probe.category, item.received, 1, tuple(probe.phones),
-                   tuple(probe.address_keys), item.tokens, len(probe.terms))
-            for n, ((_, item), probe) in enumerate(zip(staged.take, probes))])
+        return self.candidates.find(probes, [new_target(first + n, probe, item.tokens)
+                                             for n, ((_, item), probe) in enumerate(zip(staged.take, probes))])
 
     def built_for(self, staged: Staged, first: tuple[int, int], count: int) -> bool:
         """Are the next `count` unwritten rows built, numbered from `first`?"""
@@ -266,19 +275,33 @@ class Importer:
         extra = [{"import": {"file": self.file, "row": row.number}} for row, _ in take]
         return build(self.ctx, [i for _, i in take], found, staged.now, first, extra_after=extra)
 
+    def finish(self, staged: Staged, progress: Progress | None) -> None:
+        """Write a staged batch, in as many transactions as LOCK_BUDGET makes of it (a dry run: count it)."""
+        self.ready(staged)
+        if self.result.dry_run:
+            self.write(staged, progress)
+            return
+        more = True
+        while more:
+            self.prebuild(staged, WRITE_AHEAD)
+            with self.ctx.write():  # held for writing (and, on the database's path, scoring) only
+                more = self.write(staged, progress, LOCK_BUDGET)
+
     def write(self, staged: Staged, progress: Progress | None, budget: float | None = None) -> bool:
         """Write a staged batch (the caller holds the write transaction, or none: dry run); with a
         `budget` (seconds), stop once the rows written in this call took longer, for the caller to
         commit and let other writers in. True if rows remain for the next transaction."""
         ctx, result = self.ctx, self.result
-        if staged.found is None:  # the database's path: scored here, under the lock
+        if not staged.windowed:  # the database's path: scored here, under the lock
             return self._write_scored_in_lock(staged, progress)
+        self.ready(staged)
+        assert staged.found is not None
         if result.dry_run:
             result.flagged += sum(1 for cands in staged.found if cands)
             result.imported += len(staged.take)
             staged.written = len(staged.take)
             if progress is not None:
-                progress(result.read, self.source.total_hint)
+                progress(staged.read_to, self.source.total_hint)
             return False
         start, wrote = time.perf_counter(), 0
         while staged.written < len(staged.take):
@@ -300,7 +323,6 @@ class Importer:
             result.last_case = registered[-1].case_id
             result.flagged += sum(1 for r in registered if r.candidates)
             result.imported += count
-            self.candidates.written(staged.probes[staged.written:stop], [r.case_id for r in registered])
             staged.written, wrote = stop, wrote + count
             if budget is not None and time.perf_counter() - start > budget:
                 break
@@ -309,7 +331,7 @@ class Importer:
         if staged.written == len(staged.take):
             staged.built = None
         if progress is not None:
-            progress(result.read, self.source.total_hint)
+            progress(staged.read_to, self.source.total_hint)
         return staged.written < len(staged.take)
 
     def _late(self, staged: Staged, start: int, stop: int | None = None) -> dict[tuple[str, str], int]:
@@ -355,7 +377,7 @@ class Importer:
         if take and not result.dry_run:
             extra = [{"import": {"file": self.file, "row": row.number}} for row, _ in take]
             done = register(ctx, [i for _, i in take], found, now, first_ids=first, extra_after=extra)
-            self.candidates.written(probes, [d.case_id for d in done])
+            self.candidates.written(probes)
             result.first_case = result.first_case or done[0].case_id
             result.last_case = done[-1].case_id
             result.transactions.append(len(take))
@@ -363,7 +385,7 @@ class Importer:
         result.imported += len(take)
         staged.written = len(take)
         if progress is not None:
-            progress(result.read, self.source.total_hint)
+            progress(staged.read_to, self.source.total_hint)
         return False
 
     def duplicate(self, row: SourceRow, item: NewReport, why: str, of_row: int | None = None,
@@ -405,17 +427,21 @@ def import_file(ctx: Context, path: str | Path, *, profile: str | None = None, c
         importer = Importer(ctx, source, mapping, result, keep_raw=rejects is not None)
         if progress is not None:
             progress(0, source.total_hint)
-        with engine.bulk_writes(ctx.db):
-            for rows in _batches(source.rows, batch_size):
-                staged = importer.stage(rows)
-                if dry_run:
-                    importer.write(staged, progress)
-                    continue
-                more = True
-                while more:
-                    importer.prebuild(staged, WRITE_AHEAD)
-                    with ctx.write():  # held for writing (and, on the database's path, scoring) only
-                        more = importer.write(staged, progress, LOCK_BUDGET)
+        try:
+            with engine.bulk_writes(ctx.db):
+                # One batch ahead: the next batch is read and sent to be scored before this one is
+                # written, so the scoring (a second process, for a large file) overlaps the writing.
+                waiting: Staged | None = None
+                for rows in _batches(source.rows, batch_size):
+                    staged = importer.stage(rows)
+                    if waiting is not None:
+                        importer.finish(waiting, progress)
+                    waiting = staged
+                if waiting is not None:
+                    importer.finish(waiting, progress)
+            result.window = importer.candidates.stats()
+        finally:
+            importer.candidates.close()
     result.rejects.sort(key=lambda r: r["row"])  # rows fail at reading or at checking: report in file order
     if rejects is not None:
         write_rejects(rejects, source, [(raw, reason) for _, raw, reason in sorted(importer.rejected,

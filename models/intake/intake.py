@@ -21,7 +21,7 @@ from models.cases.casebase import require_text, snapshot
 from models.clocks.clocks import deadline, refresh_next_due, rule_for
 from models.errors import PermissionDenied, ValidationError
 from models.intake.duplicates import find_in_db, note_indexed
-from models.intake.dupscore import Candidate, Probe, category_path, repeat_count, settings, terms_of
+from models.intake.dupscore import Candidate, Probe, ScoredFields, probe_of, repeat_count, settings
 from models.org.config import ClockRule, Config
 from models.org.context import Context
 from models.org.permissions import require_role
@@ -73,10 +73,11 @@ class Prepared:
 
     def probe(self, config: Config) -> Probe:
         """What duplicate detection compares for this report."""
-        return Probe(frozenset([self.phone]) if self.phone else frozenset(),
-                     frozenset([self.address_key]) if self.address_key else frozenset(),
-                     self.township, category_path(config, self.new.category_hint), terms_of(self.tokens),
-                     self.received)
+        return probe_of(config, *self.scored())
+
+    def scored(self) -> ScoredFields:
+        """The fields duplicate detection reads (`dupscore.probe_of`), as one plain tuple."""
+        return (self.phone, self.address_key, self.township, self.new.category_hint, self.received, self.tokens)
 
 
 @dataclass(frozen=True)

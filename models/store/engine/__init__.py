@@ -36,6 +36,7 @@ from models.store.engine.core import (  # noqa: F401 (the package's interface)
     returning_id,
     shown,
     sqlite_path,
+    url_of,
     uses_copy,
     write_transaction,
 )

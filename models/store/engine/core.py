@@ -49,8 +49,11 @@ def open_database(url: str) -> peewee.Database:
         target = ":memory:" if path is None else str(path)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        return peewee.SqliteDatabase(target, pragmas=SQLITE_PRAGMAS, check_same_thread=False,
-                                     timeout=BUSY_TIMEOUT_MS / 1000)
+        db: peewee.Database = peewee.SqliteDatabase(target, pragmas=SQLITE_PRAGMAS, check_same_thread=False,
+                                                    timeout=BUSY_TIMEOUT_MS / 1000)
+        # another process can open the same file; an in-memory database is this process's alone
+        db.chuishao_url = None if path is None else url  # type: ignore[attr-defined]
+        return db
     if parsed.scheme in ("postgres", "postgresql"):
         try:
             import psycopg  # noqa: F401  (peewee picks its driver at import; we check it here)
@@ -62,8 +65,16 @@ def open_database(url: str) -> peewee.Database:
         # JIT off (unless the URL sets its own options): the department scoreboard's one statement over a
         # year of assignments ran 0.4 s and then spent 3.1 s compiling itself (EXPLAIN ANALYZE, 100k cases).
         extra = {} if "options=" in url else {"options": "-c jit=off"}
-        return peewee.PostgresqlDatabase(conninfo, prefer_psycopg3=True, **extra)
+        db = peewee.PostgresqlDatabase(conninfo, prefer_psycopg3=True, **extra)
+        db.chuishao_url = url  # type: ignore[attr-defined]
+        return db
     raise UsageError("store.unknown_engine", database=shown(url))
+
+
+def url_of(db: peewee.Database) -> str | None:
+    """The URL another process opens this database by (`open_database`'s), or None: an in-memory
+    SQLite database, or one not opened here."""
+    return getattr(_bound(db), "chuishao_url", None)
 
 
 def shown(url: str) -> str:

@@ -1,0 +1,317 @@
+"""An import's duplicate scoring beside its writing: the window (models/intake/dupwindow.py) held
+and scored in a second process, on the machine's other core, while the importing process prepares,
+builds and writes rows.
+
+Scoring a row against the open and recent cases is pure Python, and so is building and writing
+rows; in one process they take turns. Here the importing process sends each batch's rows
+(`ScoredFields`, plain tuples) as soon as they are read and checked, writes the batch before it
+meanwhile, and takes the candidates when it needs them. The window's one-off load (seconds at a
+million cases) runs in that process too, while the importing process reads on.
+
+The scoring is the same code in either place: `WindowScorer` (a window, its cover and its
+scoring) answers every request. `LocalScorer` runs it in this process — for a small import, where
+starting a process costs more than it saves, and for a database only this process can open (SQLite
+in memory); `ProcessScorer` runs it in a second process (a fresh interpreter) that opens the database itself by URL.
+Both answer requests in the order they were sent.
+
+The window never loads a case numbered from `below` (the first id free when the import began): such
+a case is one of this import's own rows, held in the window already under its provisional id since
+it was scored, or one another writer registered during the import — which a window loaded earlier
+would not hold either. (Loading runs while the importing process writes: without that bound a load
+could find rows of this import committed a moment before, and hold them twice.)
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from multiprocessing.connection import Connection
+from typing import Any
+
+from models.intake.duplicates import note_indexed, targets_in_db
+from models.intake.dupscore import (
+    Candidate,
+    Probe,
+    ScoredFields,
+    Settings,
+    Target,
+    new_target,
+    probe_of,
+    rank,
+    settings,
+)
+from models.intake.dupwindow import Reading, Window
+from models.org.config import Config
+from models.org.context import Context
+from models.store import engine
+from models.store.schema import Case
+from models.store.states import OPEN_STATES
+
+# Rows to score from which a second process pays for its start (about half a second: a fresh
+# interpreter imports the models and opens the database) and for sending the rows.
+PROCESS_ROWS = 20000
+
+
+class WindowScorer:
+    """The window of one import and its requests: cover a range of dates, adopt cases, score rows."""
+
+    def __init__(self, reading: Any, s: Settings, below: int | None) -> None:
+        self.config = reading.config
+        self.window = Window(reading, s, below=below)
+        self.load_seconds = 0.0
+
+    def cover(self, lo: int, hi: int) -> None:
+        start = time.perf_counter()
+        self.window.cover(lo, hi)
+        self.load_seconds += time.perf_counter() - start
+
+    def score(self, rows: list[ScoredFields], first: int) -> list[list[Candidate]]:
+        """Candidates for rows in file order, the rows numbered from `first`: each joins the window
+        as soon as it is scored, so a later row can match it."""
+        config, window = self.config, self.window
+        found = []
+        for n, fields in enumerate(rows):
+            probe = probe_of(config, *fields)
+            found.append(window.find(probe))
+            window.add(new_target(first + n, probe, fields[5]), probe.terms)
+        return found
+
+    def stats(self) -> tuple[int, float]:
+        """(cases held, seconds spent loading them)."""
+        return len(self.window.targets), self.load_seconds
+
+
+class LocalScorer:
+    """A WindowScorer in this process: each request is answered when it is sent."""
+
+    def __init__(self, scorer: WindowScorer) -> None:
+        self.scorer = scorer
+        self.answers: deque[Any] = deque()
+
+    def send(self, request: str, *args: Any) -> None:
+        self.answers.append(getattr(self.scorer, request)(*args))
+
+    def receive(self) -> Any:
+        return self.answers.popleft()
+
+    def close(self) -> None:
+        self.answers.clear()
+
+
+class ProcessScorer:
+    """A WindowScorer in a second process (see the module docstring); requests go down a socket and
+    every request gets one answer, in order. A failure there is raised here, at its answer.
+
+    The process is a fresh interpreter running `main` (subprocess, not multiprocessing): it does
+    not re-run the importing program's own script the way multiprocessing's spawn does, and shares
+    nothing with this process but the socket and the database's URL.
+    """
+
+    def __init__(self, url: str, config: Config, s: Settings, below: int | None) -> None:
+        ours, theirs = socket.socketpair()
+        code = ("import json, sys; sys.path[:0] = json.loads(sys.argv[1]); "
+                "from models.intake.dupscorer import main; main(int(sys.argv[2]))")
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", code, json.dumps(sys.path), str(theirs.fileno())],
+                pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
+        finally:
+            theirs.close()
+        self.conn = Connection(ours.detach())
+        self.send("start", url, config, s, below)
+
+    def send(self, request: str, *args: Any) -> None:
+        try:
+            self.conn.send((request, args))
+        except (BrokenPipeError, ConnectionResetError):
+            raise self._ended() from None
+
+    def receive(self) -> Any:
+        try:
+            kind, value = self.conn.recv()
+        except (EOFError, ConnectionResetError):
+            raise self._ended() from None
+        if kind == "error":
+            raise value
+        return value
+
+    def _ended(self) -> RuntimeError:
+        try:
+            code = self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            code = None
+        return RuntimeError(f"the duplicate scoring process ended (exit code {code})")
+
+    def close(self) -> None:
+        try:
+            self.conn.send(("stop", ()))
+        except OSError:
+            pass
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.conn.close()
+
+
+def main(fd: int) -> None:
+    """The scoring process's entry (see ProcessScorer): its socket is file descriptor `fd`."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importing process's to handle
+    conn = Connection(fd)
+    try:
+        request, args = conn.recv()
+    except EOFError:
+        return
+    if request == "start":
+        serve(conn, *args)
+    conn.close()
+
+
+def serve(conn: Connection, url: str, config: Config, s: Settings, below: int | None) -> None:
+    """The scoring process: open the database, answer requests until "stop".
+
+    A thread takes the requests off the socket as they come, so the importing process never blocks
+    sending one while this process is blocked sending it an answer (both buffers full: a deadlock).
+    """
+    from models.org.db import connect
+
+    requests: queue.SimpleQueue[tuple[str, tuple[Any, ...]]] = queue.SimpleQueue()
+
+    def read() -> None:
+        try:
+            while True:
+                request = conn.recv()
+                requests.put(request)
+                if request[0] == "stop":
+                    return
+        except (EOFError, OSError):  # the importing process is gone
+            requests.put(("stop", ()))
+
+    threading.Thread(target=read, name="requests", daemon=True).start()
+    db = connect(url)
+    scorer = WindowScorer(Reading(db, config), s, below)
+    try:
+        while True:
+            request, args = requests.get()
+            if request == "stop":
+                return
+            try:
+                answer: tuple[str, Any] = ("ok", getattr(scorer, request)(*args))
+            except Exception as exc:  # noqa: BLE001 — raised again in the importing process
+                answer = ("error", exc)
+            try:
+                conn.send(answer)
+            except OSError:
+                return
+            except Exception as exc:  # noqa: BLE001 — an exception that does not pickle
+                conn.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+    finally:
+        db.close()
+
+
+Scorer = LocalScorer | ProcessScorer
+
+
+# Finding one report's candidates in the database (indexed phone, address and text look-ups, then
+# their cases) costs about as much as loading this many cases into a window: measured on a
+# million cases, ~1.8 ms a row against ~30 µs a case.
+DB_ROW_IN_CASES = 60
+
+
+class ImportCandidates:
+    """Where an import's rows find their possible duplicates (see the module docstring).
+
+    The path is chosen at the first batch and kept: the database's, row by row, for a file that is
+    small next to the working set; otherwise the window's, scored by a `dupscorer` scorer — in a
+    second process for a large file — while the importing process writes the batch before.
+    """
+
+    def __init__(self, ctx: Context, below: int | None = None) -> None:
+        """`below`: the first case id free when the import began (see models/intake/dupscorer.py)."""
+        self.ctx = ctx
+        self.s = settings(ctx.config)
+        self.below = below
+        self.own = Window(ctx, self.s, preload=False)  # this import's rows, on the database's path
+        self.scorer: Scorer | None = None  # the window's path, once chosen
+        self.chosen = False
+
+    @property
+    def loaded(self) -> bool:
+        return self.scorer is not None
+
+    def cover(self, lo: int, hi: int, remaining: int) -> None:
+        """Before scoring reports received between lo and hi, with about `remaining` rows left to
+        score (this batch's included): choose the path (at the first batch), and have the window
+        load what these dates need."""
+        if not self.chosen:
+            self.chosen = True
+            working_set = self._working_set(lo - self.s.window, hi + self.s.window)
+            if remaining * DB_ROW_IN_CASES >= working_set:
+                self.scorer = self._scorer(remaining)
+        if self.scorer is not None:
+            self.scorer.send("cover", lo, hi)
+
+    def _scorer(self, remaining: int) -> Scorer:
+        url = engine.url_of(self.ctx.db)
+        if url is not None and remaining >= PROCESS_ROWS:
+            return ProcessScorer(url, self.ctx.config, self.s, self.below)
+        return LocalScorer(WindowScorer(self.ctx, self.s, self.below))
+
+    def _working_set(self, lo: int, hi: int) -> int:
+        """About how many cases a window would load (open ones, and those received in [lo, hi])."""
+        open_cases = Case.select().where(Case.state.in_(sorted(OPEN_STATES))).count()
+        recent = Case.select().where(Case.received_at.between(lo, hi)).count()
+        return int(open_cases) + int(recent)
+
+    def submit(self, rows: list[ScoredFields], first: int) -> None:
+        """Score a batch of rows in file order, numbered from `first` (the window's path); the
+        candidates are `take`n later, batch by batch in the order submitted."""
+        assert self.scorer is not None
+        self.scorer.send("score", rows, first)
+
+    def take(self) -> list[list[Candidate]]:
+        """The candidates of the oldest batch submitted and not taken yet (waits for them)."""
+        assert self.scorer is not None
+        while True:
+            answer = self.scorer.receive()
+            if isinstance(answer, list):  # cover's answer is None: its failure would have been raised
+                return answer
+
+    def stats(self) -> tuple[int, float] | None:
+        """(cases in the window, seconds spent loading them), on the window's path."""
+        if self.scorer is None:
+            return None
+        self.scorer.send("stats")
+        while (answer := self.scorer.receive()) is None:
+            pass
+        return answer  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        if self.scorer is not None:
+            self.scorer.close()
+
+    def find(self, probes: list[Probe], targets: list[Target]) -> list[list[Candidate]]:
+        """Candidates for a batch of reports in file order, on the database's path; each report's
+        own target (its case to be) joins the search as soon as it is scored, so later rows can
+        match it."""
+        out = []
+        for probe, target, stored in zip(probes, targets, targets_in_db(self.ctx, probes), strict=True):
+            both = {t.case_id: t for t in stored}
+            for t in self.own.targets_for(probe):
+                both.setdefault(t.case_id, t)  # committed rows of earlier batches come from the database
+            out.append(rank(self.s, probe, list(both.values())) if both else [])
+            self.own.add(target, probe.terms)
+        return out
+
+    def written(self, probes: list[Probe]) -> None:
+        """These reports' cases are in the database now, and in the search index (the database's path)."""
+        for probe in probes:
+            note_indexed(self.ctx.db, probe.terms)
