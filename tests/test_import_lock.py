@@ -14,7 +14,7 @@ import pytest
 from models.intake import dupscorer, importer
 from models.intake.importer import Importer, ImportResult, import_file, mapping_for
 from models.intake.importing.readers import open_source
-from models.intake.intake import NewReport, intake
+from models.intake.intake import NewReport, derive, intake
 from models.ledger.audit import verify
 from models.org.config import Config
 from models.org.context import Context, resolve_identity
@@ -213,9 +213,9 @@ def test_the_scoring_process_never_deadlocks_on_a_full_pipe(ctx_for: Callable[..
     ctx = ctx_for()
     candidates = dupscorer.ImportCandidates(ctx, below=None)
     batches, rows = 6, 2500
-    tokens = "幸福 福里 小区 路灯 灯坏 门口 漆黑 出行 修理"
     at = to_epoch(clock())
-    fields = [("13812345678", f"幸福里小区{n}号楼", None, None, at + n, f"{tokens} {n:05d}号") for n in range(rows)]
+    fields = [("13812345678", None, None, at + n, ("路灯坏了", f"{LAMP}（第{n:05d}次反映）", f"幸福里小区{n}号楼"))
+              for n in range(rows)]
     candidates.scorer = dupscorer.ProcessScorer(db_url, config, candidates.s, None)
     candidates.chosen = True
     got: list[list[list[object]]] = []
@@ -236,4 +236,5 @@ def test_the_scoring_process_never_deadlocks_on_a_full_pipe(ctx_for: Callable[..
             candidates.close()
     assert [len(found) for found in got] == [rows] * batches
     assert len(pickle.dumps(got[1])) > 212_992  # an answer larger than a socket buffer holds (Linux: 208 KiB)
-    assert not got[0][0] and all(found for batch in got[1:] for found in batch)  # all but the first match
+    assert not got[0][0][3] and all(scored[3] for batch in got[1:] for scored in batch)  # all but the first match
+    assert got[0][0][:3] == derive(config, fields[0][4])  # the wording derived there as intake derives it

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import random
 from collections.abc import Callable
 
 import pytest
 
 from models.cases import department, lifecycle
 from models.errors import Conflict, InvalidState, NotFound, PermissionDenied, ValidationError
-from models.intake.intake import NewReport, intake
+from models.intake.intake import NewReport, intake, priority_from_text
+from models.org.config import Config
 from models.org.context import Context
 from models.store.schema import Assignment, Case, Event, Report
 
@@ -215,3 +218,20 @@ def test_admin_acting_as_records_both(ctx_for: Callable[..., Context]) -> None:
     case_id = new_case(as_lixia)
     event = Event.get(Event.case == case_id)
     assert (event.operator, event.on_behalf_of) == ("root", "lixia")
+
+
+def test_signal_words_are_plain_substrings(config: Config) -> None:
+    # priority_from_text matches its configured words with one compiled pattern: each word is a
+    # plain substring (regex characters included), and an empty word matches nothing.
+    words = ("a.b", "(漏水)", "燃气+", "", "停电|断电", "*")
+    priorities = dict(config.priorities)
+    priorities["urgent"] = dataclasses.replace(priorities["urgent"], urgent_keywords=words)
+    priorities["utility"] = dataclasses.replace(priorities["utility"], urgent_keywords=("停水",))
+    odd = dataclasses.replace(config, priorities=priorities)
+    rng = random.Random(3)
+    pieces = ["a.b", "axb", "(漏水)", "漏水", "燃气+", "燃气", "停电|断电", "停电", "*", "停水", "路灯", " "]
+    for _ in range(500):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 4)))
+        expected = ("urgent" if any(w and w in text for w in words) else "utility" if "停水" in text
+                    else "general")
+        assert priority_from_text(odd, text) == expected, text

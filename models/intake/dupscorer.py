@@ -39,7 +39,6 @@ from models.intake.duplicates import note_indexed, targets_in_db
 from models.intake.dupscore import (
     Candidate,
     Probe,
-    ScoredFields,
     Settings,
     Target,
     new_target,
@@ -48,11 +47,18 @@ from models.intake.dupscore import (
     settings,
 )
 from models.intake.dupwindow import Reading, Window
+from models.intake.intake import Wording, derive
 from models.org.config import Config
 from models.org.context import Context
 from models.store import engine
 from models.store.schema import Case
 from models.store.states import OPEN_STATES
+
+# What the importing process sends for a row: (phone, township, category hint, received at, wording),
+# and what it gets back: (priority, address key, search tokens, candidates). Deriving the wording
+# (tokens, address key: a third of preparing a row) runs here too, beside the writing.
+Unscored = tuple[str | None, str | None, str | None, int, Wording]
+Scored = tuple[str, str | None, str, list[Candidate]]
 
 # Rows to score from which a second process pays for its start (about half a second: a fresh
 # interpreter imports the models and opens the database) and for sending the rows.
@@ -72,16 +78,18 @@ class WindowScorer:
         self.window.cover(lo, hi)
         self.load_seconds += time.perf_counter() - start
 
-    def score(self, rows: list[ScoredFields], first: int) -> list[list[Candidate]]:
-        """Candidates for rows in file order, the rows numbered from `first`: each joins the window
-        as soon as it is scored, so a later row can match it."""
+    def score(self, rows: list[Unscored], first: int) -> list[Scored]:
+        """Each row's wording derived (`intake.derive`) and its candidates, for rows in file order
+        numbered from `first`: each joins the window as soon as it is scored, so a later row can
+        match it."""
         config, window = self.config, self.window
-        found = []
-        for n, fields in enumerate(rows):
-            probe = probe_of(config, *fields)
-            found.append(window.find(probe))
-            window.add(new_target(first + n, probe, fields[5]), probe.terms)
-        return found
+        out: list[Scored] = []
+        for n, (phone, township, hint, received, wording) in enumerate(rows):
+            priority, key, tokens = derive(config, wording)
+            probe = probe_of(config, phone, key, township, hint, received, tokens)
+            out.append((priority, key, tokens, window.find(probe)))
+            window.add(new_target(first + n, probe, tokens), probe.terms)
+        return out
 
     def stats(self) -> tuple[int, float]:
         """(cases held, seconds spent loading them)."""
@@ -100,6 +108,9 @@ class LocalScorer:
 
     def receive(self) -> Any:
         return self.answers.popleft()
+
+    def answered(self) -> bool:
+        return True
 
     def close(self) -> None:
         self.answers.clear()
@@ -141,6 +152,10 @@ class ProcessScorer:
         if kind == "error":
             raise value
         return value
+
+    def answered(self) -> bool:
+        """Is an answer waiting (without blocking)?"""
+        return self.conn.poll()
 
     def _ended(self) -> RuntimeError:
         try:
@@ -271,19 +286,23 @@ class ImportCandidates:
         recent = Case.select().where(Case.received_at.between(lo, hi)).count()
         return int(open_cases) + int(recent)
 
-    def submit(self, rows: list[ScoredFields], first: int) -> None:
-        """Score a batch of rows in file order, numbered from `first` (the window's path); the
-        candidates are `take`n later, batch by batch in the order submitted."""
+    def submit(self, rows: list[Unscored], first: int) -> None:
+        """Derive and score a batch of rows in file order, numbered from `first` (the window's
+        path); the answers are `take`n later, batch by batch in the order submitted."""
         assert self.scorer is not None
         self.scorer.send("score", rows, first)
 
-    def take(self) -> list[list[Candidate]]:
-        """The candidates of the oldest batch submitted and not taken yet (waits for them)."""
+    def take(self) -> list[Scored]:
+        """The answers of the oldest batch submitted and not taken yet (waits for them)."""
         assert self.scorer is not None
         while True:
             answer = self.scorer.receive()
             if isinstance(answer, list):  # cover's answer is None: its failure would have been raised
                 return answer
+
+    def answered(self) -> bool:
+        """Has the scorer answered the oldest request not taken yet (or is there none to wait for)?"""
+        return self.scorer is None or self.scorer.answered()
 
     def stats(self) -> tuple[int, float] | None:
         """(cases in the window, seconds spent loading them), on the window's path."""

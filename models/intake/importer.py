@@ -19,6 +19,7 @@ the transactions already committed and a re-run completes it, because of that id
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import islice
@@ -42,6 +43,7 @@ from models.intake.intake import (
     NewReport,
     Prepared,
     build,
+    derive,
     existing_sources,
     next_ids,
     prepare,
@@ -62,6 +64,9 @@ LOCK_BUDGET = 0.4
 # Checked every this many rows: on a busy machine 500 rows took 0.7 s to insert, so a transaction
 # ran to twice its budget and an operator's step waited over a second.
 WRITE_CHUNK = 100
+# Batches read ahead of the writing at most, while the scoring process has not answered for the
+# oldest (a bound on memory: each batch holds its rows' text).
+READ_AHEAD = 3
 # Rows built before each transaction, outside the lock (about what one transaction writes).
 WRITE_AHEAD = 4000
 # Provisional case ids of the file's own rows while they are scored ahead of the write lock: above
@@ -160,7 +165,8 @@ class Importer:
 
     def stage(self, rows: list[SourceRow | RowError]) -> Staged:
         """Map, check and prepare one batch, and load the duplicate candidates its dates need; on
-        the window's path also send it to be scored (`ready` takes the candidates and builds).
+        the window's path also send it to be derived and scored (`ready` takes the answers and
+        builds), on the database's path derive it here.
 
         Runs outside the write transaction: it only reads, so other operators' steps are not kept
         waiting by the part of an import that is pure work on the file.
@@ -196,7 +202,7 @@ class Importer:
                 self.duplicate(row, new, f"already registered (case {known[key]})", of_case=known[key])
                 continue
             try:
-                take.append((row, prepare(ctx, new, now)))
+                take.append((row, prepare(ctx, new, now, wording=False)))
             except DomainError as exc:
                 self.reject(row.number, str(exc), row.raw)
                 continue
@@ -211,15 +217,26 @@ class Importer:
                 staged.own = list(range(self.scored, self.scored + len(take)))
                 self.scored += len(take)
                 self.real.extend([None] * len(take))
-                self.candidates.submit([item.scored() for _, item in take], OWN + staged.own[0])
+                self.candidates.submit([(item.phone, item.township, item.new.category_hint, item.received,
+                                         item.wording()) for _, item in take], OWN + staged.own[0])
                 staged.windowed = True
+                return staged
+            for _, item in take:  # the database's path
+                item.fill(*derive(ctx.config, item.wording()))
         return staged
+
+    def answered(self, staged: Staged) -> bool:
+        """Can the batch be written without waiting for its scores?"""
+        return not staged.windowed or staged.found is not None or self.candidates.answered()
 
     def ready(self, staged: Staged) -> None:
         """On the window's path, take the batch's candidates (scored meanwhile) and build the first
         rows to write, still without the write lock."""
         if staged.windowed and staged.found is None:
-            staged.found = self.candidates.take()
+            staged.found = []
+            for (_, item), (priority, key, tokens, candidates) in zip(staged.take, self.candidates.take(), strict=True):
+                item.fill(priority, key, tokens)
+                staged.found.append(candidates)
             self.prebuild(staged, WRITE_AHEAD)
 
     def score(self, staged: Staged, first: int) -> list[list[Candidate]]:
@@ -429,16 +446,17 @@ def import_file(ctx: Context, path: str | Path, *, profile: str | None = None, c
             progress(0, source.total_hint)
         try:
             with engine.bulk_writes(ctx.db):
-                # One batch ahead: the next batch is read and sent to be scored before this one is
-                # written, so the scoring (a second process, for a large file) overlaps the writing.
-                waiting: Staged | None = None
+                # Read ahead: while the scoring process (a large file's) has not answered for the
+                # oldest batch — loading the window at first, seconds at a million cases — the next
+                # batches are read, checked and sent, up to READ_AHEAD of them; then the oldest is
+                # written while the scoring process works on the ones after it.
+                waiting: deque[Staged] = deque()
                 for rows in _batches(source.rows, batch_size):
-                    staged = importer.stage(rows)
-                    if waiting is not None:
-                        importer.finish(waiting, progress)
-                    waiting = staged
-                if waiting is not None:
-                    importer.finish(waiting, progress)
+                    waiting.append(importer.stage(rows))
+                    while waiting and (len(waiting) > READ_AHEAD or importer.answered(waiting[0])):
+                        importer.finish(waiting.popleft(), progress)
+                while waiting:
+                    importer.finish(waiting.popleft(), progress)
             result.window = importer.candidates.stats()
         finally:
             importer.candidates.close()

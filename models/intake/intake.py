@@ -10,6 +10,8 @@ statement per table, so an import pays SQLite's cost per row, not Python's per s
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 from operator import attrgetter, itemgetter
 from types import SimpleNamespace
@@ -67,9 +69,19 @@ class Prepared:
     address_key: str | None
     tokens: str
 
+    derived: bool = True  # False: priority, address_key and tokens are still to be filled (`fill`)
+
     @property
     def source_id(self) -> str | None:
         return self.new.source_id or None
+
+    def wording(self) -> Wording:
+        """What `derive` reads, as one plain tuple (an import derives it in its scoring process)."""
+        return self.title, self.new.text, self.new.address
+
+    def fill(self, priority: str, key: str | None, tokens: str) -> None:
+        """Set what `derive` gave for this report's wording."""
+        self.priority, self.address_key, self.tokens, self.derived = priority, key, tokens, True
 
     def probe(self, config: Config) -> Probe:
         """What duplicate detection compares for this report."""
@@ -77,6 +89,7 @@ class Prepared:
 
     def scored(self) -> ScoredFields:
         """The fields duplicate detection reads (`dupscore.probe_of`), as one plain tuple."""
+        assert self.derived, "scored before its wording was derived"
         return (self.phone, self.address_key, self.township, self.new.category_hint, self.received, self.tokens)
 
 
@@ -102,17 +115,37 @@ def township_from_hint(config: Config, hint: str | None) -> tuple[str | None, st
         return None, None
 
 
+@functools.lru_cache(maxsize=32)
+def _any_of(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern matching any of the words (a plain substring test each), or None for none."""
+    words = tuple(w for w in words if w)
+    return re.compile("|".join(map(re.escape, words))) if words else None
+
+
 def priority_from_text(config: Config, text: str) -> str:
     """`urgent` or `utility` when the text holds one of their configured signal words, else general."""
     for name in ("urgent", "utility"):
-        if any(word and word in text for word in config.priorities[name].urgent_keywords):
+        pattern = _any_of(config.priorities[name].urgent_keywords)
+        if pattern is not None and pattern.search(text):
             return name
     return "general"
 
 
-def prepare(ctx: Context, new: NewReport, now: int) -> Prepared:
+# A report's wording: (title, text, address).
+Wording = tuple[str, str, str | None]
+
+
+def derive(config: Config, wording: Wording) -> tuple[str, str | None, str]:
+    """(priority, address key, search tokens): what intake derives from a report's words alone."""
+    title, text, address = wording
+    body = f"{title}\n{text}"
+    return priority_from_text(config, body), address_key(address, config.places), search.tokens(body)
+
+
+def prepare(ctx: Context, new: NewReport, now: int, *, wording: bool = True) -> Prepared:
     """Validate one report and derive its case's fields (no database access, no permission check
-    beyond the township operator's own township)."""
+    beyond the township operator's own township). `wording=False` leaves what `derive` gives to be
+    `fill`ed later: an import derives it in its scoring process (models/intake/dupscorer.py)."""
     config = ctx.config
     channel = config.channel(new.channel)
     require_text(new.text, "report_text")
@@ -126,9 +159,11 @@ def prepare(ctx: Context, new: NewReport, now: int) -> Prepared:
         township = ctx.operator.township
     title = (new.title or "").strip() or first_line(new.text)
     phone = normalise_phone(new.phone) or (new.phone.strip() if new.phone and new.phone.strip() else None)
-    return Prepared(new, channel, township, village, title, priority_from_text(config, f"{title}\n{new.text}"),
-                    new.received_at if new.received_at is not None else now, phone,
-                    address_key(new.address, config.places), search.tokens(f"{title}\n{new.text}"))
+    received = new.received_at if new.received_at is not None else now
+    item = Prepared(new, channel, township, village, title, "", received, phone, None, "", derived=False)
+    if wording:
+        item.fill(*derive(config, item.wording()))
+    return item
 
 
 def next_ids(db: pw.Database) -> tuple[int, int]:
@@ -243,6 +278,8 @@ def build(ctx: Context, items: list[Prepared], found: list[list[Candidate]], now
     """The rows `register` writes, for cases numbered from `first_ids`; reads nothing, so an import
     builds them before it takes the write lock (and again under it only if another writer took
     those ids meanwhile)."""
+    if not all(item.derived for item in items):
+        raise ValueError("build: a report's wording is not derived yet (Prepared.fill)")
     s = settings(ctx.config)
     case_id, report_id = first_ids
     case_defaults, report_defaults = _defaults(Case), _defaults(Report)
