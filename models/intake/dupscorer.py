@@ -256,6 +256,7 @@ class ImportCandidates:
         self.below = below
         self.own = Window(ctx, self.s, preload=False)  # this import's rows, on the database's path
         self.scorer: Scorer | None = None  # the window's path, once chosen
+        self.early: deque[list[Scored]] = deque()  # batches' answers received before they were taken
         self.chosen = False
 
     @property
@@ -295,14 +296,23 @@ class ImportCandidates:
     def take(self) -> list[Scored]:
         """The answers of the oldest batch submitted and not taken yet (waits for them)."""
         assert self.scorer is not None
+        if self.early:
+            return self.early.popleft()
         while True:
             answer = self.scorer.receive()
             if isinstance(answer, list):  # cover's answer is None: its failure would have been raised
                 return answer
 
     def answered(self) -> bool:
-        """Has the scorer answered the oldest request not taken yet (or is there none to wait for)?"""
-        return self.scorer is None or self.scorer.answered()
+        """Has the scorer answered the oldest batch not taken yet (or is there none to wait for)?"""
+        if self.scorer is None or self.early:
+            return True
+        while self.scorer.answered():
+            answer = self.scorer.receive()
+            if isinstance(answer, list):  # cover's answers (None) are no batch's
+                self.early.append(answer)
+                return True
+        return False
 
     def stats(self) -> tuple[int, float] | None:
         """(cases in the window, seconds spent loading them), on the window's path."""
