@@ -9,6 +9,7 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
+import peewee as pw
 import pytest
 
 from models.intake import dupscorer, importer
@@ -238,3 +239,19 @@ def test_the_scoring_process_never_deadlocks_on_a_full_pipe(ctx_for: Callable[..
     assert len(pickle.dumps(got[1])) > 212_992  # an answer larger than a socket buffer holds (Linux: 208 KiB)
     assert not got[0][0][3] and all(scored[3] for batch in got[1:] for scored in batch)  # all but the first match
     assert got[0][0][:3] == derive(config, fields[0][4])  # the wording derived there as intake derives it
+
+
+def test_a_scoring_process_that_fails_is_reported_not_waited_for(config: Config, tmp_path: Path) -> None:
+    # A failure there is raised here, at the answer it belongs to; a process that is gone is
+    # reported at the next answer waited for, instead of waited for ever.
+    scorer = dupscorer.ProcessScorer(f"sqlite:///{tmp_path / 'empty.db'}", config, dupscorer.settings(config), None)
+    try:
+        scorer.send("cover", 0, 86400)  # a database without the schema
+        with pytest.raises(pw.OperationalError, match="no such table"):
+            scorer.receive()
+        scorer.send("stop")
+        with pytest.raises(RuntimeError, match=r"duplicate scoring process ended \(exit code 0\)"):
+            scorer.send("stats")  # refused here, or unanswered, whichever comes first
+            scorer.receive()
+    finally:
+        scorer.close()

@@ -6,8 +6,8 @@ and taken in by the same `intake.prepare` / `intake.build` + `write_built` as a 
 same validation, clocks and event. Duplicate detection runs on every row: against the database
 like a single intake for a small file (scored under the write lock), against the open and recent
 cases held in memory for a large one (models/intake/dupscorer.py chooses). There the rows are
-scored before the lock is taken — in a second process for a large file, one batch ahead, while
-this process writes the batch before — built, and written in transactions that end by time
+scored before the lock is taken — in a second process for a large file, batches ahead, while
+this process writes the batches before — built, and written in transactions that end by time
 (LOCK_BUDGET), so an operator's step never waits long for an import.
 
 Every row ends as exactly one of: imported; duplicate (its channel + source id is already in the
