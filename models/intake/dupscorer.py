@@ -23,6 +23,7 @@ could find rows of this import committed a moment before, and hold them twice.)
 
 from __future__ import annotations
 
+import gc
 import json
 import queue
 import signal
@@ -68,14 +69,26 @@ PROCESS_ROWS = 20000
 class WindowScorer:
     """The window of one import and its requests: cover a range of dates, adopt cases, score rows."""
 
-    def __init__(self, reading: Any, s: Settings, below: int | None) -> None:
+    def __init__(self, reading: Any, s: Settings, below: int | None, *, freeze: bool = False) -> None:
+        """`freeze`: after each load, exempt what the process holds from the cycle collector's
+        later passes (a process that ends with the import: see `serve`)."""
         self.config = reading.config
         self.window = Window(reading, s, below=below)
         self.load_seconds = 0.0
+        self.freeze = freeze
 
     def cover(self, lo: int, hi: int) -> None:
-        start = time.perf_counter()
-        self.window.cover(lo, hi)
+        # A load builds millions of objects and no garbage cycle: with the cycle collector running
+        # it walked the growing heap six times for nothing (8.5-8.9 s against 7.7-7.9 s at 1M cases).
+        start, collecting = time.perf_counter(), gc.isenabled()
+        gc.disable()
+        try:
+            self.window.cover(lo, hi)
+        finally:
+            if self.freeze:
+                gc.freeze()
+            if collecting:
+                gc.enable()
         self.load_seconds += time.perf_counter() - start
 
     def score(self, rows: list[Unscored], first: int) -> list[Scored]:
@@ -212,7 +225,7 @@ def serve(conn: Connection, url: str, config: Config, s: Settings, below: int | 
 
     threading.Thread(target=read, name="requests", daemon=True).start()
     db = connect(url)
-    scorer = WindowScorer(Reading(db, config), s, below)
+    scorer = WindowScorer(Reading(db, config), s, below, freeze=True)
     try:
         while True:
             request, args = requests.get()
