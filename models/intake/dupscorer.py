@@ -4,15 +4,17 @@ builds and writes rows.
 
 Scoring a row against the open and recent cases is pure Python, and so is building and writing
 rows; in one process they take turns. Here the importing process sends each batch's rows
-(`ScoredFields`, plain tuples) as soon as they are read and checked, writes the batch before it
-meanwhile, and takes the candidates when it needs them. The window's one-off load (seconds at a
-million cases) runs in that process too, while the importing process reads on.
+(`Unscored`: plain tuples of the fields scoring reads and the wording) as soon as they are read and
+checked; the scoring process derives each row's tokens, address key and priority (`intake.derive`)
+and scores it, while the importing process reads ahead and writes the batches before, taking the
+answers (`Scored`) when it needs them. The window's one-off load (seconds at a million cases)
+runs in that process too.
 
 The scoring is the same code in either place: `WindowScorer` (a window, its cover and its
 scoring) answers every request. `LocalScorer` runs it in this process — for a small import, where
 starting a process costs more than it saves, and for a database only this process can open (SQLite
-in memory); `ProcessScorer` runs it in a second process (a fresh interpreter) that opens the database itself by URL.
-Both answer requests in the order they were sent.
+in memory); `ProcessScorer` runs it in a second process (a fresh interpreter) that opens the
+database itself by URL. Both answer requests in the order they were sent.
 
 The window never loads a case numbered from `below` (the first id free when the import began): such
 a case is one of this import's own rows, held in the window already under its provisional id since
