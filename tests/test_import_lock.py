@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import pickle
 import random
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -255,3 +256,24 @@ def test_a_scoring_process_that_fails_is_reported_not_waited_for(config: Config,
             scorer.receive()
     finally:
         scorer.close()
+
+
+def test_an_abandoned_import_ends_its_scoring_process_at_once(ctx_for: Callable[..., Context], db_url: str,
+                                                              config: Config, clock: Clock) -> None:
+    # Ctrl-C or a failure while the scoring process works on a batch: closing does not wait for an
+    # answer nobody will read (up to seconds at a million cases); the process only reads, so it is
+    # ended outright. Once everything is answered, closing lets it end by itself.
+    ctx_for()
+    at = to_epoch(clock())
+    rows = [("13812345678", None, None, at + n, ("路灯坏了", f"{LAMP}（第{n:05d}次反映）", "幸福里小区3号楼"))
+            for n in range(20000)]
+    busy = dupscorer.ProcessScorer(db_url, config, dupscorer.settings(config), None)
+    busy.send("cover", at - 86400, at + 86400)
+    busy.send("score", rows, 0)
+    busy.close()
+    assert busy.process.returncode == -signal.SIGKILL
+    done = dupscorer.ProcessScorer(db_url, config, dupscorer.settings(config), None)
+    done.send("cover", at - 86400, at + 86400)
+    assert done.receive() is None
+    done.close()
+    assert done.process.returncode == 0

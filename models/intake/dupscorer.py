@@ -151,19 +151,22 @@ class ProcessScorer:
         finally:
             theirs.close()
         self.conn = Connection(ours.detach())
-        self.send("start", url, config, s, below)
+        self.conn.send(("start", (url, config, s, below)))
+        self.pending = 0  # requests sent and not answered yet
 
     def send(self, request: str, *args: Any) -> None:
         try:
             self.conn.send((request, args))
         except (BrokenPipeError, ConnectionResetError):
             raise self._ended() from None
+        self.pending += 1
 
     def receive(self) -> Any:
         try:
             kind, value = self.conn.recv()
         except (EOFError, ConnectionResetError):
             raise self._ended() from None
+        self.pending -= 1
         if kind == "error":
             raise value
         return value
@@ -180,10 +183,15 @@ class ProcessScorer:
         return RuntimeError(f"the duplicate scoring process ended (exit code {code})")
 
     def close(self) -> None:
-        try:
-            self.conn.send(("stop", ()))
-        except OSError:
-            pass
+        """Stop the process: once it has answered everything, let it end; with answers still to
+        come (the import failed or was interrupted) end it now — it only reads, so nothing is lost."""
+        if self.pending:
+            self.process.kill()
+        else:
+            try:
+                self.conn.send(("stop", ()))
+            except OSError:
+                pass
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
