@@ -20,11 +20,10 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
-from typing import Any
 
 from models.errors import DomainError, UsageError
 from models.intake.dupscore import Candidate, Probe, new_target
@@ -38,6 +37,7 @@ from models.intake.importing.mapping import (
 )
 from models.intake.importing.readers import RowError, SourceFile, SourceRow, open_source
 from models.intake.importing.writers import check_new_file, write_rejects
+from models.intake.importresult import ImportResult, Progress
 from models.intake.intake import (
     Built,
     NewReport,
@@ -72,41 +72,6 @@ WRITE_AHEAD = 4000
 # Provisional case ids of the file's own rows while they are scored ahead of the write lock: above
 # any real id, in file order (see Importer).
 OWN = 1 << 48
-
-Progress = Callable[[int, int | None], None]
-
-
-@dataclass
-class ImportResult:
-    """What happened to every row of one import."""
-
-    path: str
-    format: str
-    encoding: str | None
-    profile: str | None
-    channel: str | None
-    dry_run: bool
-    read: int = 0
-    imported: int = 0
-    duplicate: int = 0
-    rejected: int = 0
-    flagged: int = 0  # imported reports with possible duplicates (see the intake events)
-    fingerprinted: int = 0  # rows without a source id, identified by their fingerprint instead
-    first_case: int | None = None
-    last_case: int | None = None
-    duplicates: list[dict[str, Any]] = field(default_factory=list)
-    rejects: list[dict[str, Any]] = field(default_factory=list)
-    rejects_file: str | None = None
-    transactions: list[int] = field(default_factory=list)  # rows written by each committed transaction
-    window: tuple[int, float] | None = None  # the window's path: (cases it held, seconds loading them)
-
-    def as_json(self) -> dict[str, Any]:
-        return {"file": self.path, "format": self.format, "encoding": self.encoding, "profile": self.profile,
-                "channel": self.channel, "dry_run": self.dry_run, "read": self.read, "imported": self.imported,
-                "duplicate": self.duplicate, "rejected": self.rejected, "possible_duplicates": self.flagged, "fingerprinted": self.fingerprinted,
-                "cases": [self.first_case, self.last_case] if self.first_case else [],
-                "duplicates": self.duplicates, "rejects": self.rejects, "rejects_file": self.rejects_file}
-
 
 @dataclass
 class Staged:
