@@ -69,9 +69,9 @@ PROCESS_ROWS = 20000
 
 
 class WindowScorer:
-    """The window of one import and its requests: cover a range of dates, adopt cases, score rows."""
+    """The window of one import and its requests: cover a range of dates, score rows, say how much it holds."""
 
-    def __init__(self, reading: Any, s: Settings, below: int | None, *, freeze: bool = False) -> None:
+    def __init__(self, reading: Context | Reading, s: Settings, below: int | None, *, freeze: bool = False) -> None:
         """`freeze`: after each load, exempt what the process holds from the cycle collector's
         later passes (a process that ends with the import: see `serve`)."""
         self.config = reading.config
@@ -269,7 +269,7 @@ class ImportCandidates:
 
     The path is chosen at the first batch and kept: the database's, row by row, for a file that is
     small next to the working set; otherwise the window's, scored by a `dupscorer` scorer — in a
-    second process for a large file — while the importing process writes the batch before.
+    second process for a large file — while the importing process writes the batches before.
     """
 
     def __init__(self, ctx: Context, below: int | None = None) -> None:
