@@ -104,10 +104,15 @@ def _clocks_running(now: int) -> pw.Node:
     returned or resolved) and not paused — a paused case has no next_due
     (models/clocks.refresh_next_due) — or resolved only after `now` (a past period's end).
 
-    An IN list, not a subquery per row: SQLite builds the set of such cases once, and each late
-    assignment is a lookup in memory."""
-    return Assignment.case.in_(Case.select(Case.id).where(
-        (Case.state.in_(HELD) & Case.next_due.is_null(False)) | (Case.resolved_at > now)))
+    IN lists, not a subquery per row: SQLite builds each set of cases once, and each late
+    assignment is a lookup in memory. Two lists, not one with an OR inside: an OR of columns no
+    index holds together made SQLite read the whole case table for the list, a million rows, in
+    every board, even a month's. Apart, the held cases come from the (state, next_due, id) index
+    and the second list (built only for an assignment not in the first) from a covering index
+    that holds resolved_at."""
+    held = Case.select(Case.id).where(Case.state.in_(HELD) & Case.next_due.is_null(False))
+    resolved_later = Case.select(Case.id).where(Case.resolved_at > now)
+    return Assignment.case.in_(held) | Assignment.case.in_(resolved_later)
 
 
 def _acked(now: int) -> pw.Node:
@@ -147,13 +152,19 @@ def limbo_seconds(now: int) -> pw.Node:
     a = Assignment
     # Named states (not NOT IN): the set is then read from the state index, state by state.
     unresolved = a.case.in_(Case.select(Case.id).where(Case.state.in_(sorted(OPEN_STATES - {RESOLVED}))))
-    ended = case_ended(now)
     # CASE stops at the first true branch: the case's own row is read only for an assignment still
-    # waiting on a case already resolved (a cooperating department that never signed for it).
+    # waiting on a case already resolved (a cooperating department that never signed for it) —
+    # once: the wait until the case ended (case_ended, never negative) is worked out inside one
+    # subquery, where `ended > dispatched_at THEN ended - dispatched_at` outside it read it twice.
+    owner = _case_of_assignment()
+    ended = pw.fn.COALESCE(owner.resolved_at, owner.closed_at, now)
+    until_ended = owner.select(pw.Case(None, ((ended > a.dispatched_at, ended - a.dispatched_at),), 0)).where(
+        owner.id == a.case)
+    # (COALESCE: as case_ended, `now` for an assignment whose case row is missing.)
     return pw.Case(None, ((_acked(now), a.acknowledged_at - a.dispatched_at),
                           (_returned(now), a.returned_at - a.dispatched_at),
-                          (unresolved, now - a.dispatched_at),
-                          (ended > a.dispatched_at, ended - a.dispatched_at)), 0)
+                          (unresolved, now - a.dispatched_at)),
+                   pw.fn.COALESCE(until_ended, pw.Case(None, ((now > a.dispatched_at, now - a.dispatched_at),), 0)))
 
 
 def department_measures(now: int) -> list[Measure]:
