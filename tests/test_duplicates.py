@@ -182,6 +182,38 @@ def test_a_text_common_in_the_window_counts_for_less(ctx_for: Callable[..., Cont
     assert "text common in the window: 4 cases" in [str(r) for r in crowd[0].reasons]
 
 
+def test_ranking_is_every_target_scored_in_full(ctx_for: Callable[..., Context]) -> None:
+    # `rank` skips work (a cosine known once, how common a text is asked only when a target could
+    # reach the bar): its answer must be what scoring every eligible target in full gives.
+    import random
+
+    from models.intake.dupscore import SAME_TEXT, cosine, eligible
+
+    s = settings(ctx_for().config)
+    rng = random.Random(18)
+    sentences = [LAMP, LAMP_AGAIN, "西关社区垃圾清运不及时气味很大", "幸福里小区3号楼门口的路灯坏了"]
+    for _ in range(300):
+        def text() -> str:
+            return rng.choice(sentences)[rng.randint(0, 6):] + rng.choice(("", "，请尽快处理。", "至今无人处理"))
+
+        def pick(*options: str | None) -> str | None:
+            return rng.choice(options)
+        probe = Probe(frozenset(p for p in [pick(None, "13800000001", "13800000002")] if p),
+                      frozenset(k for k in [pick(None, "东关社区3栋", "东关社区5栋")] if k),
+                      pick(None, "chengguan", "qiaotou"), pick(None, "城乡建设"), terms_of(tokens(text())), NOW)
+        targets = [Target(n, rng.choice(("new", "closed", "merged")), pick(None, "chengguan", "qiaotou"),
+                          pick(None, "城乡建设", "公共安全"), NOW - rng.randint(0, 90) * 86400, 1,
+                          tuple(p for p in [pick(None, "13800000001", "13800000003")] if p),
+                          tuple(k for k in [pick(None, "东关社区3栋", "东关社区6栋")] if k)).with_body(tokens(text()))
+                   for n in range(1, rng.randint(2, 12))]
+        pool = [t for t in targets if eligible(s, probe, t)]
+        common = max(1, sum(1 for t in pool if cosine(probe.terms, t) >= SAME_TEXT))
+        full = sorted((score(s, probe, t, common) for t in pool), key=lambda c: (-c.score, -c.case_id))
+        for bar in (None, 0.0, 0.3):
+            expected = [c for c in full if c.score >= (s.threshold if bar is None else bar)][:s.max_candidates]
+            assert rank(s, probe, targets, bar) == expected
+
+
 def test_places_written_differently_are_the_same_place(config: Config) -> None:
     def key(address: str) -> str | None:
         return address_key(address, config.places)

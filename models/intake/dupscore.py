@@ -29,6 +29,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import compress
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -213,6 +215,12 @@ def _related(a: str, b: str) -> bool:
 _NUMBERS = re.compile(r"\d+")
 
 
+@lru_cache(maxsize=1 << 16)
+def _numbers(key: str) -> tuple[str, ...]:
+    """The numbers of an address key, in order (a key meets many others in one import)."""
+    return tuple(_NUMBERS.findall(key))
+
+
 def place_similarity(a: str, b: str) -> float:
     """How alike two address keys are as places (0–1). The keys are canonical already (numerals as
     digits, township prefixes dropped: textnorm.address_key). Their numbers must agree, one key's
@@ -221,7 +229,7 @@ def place_similarity(a: str, b: str) -> float:
     same place; otherwise the edit similarity of the two keys."""
     if a == b:
         return 1.0
-    numbers_a, numbers_b = _NUMBERS.findall(a), _NUMBERS.findall(b)
+    numbers_a, numbers_b = _numbers(a), _numbers(b)
     if numbers_a[:len(numbers_b)] != numbers_b[:len(numbers_a)]:
         return 0.0
     short, long = sorted((a, b), key=len)
@@ -246,7 +254,7 @@ def eligible(s: Settings, probe: Probe, t: Target) -> bool:
 
 
 def _evaluate(s: Settings, probe: Probe, t: Target, reasons: list[Reason] | None,
-              bar: float | None = None, common: int = 1) -> float:
+              bar: float | None = None, common: int = 1, similar: dict[int, float] | None = None) -> float:
     """The score; with a `reasons` list, also why (kept apart: most candidates fall below the bar).
 
     With a `bar`, the text cosine (the costly signal) is skipped when even a perfect text match
@@ -254,6 +262,7 @@ def _evaluate(s: Settings, probe: Probe, t: Target, reasons: list[Reason] | None
     below it. Signals are summed in one fixed order either way, so a score is the same float.
     A signal both sides carry that disagrees counts against (AGAINST); a text shared by `common`
     eligible cases counts 1/common of its similarity (a template says little about the place).
+    `similar`: text cosines known already, by case id (ranking computes each target's once).
     """
     w = s.weights
     phone = address = township = category = 0.0  # what each signal adds to total / got
@@ -310,8 +319,8 @@ def _evaluate(s: Settings, probe: Probe, t: Target, reasons: list[Reason] | None
             most = min(len(probe.terms), t.size) / math.sqrt(len(probe.terms) * t.size)
             best = 0.0 + phone_got + address_got + text * most + township_got + category_got
             if best / total < bar - 1e-9:
-                return best / total
-        similar = cosine(probe.terms, t)
+                return max(0.0, best / total)  # (a bar of 0 keeps a score of 0, as scoring in full does)
+        similar = _similar(probe, t, similar)
         text_got = text * similar / common
         if reasons is not None and similar >= 0.2:
             found.append(Reason("text", f"{similar:.0%}"))
@@ -328,15 +337,25 @@ def _evaluate(s: Settings, probe: Probe, t: Target, reasons: list[Reason] | None
     return max(0.0, 0.0 + phone_got + address_got + text_got + township_got + category_got) / total
 
 
-def score(s: Settings, probe: Probe, t: Target, common: int = 1) -> Candidate:
+def _similar(probe: Probe, t: Target, known: dict[int, float] | None) -> float:
+    """The text cosine of probe and target, remembered in `known` (when given)."""
+    if known is None:
+        return cosine(probe.terms, t)
+    value = known.get(t.case_id)
+    if value is None:
+        value = known[t.case_id] = cosine(probe.terms, t)
+    return value
+
+
+def score(s: Settings, probe: Probe, t: Target, common: int = 1, similar: dict[int, float] | None = None) -> Candidate:
     """The weighted mean of the signals both sides carry (those that disagree counting against),
     with a reason per signal that matched or disagreed."""
     reasons: list[Reason] = []
-    value = _evaluate(s, probe, t, reasons, common=common)
+    value = _evaluate(s, probe, t, reasons, common=common, similar=similar)
     return Candidate(t.case_id, value, tuple(reasons), t.state, t.received_at, t.repeat_count)
 
 
-def text_frequency(probe: Probe, targets: Iterable[Target]) -> int:
+def text_frequency(probe: Probe, targets: Iterable[Target], similar: dict[int, float] | None = None) -> int:
     """How many of the targets carry (nearly) the probe's very text: 1 for a text of its own, more
     for a template ("Noise: Construction Before/After Hours") that many reports share."""
     n = len(probe.terms)
@@ -344,7 +363,7 @@ def text_frequency(probe: Probe, targets: Iterable[Target]) -> int:
         return 1
     low = SAME_TEXT * SAME_TEXT  # cosine >= SAME_TEXT needs sizes within this ratio
     same = sum(1 for t in targets if t.size and low * max(n, t.size) <= min(n, t.size)
-               and cosine(probe.terms, t) >= SAME_TEXT)
+               and _similar(probe, t, similar) >= SAME_TEXT)
     return max(same, 1)
 
 
@@ -356,10 +375,17 @@ def rank(s: Settings, probe: Probe, targets: Iterable[Target], min_score: float 
     """
     bar = s.threshold if min_score is None else min_score
     pool = [t for t in targets if eligible(s, probe, t)]
-    common = text_frequency(probe, pool)
-    kept = [(value, t) for t in pool if (value := _evaluate(s, probe, t, None, bar, common)) >= bar]
+    similar: dict[int, float] = {}  # each target's text cosine, computed once
+    # A common text only lowers a score (its text counts 1/common): a target below the bar as if
+    # the text were the probe's own is below it anyway, and for most reports every target is, so
+    # how common the text is (a cosine with each target of about its length) is not asked at all.
+    within = [t for t in pool if _evaluate(s, probe, t, None, bar, 1, similar) >= bar]
+    if not within:
+        return []
+    common = text_frequency(probe, pool, similar)
+    kept = [(value, t) for t in within if (value := _evaluate(s, probe, t, None, bar, common, similar)) >= bar]
     kept.sort(key=lambda pair: (-pair[0], -pair[1].case_id))
-    return [score(s, probe, t, common) for _, t in kept[:s.max_candidates]]
+    return [score(s, probe, t, common, similar) for _, t in kept[:s.max_candidates]]
 
 
 def repeat_count(s: Settings, received_at: int, candidates: list[Candidate]) -> int:
@@ -386,7 +412,9 @@ def add_report(config: Config, t: Target, phone: str | None, key: str | None, hi
 def best_shared(shared: Counter[int], rare: list[str]) -> list[int]:
     """Cases sharing at least two of the rare terms (or the only one), most shared first, bounded."""
     need = min(2, len(rare))
-    enough = [(n, cid) for cid, n in shared.items() if n >= need]
+    # Most cases share one term: pick those with `need` or more in C (compress over a comparison
+    # map) before any Python loop touches them.
+    enough = list(compress(shared, map(need.__le__, shared.values())))
     if len(enough) > TEXT_CANDIDATES:
-        enough = heapq.nlargest(TEXT_CANDIDATES, enough)
-    return [cid for _, cid in enough]
+        return [cid for _, cid in heapq.nlargest(TEXT_CANDIDATES, [(shared[cid], cid) for cid in enough])]
+    return enough

@@ -174,7 +174,7 @@ class Window:
     def rare(self, terms: Iterable[str]) -> list[str]:
         """The report's terms held by the fewest cases of the window (at least one)."""
         postings = self.postings
-        ranked = sorted((len(postings[t]), t) for t in terms if t in postings)
+        ranked = sorted([(len(postings[t]), t) for t in postings.keys() & terms])
         return [t for _, t in ranked[:RARE_TERMS]]
 
     def find(self, probe: Probe) -> list[Candidate]:
