@@ -132,21 +132,23 @@ def test_reimport_adds_nothing_and_reports_repeats_in_the_file(ctx_for: Callable
     assert dry.duplicates == [] and Event.select().count() == 18 + 3
 
 
-def test_interrupted_import_keeps_whole_batches_and_a_rerun_completes(ctx_for: Callable[..., Context],
-                                                                      tmp_path: Path) -> None:
+def test_interrupted_import_keeps_whole_transactions_and_a_rerun_completes(ctx_for: Callable[..., Context],
+                                                                           tmp_path: Path) -> None:
+    # Batches of 4, 4 and 2 rows: the first transaction writes batches 1 and 2 (the second read ahead,
+    # see test_import_lock), the second batch 3.
     ctx = ctx_for()
     path = write_csv(tmp_path / "in.csv", [hotline_row(n) for n in range(1, 11)])
 
-    def stop_in_batch_two(done: int, total: int | None) -> None:
-        if done > 4:  # raised while batch 2's rows are written but not committed
+    def stop_in_batch_three(done: int, total: int | None) -> None:
+        if done > 8:  # raised while batch 3's rows are written but not committed
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        import_file(ctx, path, profile="hotline", batch_size=4, progress=stop_in_batch_two)
-    assert Case.select().count() == 4 and Report.select().count() == 4
-    assert Event.select().where(Event.action == "intake").count() == 4
+        import_file(ctx, path, profile="hotline", batch_size=4, progress=stop_in_batch_three)
+    assert Case.select().count() == 8 and Report.select().count() == 8
+    assert Event.select().where(Event.action == "intake").count() == 8
     rerun = import_file(ctx, path, profile="hotline", batch_size=4)
-    assert (rerun.imported, rerun.duplicate) == (6, 4)
+    assert (rerun.imported, rerun.duplicate) == (2, 8)
     sources = [s for (s,) in Report.select(Report.source_id).tuples()]
     assert sorted(sources) == [f"RX{n:05d}" for n in range(1, 11)]
 

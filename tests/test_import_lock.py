@@ -134,6 +134,29 @@ def test_transactions_end_by_time_and_write_what_one_transaction_writes(
     assert flags() == expected and result.flagged == whole.flagged == 8 and verify(ctx).ok
 
 
+def test_a_transaction_goes_on_into_the_next_batch(ctx_for: Callable[..., Context],
+                                                   more_databases: Callable[[str], str], config: Config,
+                                                   clock: Clock, tmp_path: Path, window_path: None) -> None:
+    # Three batches of at most 4 rows, each scored as it is read: a transaction with budget left at a
+    # batch's end writes on into the batch read ahead (the second) instead of committing a short
+    # tail per batch; the third, read after, is the next transaction's.
+    path = write_csv(tmp_path / "in.csv", lamp_rows(9))
+    reference = connect(more_databases("reference"))
+    set_up(reference, config, user="root", now=0)
+    whole = import_file(resolve_identity(config, reference, user="root", clock=clock), path, profile="hotline")
+    expected = flags()
+    reference.close()
+    ctx = ctx_for()
+    database_proxy.initialize(ctx.db)  # back to this test's database
+    seen: list[int] = []
+    result = import_file(ctx, path, profile="hotline", batch_size=4,
+                         progress=lambda done, total: seen.append(Case.select().count()))
+    assert whole.transactions == [9] and result.transactions == [8, 1]
+    assert seen == [0, 4, 8, 9]  # each batch's rows reported as written, inside the one transaction
+    assert (result.read, result.imported, result.flagged) == (9, 9, whole.flagged)
+    assert flags() == expected and verify(ctx).ok
+
+
 def test_an_interrupted_transaction_keeps_the_ones_committed(ctx_for: Callable[..., Context], tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch, window_path: None) -> None:
     ctx = ctx_for()

@@ -54,9 +54,11 @@ from models.org.context import Context
 from models.org.permissions import require_role
 from models.store import engine
 
-# Rows read, prepared and scored at a time, before any of them is written: large, since the write
-# lock is held for writing only and a transaction ends by time (LOCK_BUDGET), not by this count.
-BATCH = 20000
+# Rows read, prepared and scored at a time, before any of them is written. Transactions end by time
+# (LOCK_BUDGET), not by this count, and go on across batches. Smaller batches start the writing
+# sooner after the scoring process's window has loaded and leave less to write after its last
+# answer: 20,000 left the importing process waiting ~10 s, then 5 s of writing at the end.
+BATCH = 5000
 # A transaction commits once its rows took this long to write (checked every WRITE_CHUNK rows), so
 # an operator's step waits for the lock at most about this long while an import runs. Larger
 # transactions make the writing itself cheaper: each commit rewrites every index page it touched.
@@ -66,7 +68,7 @@ LOCK_BUDGET = 0.4
 WRITE_CHUNK = 100
 # Batches read ahead of the writing at most, while the scoring process has not answered for the
 # oldest (a bound on memory: each batch holds its rows' text).
-READ_AHEAD = 3
+READ_AHEAD = 12
 # Rows built before each transaction, outside the lock (about what one transaction writes).
 WRITE_AHEAD = 4000
 # Provisional case ids of the file's own rows while they are scored ahead of the write lock: above
@@ -120,6 +122,7 @@ class Importer:
         self.file = Path(source.path).name
         self.scored = 0  # rows scored ahead of the lock so far: the next one's own-row number
         self.real: list[int | None] = []  # own-row number → its case id (None: not written, a late duplicate)
+        self.in_transaction = 0  # rows written in the write transaction open now
 
     def reject(self, number: int, reason: str, raw: object) -> None:
         text = reason if reason.startswith(("row ", "line ", "record ")) else f"row {number}: {reason}"
@@ -194,15 +197,16 @@ class Importer:
         """Can the batch be written without waiting for its scores?"""
         return not staged.windowed or staged.found is not None or self.candidates.answered()
 
-    def ready(self, staged: Staged) -> None:
-        """On the window's path, take the batch's candidates (scored meanwhile) and build the first
-        rows to write, still without the write lock."""
+    def ready(self, staged: Staged, *, prebuild: bool = True) -> None:
+        """On the window's path, take the batch's candidates (scored meanwhile) and (`prebuild`)
+        build the first rows to write, still without the write lock."""
         if staged.windowed and staged.found is None:
             staged.found = []
             for (_, item), (priority, key, tokens, candidates) in zip(staged.take, self.candidates.take(), strict=True):
                 item.fill(priority, key, tokens)
                 staged.found.append(candidates)
-            self.prebuild(staged, WRITE_AHEAD)
+            if prebuild:
+                self.prebuild(staged, WRITE_AHEAD)
 
     def score(self, staged: Staged, first: int) -> list[list[Candidate]]:
         """Candidates for the batch's reports, its own rows numbered from `first` (the database's path)."""
@@ -216,14 +220,15 @@ class Importer:
         return (built is not None and at >= 0 and at + count <= len(built)
                 and (built.first_ids[0] + at, built.first_ids[1] + at) == first)
 
-    def prebuild(self, staged: Staged, ahead: int) -> None:
-        """Build the next `ahead` unwritten rows numbered as the database stands, before taking the
-        write lock (the window's path; in a transaction they are built again only if another writer
-        took their ids in between)."""
-        if staged.found is None or self.result.dry_run or staged.written >= len(staged.take):
+    def prebuild(self, staged: Staged, ahead: int, after: int = 0) -> None:
+        """Build the next `ahead` unwritten rows numbered as the database stands (`after` rows of
+        the batch before it are still to be written), before taking the write lock (the window's
+        path; in a transaction they are built again only if another writer took their ids in between)."""
+        if staged.found is None or self.result.dry_run or staged.written >= len(staged.take) or ahead <= 0:
             return
         count = min(ahead, len(staged.take) - staged.written)
         first = next_ids(self.ctx.db)
+        first = (first[0] + after, first[1] + after)
         built, at = staged.built, staged.written - staged.built_from
         if built is not None and at >= 0 and at < len(built) and self.built_for(staged, first, len(built) - at):
             have = len(built) - at  # rows built ahead last time and still numbered right: build only the rest
@@ -257,8 +262,12 @@ class Importer:
         extra = [{"import": {"file": self.file, "row": row.number}} for row, _ in take]
         return build(self.ctx, [i for _, i in take], found, staged.now, first, extra_after=extra)
 
-    def finish(self, staged: Staged, progress: Progress | None) -> None:
-        """Write a staged batch, in as many transactions as LOCK_BUDGET makes of it (a dry run: count it)."""
+    def finish(self, waiting: deque[Staged], progress: Progress | None) -> None:
+        """Write the oldest waiting batch, in as many transactions as LOCK_BUDGET makes of it (a dry
+        run: count it). A transaction that reaches the batch's end within its budget goes on into
+        the next waiting batch when that one's scores are in: a batch's last transaction would
+        otherwise be short, and each commit rewrites every index page it touched."""
+        staged = waiting.popleft()
         self.ready(staged)
         if self.result.dry_run:
             self.write(staged, progress)
@@ -266,8 +275,21 @@ class Importer:
         more = True
         while more:
             self.prebuild(staged, WRITE_AHEAD)
+            rest = len(staged.take) - staged.written
+            if rest < WRITE_AHEAD and waiting and staged.windowed and self.answered(waiting[0]):
+                # the batch's last transaction: build the next batch's first rows too, numbered after these
+                self.ready(waiting[0], prebuild=False)
+                self.prebuild(waiting[0], WRITE_AHEAD - rest, after=rest)
+            start, self.in_transaction = time.perf_counter(), 0
             with self.ctx.write():  # held for writing (and, on the database's path, scoring) only
                 more = self.write(staged, progress, LOCK_BUDGET)
+                while (not more and waiting and staged.windowed and self.answered(waiting[0])
+                       and (left := LOCK_BUDGET - (time.perf_counter() - start)) > 0):
+                    staged = waiting.popleft()
+                    self.ready(staged, prebuild=False)  # (built ahead above, if its scores were in then)
+                    more = self.write(staged, progress, left)
+            if self.in_transaction:
+                self.result.transactions.append(self.in_transaction)
 
     def write(self, staged: Staged, progress: Progress | None, budget: float | None = None) -> bool:
         """Write a staged batch (the caller holds the write transaction, or none: dry run); with a
@@ -308,8 +330,7 @@ class Importer:
             staged.written, wrote = stop, wrote + count
             if budget is not None and time.perf_counter() - start > budget:
                 break
-        if wrote:
-            result.transactions.append(wrote)
+        self.in_transaction += wrote
         if staged.written == len(staged.take):
             staged.built = None
         if progress is not None:
@@ -362,7 +383,7 @@ class Importer:
             self.candidates.written(probes)
             result.first_case = result.first_case or done[0].case_id
             result.last_case = done[-1].case_id
-            result.transactions.append(len(take))
+            self.in_transaction += len(take)
         result.flagged += sum(1 for cands in found if cands)
         result.imported += len(take)
         staged.written = len(take)
@@ -385,8 +406,8 @@ def import_file(ctx: Context, path: str | Path, *, profile: str | None = None, c
                 progress: Progress | None = None) -> ImportResult:
     """Import a file of reports; returns the counts, the duplicates and the rejected rows.
 
-    Rows are staged `batch_size` at a time and written in transactions of at most a batch, each
-    committed once its writing took LOCK_BUDGET seconds. `progress(rows_read, total_hint)` is called
+    Rows are staged `batch_size` at a time and written in transactions, each committed once its
+    writing took LOCK_BUDGET seconds (one may go on from a batch into the next: `Importer.finish`). `progress(rows_read, total_hint)` is called
     as each transaction's rows are written, before it commits: an exception raised there (or
     Ctrl-C) abandons that transaction's rows only. A dry run reads, checks and scores everything
     and writes nothing.
@@ -414,14 +435,15 @@ def import_file(ctx: Context, path: str | Path, *, profile: str | None = None, c
                 # Read ahead: while the scoring process (a large file's) has not answered for the
                 # oldest batch — loading the window at first, seconds at a million cases — the next
                 # batches are read, checked and sent, up to READ_AHEAD of them; then the oldest is
-                # written while the scoring process works on the ones after it.
+                # written while the scoring process works on the ones after it. One batch is always
+                # read ahead of the writing, for a transaction to go on into (`finish`).
                 waiting: deque[Staged] = deque()
                 for rows in _batches(source.rows, batch_size):
                     waiting.append(importer.stage(rows))
-                    while waiting and (len(waiting) > READ_AHEAD or importer.answered(waiting[0])):
-                        importer.finish(waiting.popleft(), progress)
+                    while len(waiting) > 1 and (len(waiting) > READ_AHEAD or importer.answered(waiting[0])):
+                        importer.finish(waiting, progress)
                 while waiting:
-                    importer.finish(waiting.popleft(), progress)
+                    importer.finish(waiting, progress)
             result.window = importer.candidates.stats()
         finally:
             importer.candidates.close()

@@ -128,7 +128,9 @@ def _plain_digest(values: Sequence[Any]) -> str:
 def digest(values: Sequence[Any]) -> str:
     """The digest of one row's audited values in column order (booleans as 0/1, so a value read
     back from either engine gives the digest its writer computed)."""
-    return _plain_digest([int(v) if isinstance(v, bool) else v for v in values])
+    if bool in set(map(type, values)):  # rare (PostgreSQL's booleans): the test at C speed first
+        values = [int(v) if isinstance(v, bool) else v for v in values]
+    return _plain_digest(values)
 
 
 def _row_digester(table: str) -> Callable[[Sequence[Any]], str]:
