@@ -242,12 +242,16 @@ def insert_rows(db: peewee.Database, table: str, columns: tuple[str, ...], rows:
 
 def copy_to_stage(db: peewee.Database, table: str, columns: tuple[str, ...], rows: list[tuple[object, ...]]) -> str:
     """COPY rows into this session's staging table for `table` (created on first use with the
-    table's column types, emptied at every commit, truncated before use); returns its name."""
+    table's column types, emptied at every commit and before use); returns its name.
+
+    Emptied by DELETE, not TRUNCATE: a transaction stages a few hundred rows at a time, and
+    TRUNCATE gives the table new files each time (1.1 s of 30k rows' import, four tables, against
+    a DELETE of the rows staged last)."""
     stage = f"stage_{table}"
     names = ", ".join(f'"{c}"' for c in columns)
     db.execute_sql(f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" ON COMMIT DELETE ROWS AS '
                    f'SELECT {names} FROM "{table}" WITH NO DATA')
-    db.execute_sql(f'TRUNCATE "{stage}"')
+    db.execute_sql(f'DELETE FROM "{stage}"')
     cursor = db.cursor()
     with cursor.copy(f'COPY "{stage}" ({names}) FROM STDIN') as copy:
         for row in rows:
