@@ -239,7 +239,7 @@ def test_the_scoring_process_never_deadlocks_on_a_full_pipe(ctx_for: Callable[..
     candidates = dupscorer.ImportCandidates(ctx, below=None)
     batches, rows = 6, 2500
     at = to_epoch(clock())
-    fields = [("13812345678", None, None, at + n, ("路灯坏了", f"{LAMP}（第{n:05d}次反映）", f"幸福里小区{n}号楼"))
+    fields = [("13812345678", None, None, at + n, ("路灯坏了", f"{LAMP}（第{n:05d}次反映）", f"幸福里小区{n}号楼"), None)
               for n in range(rows)]
     candidates.scorer = dupscorer.ProcessScorer(db_url, config, candidates.s, None)
     candidates.chosen = True
@@ -263,6 +263,25 @@ def test_the_scoring_process_never_deadlocks_on_a_full_pipe(ctx_for: Callable[..
     assert len(pickle.dumps(got[1])) > 212_992  # an answer larger than a socket buffer holds (Linux: 208 KiB)
     assert not got[0][0][3] and all(scored[3] for batch in got[1:] for scored in batch)  # all but the first match
     assert got[0][0][:3] == derive(config, fields[0][4])  # the wording derived there as intake derives it
+
+
+def test_rows_derived_by_the_importing_process_score_as_rows_derived_here(ctx_for: Callable[..., Context],
+                                                                         config: Config, clock: Clock) -> None:
+    # While the scoring process loads its window the importing process derives the rows' wording
+    # itself and sends what it derived instead (dupscorer.Unscored): the answers are the same.
+    ctx = ctx_for()
+    at = to_epoch(clock())
+    wordings = [("路灯坏了", f"{LAMP}（第{n}次反映）", f"城关镇幸福里小区{n % 3}号楼") for n in range(6)]
+
+    def answers(derived_here: bool) -> list[object]:
+        scorer = dupscorer.WindowScorer(ctx, dupscorer.settings(config), None)
+        scorer.cover(at - 86400, at + 86400)
+        rows = [("13812345678", "chengguan", None, at + n, None if derived_here else wording,
+                 derive(config, wording) if derived_here else None) for n, wording in enumerate(wordings)]
+        return scorer.score(rows, 1000)  # type: ignore[arg-type]
+
+    there, here = answers(False), answers(True)
+    assert there == here and all(scored[3] for scored in here[3:])  # rows 3-5 at rows 0-2's places
 
 
 def test_a_scoring_process_that_fails_is_reported_not_waited_for(config: Config, tmp_path: Path) -> None:

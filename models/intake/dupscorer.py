@@ -57,10 +57,13 @@ from models.store import engine
 from models.store.schema import Case
 from models.store.states import OPEN_STATES
 
-# What the importing process sends for a row: (phone, township, category hint, received at, wording),
-# and what it gets back: (priority, address key, search tokens, candidates). Deriving the wording
-# (tokens, address key: a third of preparing a row) runs here too, beside the writing.
-Unscored = tuple[str | None, str | None, str | None, int, Wording]
+# What the importing process sends for a row: (phone, township, category hint, received at, wording,
+# derived), and what it gets back: (priority, address key, search tokens, candidates). Deriving the
+# wording (tokens, address key: a third of preparing a row) runs here too, beside the writing —
+# unless the importing process derived it already (`derived`, and no wording): it does while the
+# scoring process loads its window, time it would otherwise spend waiting.
+Derived = tuple[str, str | None, str]
+Unscored = tuple[str | None, str | None, str | None, int, Wording | None, Derived | None]
 Scored = tuple[str, str | None, str, list[Candidate]]
 
 # Rows to score from which a second process pays for its start (about half a second: a fresh
@@ -99,8 +102,11 @@ class WindowScorer:
         match it."""
         config, window = self.config, self.window
         out: list[Scored] = []
-        for n, (phone, township, hint, received, wording) in enumerate(rows):
-            priority, key, tokens = derive(config, wording)
+        for n, (phone, township, hint, received, wording, derived) in enumerate(rows):
+            if derived is None:
+                assert wording is not None
+                derived = derive(config, wording)
+            priority, key, tokens = derived
             probe = probe_of(config, phone, key, township, hint, received, tokens)
             out.append((priority, key, tokens, window.find(probe)))
             window.add(new_target(first + n, probe, tokens), probe.terms)
@@ -126,6 +132,10 @@ class LocalScorer:
 
     def answered(self) -> bool:
         return True
+
+    @property
+    def started(self) -> bool:
+        return True  # it answers each request as it is sent
 
     def close(self) -> None:
         self.answers.clear()
@@ -153,6 +163,7 @@ class ProcessScorer:
         self.conn = Connection(ours.detach())
         self.conn.send(("start", (url, config, s, below)))
         self.pending = 0  # requests sent and not answered yet
+        self.started = False  # has it answered anything yet (its first answer comes once the window is loaded)
 
     def send(self, request: str, *args: Any) -> None:
         try:
@@ -167,6 +178,7 @@ class ProcessScorer:
         except (EOFError, ConnectionResetError):
             raise self._ended() from None
         self.pending -= 1
+        self.started = True
         if kind == "error":
             raise value
         return value
@@ -309,6 +321,11 @@ class ImportCandidates:
         open_cases = Case.select().where(Case.state.in_(sorted(OPEN_STATES))).count()
         recent = Case.select().where(Case.received_at.between(lo, hi)).count()
         return int(open_cases) + int(recent)
+
+    def loading(self) -> bool:
+        """Is the scoring process still starting and loading its window (nothing answered yet)? The
+        importing process then derives the rows' wording itself instead of waiting idle."""
+        return self.scorer is not None and not self.scorer.started
 
     def submit(self, rows: list[Unscored], first: int) -> None:
         """Derive and score a batch of rows in file order, numbered from `first` (the window's

@@ -134,7 +134,7 @@ class Importer:
     def stage(self, rows: list[SourceRow | RowError]) -> Staged:
         """Map, check and prepare one batch, and load the duplicate candidates its dates need; on
         the window's path also send it to be derived and scored (`ready` takes the answers and
-        builds), on the database's path derive it here.
+        builds; derived here instead while the scoring process loads), on the database's path derive it here.
 
         Runs outside the write transaction: it only reads, so other operators' steps are not kept
         waiting by the part of an import that is pure work on the file.
@@ -185,8 +185,13 @@ class Importer:
                 staged.own = list(range(self.scored, self.scored + len(take)))
                 self.scored += len(take)
                 self.real.extend([None] * len(take))
+                if self.candidates.loading():  # (see dupscorer.Unscored)
+                    for _, item in take:
+                        item.fill(*derive(ctx.config, item.wording()))
                 self.candidates.submit([(item.phone, item.township, item.new.category_hint, item.received,
-                                         item.wording()) for _, item in take], OWN + staged.own[0])
+                                         None if item.derived else item.wording(),
+                                         (item.priority, item.address_key, item.tokens) if item.derived else None)
+                                        for _, item in take], OWN + staged.own[0])
                 staged.windowed = True
                 return staged
             for _, item in take:  # the database's path
