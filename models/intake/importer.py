@@ -134,7 +134,8 @@ class Importer:
     def stage(self, rows: list[SourceRow | RowError]) -> Staged:
         """Map, check and prepare one batch, and load the duplicate candidates its dates need; on
         the window's path also send it to be derived and scored (`ready` takes the answers and
-        builds; derived here instead while the scoring process loads), on the database's path derive it here.
+        builds; derived here instead while the scoring process loads), on the database's path
+        derive it here.
 
         Runs outside the write transaction: it only reads, so other operators' steps are not kept
         waiting by the part of an import that is pure work on the file.
@@ -412,9 +413,9 @@ def import_file(ctx: Context, path: str | Path, *, profile: str | None = None, c
     """Import a file of reports; returns the counts, the duplicates and the rejected rows.
 
     Rows are staged `batch_size` at a time and written in transactions, each committed once its
-    writing took LOCK_BUDGET seconds (one may go on from a batch into the next: `Importer.finish`). `progress(rows_read, total_hint)` is called
-    as each transaction's rows are written, before it commits: an exception raised there (or
-    Ctrl-C) abandons that transaction's rows only. A dry run reads, checks and scores everything
+    writing took LOCK_BUDGET seconds (one may go on from a batch into the next: `Importer.finish`).
+    `progress(rows_read, total_hint)` is called as each batch's rows in a transaction are written,
+    before it commits: an exception raised there (or Ctrl-C) abandons that transaction's rows only. A dry run reads, checks and scores everything
     and writes nothing.
     `rejects` names a file to receive the rejected rows in the input's own format.
     File-level problems raise ImportFileError / UsageError (exit 2).
