@@ -21,12 +21,12 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from itertools import islice
 from pathlib import Path
 
 from models.errors import DomainError, UsageError
-from models.intake.dupscore import Candidate, Probe, new_target
+from models.intake.dupscore import Candidate, new_target
 from models.intake.dupscorer import ImportCandidates
 from models.intake.importing.mapping import (
     Mapping,
@@ -50,6 +50,7 @@ from models.intake.intake import (
     register,
     write_built,
 )
+from models.intake.staged import Staged
 from models.org.context import Context
 from models.org.permissions import require_role
 from models.store import engine
@@ -74,23 +75,6 @@ WRITE_AHEAD = 4000
 # Provisional case ids of the file's own rows while they are scored ahead of the write lock: above
 # any real id, in file order (see Importer).
 OWN = 1 << 48
-
-@dataclass
-class Staged:
-    """A batch read, prepared and — once the import holds its duplicate window — scored and built
-    outside the write transaction, waiting to be written (see `Importer.write`)."""
-
-    now: int
-    take: list[tuple[SourceRow, Prepared]]
-    probes: list[Probe] = field(default_factory=list)  # the database's path
-    windowed: bool = False  # the window's path: scored ahead of the lock (submitted at staging)
-    found: list[list[Candidate]] | None = None  # the window's scores once taken, own rows provisional
-    own: list[int] = field(default_factory=list)  # each row's own-row number (see OWN), on the window's path
-    built: Built | None = None  # rows take[built_from:], numbered as the database stood when they were built
-    built_from: int = 0
-    written: int = 0  # rows of take written (or counted, in a dry run) so far
-    read_to: int = 0  # rows of the file read up to the end of this batch (what progress reports)
-
 
 def _batches(rows: Iterator[SourceRow | RowError], size: int) -> Iterator[list[SourceRow | RowError]]:
     while batch := list(islice(rows, size)):
